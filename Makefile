@@ -1,0 +1,91 @@
+# pgbundle - build, test and bundle.
+#
+#   make                 build build/pgbundle (installs missing build deps first)
+#   make bundle          build the default bundle (manifests/d12.yml) into images/
+#   make check           every test of the fast tier; ends with "N passed, N failed"
+#   make check-all       the fast tier plus the slow one (every Debian target)
+#   make check-san       the unit tests under AddressSanitizer + UBSan
+#   make BUILD=dir ...   build somewhere else (parallel work trees, sanitizer builds)
+
+BUILD    ?= build
+CC       ?= cc
+CXX      ?= c++
+CFLAGS   ?= -O2 -g
+CXXFLAGS ?= -O2 -g
+MANIFEST ?= manifests/d12.yml
+
+PKGS     = libsolv libsolvext libarchive libzstd libcrypto yaml-0.1 libcurl jansson apt-pkg
+# Recursive (=) so pkg-config runs after the deps stamp has installed the .pc files.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+WARN      = -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+ALL_CPPFLAGS = -D_GNU_SOURCE -Irepo -Ibuilder $(PKG_CFLAGS) -MMD -MP $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS)
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra $(CXXFLAGS) $(SANFLAGS)
+ALL_LDFLAGS  = $(LDFLAGS) $(SANFLAGS)
+
+REPO_SRC    := $(wildcard repo/*.c)
+BUILDER_SRC := $(filter-out builder/main.c,$(wildcard builder/*.c))
+BUILDER_CXX := $(wildcard builder/*.cc)
+TEST_SRC    := $(wildcard tests/repo/test_*.c tests/builder/test_*.c)
+
+REPO_OBJ    := $(REPO_SRC:%.c=$(BUILD)/%.o)
+BUILDER_OBJ := $(BUILDER_SRC:%.c=$(BUILD)/%.o) $(BUILDER_CXX:%.cc=$(BUILD)/%.o)
+TEST_BIN    := $(TEST_SRC:%.c=$(BUILD)/%)
+DEPS_STAMP  := $(BUILD)/.deps-build
+
+.PHONY: all bundle check check-all check-san check-unit test-bins clean deps
+all: $(BUILD)/pgbundle
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): ci/deps.sh
+	@mkdir -p $(@D)
+	sh ci/deps.sh build
+	@touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) -c -o $@ $<
+
+# Linked with the C++ driver because the apt shim pulls in libstdc++.
+$(BUILD)/pgbundle: $(BUILD)/builder/main.o $(BUILDER_OBJ) $(REPO_OBJ)
+	$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILDER_OBJ) $(REPO_OBJ) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@.o $<
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(BUILDER_OBJ) $(REPO_OBJ) $(PKG_LIBS)
+
+test-bins: $(TEST_BIN)
+
+bundle: $(BUILD)/pgbundle
+	@test -f images/keys/pgbundle.key || $(BUILD)/pgbundle keygen -o images/keys
+	$(BUILD)/pgbundle build $(MANIFEST) -o images --key images/keys/pgbundle.key
+
+check: $(BUILD)/pgbundle test-bins
+	@sh ci/deps.sh test
+	@BUILD=$(BUILD) TIER=fast sh tests/run.sh
+
+check-all: $(BUILD)/pgbundle test-bins
+	@sh ci/deps.sh test
+	@BUILD=$(BUILD) TIER=all sh tests/run.sh
+
+check-unit: $(BUILD)/pgbundle test-bins
+	@BUILD=$(BUILD) TIER=unit sh tests/run.sh
+
+check-san:
+	$(MAKE) BUILD=build/san SAN=1 check-unit
+
+clean:
+	rm -rf $(BUILD) build/san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,40 @@
+#!/bin/sh
+# ci/deps.sh - install the Debian packages pgbundle needs, only those missing.
+#
+#   sh ci/deps.sh build   compilers and -dev libraries (what `make` needs)
+#   sh ci/deps.sh test    build plus the tools the tests drive (what `make check` needs)
+#
+# The Makefile calls this, so a fresh Debian 12 host needs nothing done by hand.
+# It runs apt-get only when something is missing; as non-root it prints the
+# command to run instead and fails.
+set -eu
+
+build_pkgs="gcc g++ make pkg-config libc6-dev libsolv-dev libsolvext-dev libapt-pkg-dev
+ librpm-dev libarchive-dev libzstd-dev libssl-dev libyaml-dev libcurl4-openssl-dev
+ libjansson-dev liblzma-dev zlib1g-dev libbz2-dev"
+test_pkgs="gpgv gnupg sqv dpkg-dev debian-archive-keyring mmdebstrap systemd-container
+ iproute2 zstd xz-utils curl python3 ca-certificates createrepo-c rpm dnf"
+
+case "${1:-build}" in
+build) want="$build_pkgs" ;;
+test) want="$build_pkgs $test_pkgs" ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "ci/deps.sh: installing:$missing" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "ci/deps.sh: not root; run: sudo apt-get install --no-install-recommends$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,32 @@
+/*
+ * hash.h - SHA-256 (and the other digests repository indexes carry) over
+ * buffers, files and streams, on OpenSSL's EVP interface.
+ *
+ * Digests are returned as lowercase hex in a caller buffer of HASH_HEX_MAX.
+ */
+#ifndef PGB_HASH_H
+#define PGB_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define HASH_HEX_MAX 129	/* SHA-512 hex + NUL */
+
+enum hash_algo { HASH_MD5, HASH_SHA1, HASH_SHA256, HASH_SHA512 };
+
+/* Incremental hashing; the context is opaque, hash_free() releases it. */
+struct hash_ctx;
+struct hash_ctx *hash_new(enum hash_algo algo);
+void hash_update(struct hash_ctx *h, const void *data, size_t len);
+/* Writes the hex digest and resets nothing: call hash_free() afterwards. */
+void hash_final_hex(struct hash_ctx *h, char hex[HASH_HEX_MAX]);
+void hash_free(struct hash_ctx *h);
+
+void hash_buf_hex(enum hash_algo algo, const void *data, size_t len, char hex[HASH_HEX_MAX]);
+/* Hash a file; also returns its size when size is not NULL. */
+int hash_file_hex(enum hash_algo algo, const char *path, char hex[HASH_HEX_MAX],
+		  uint64_t *size, struct pgb_err *err);
+
+#endif

@@ -17,6 +17,10 @@
 #ifndef PGB_ERROR_H
 #define PGB_ERROR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PGB_ERRMAX 2048
 
 struct pgb_err {
@@ -34,5 +38,9 @@ int pgb_failsys(struct pgb_err *e, const char *fmt, ...)
 /* Prepend context: "context: previous message".  Returns -1. */
 int pgb_err_prefix(struct pgb_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

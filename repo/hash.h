@@ -7,6 +7,10 @@
 #ifndef PGB_HASH_H
 #define PGB_HASH_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +32,9 @@ void hash_buf_hex(enum hash_algo algo, const void *data, size_t len, char hex[HA
 /* Hash a file; also returns its size when size is not NULL. */
 int hash_file_hex(enum hash_algo algo, const char *path, char hex[HASH_HEX_MAX],
 		  uint64_t *size, struct pgb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #ifndef PGB_UTIL_H
 #define PGB_UTIL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -75,5 +79,9 @@ int util_link_or_copy(const char *src, const char *dst, struct pgb_err *err);
 int util_exists(const char *path);
 /* Join a directory and a relative name; malloc'd. */
 char *util_path_join(const char *dir, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -45,6 +45,8 @@ int pgb_err_prefix(struct pgb_err *e, const char *fmt, ...)
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", ctx, old);
+	/* Truncation of an over-long message is acceptable: it stays NUL-terminated. */
+	if (snprintf(e->msg, sizeof(e->msg), "%.1000s: %.1000s", ctx, old) < 0)
+		e->msg[0] = '\0';
 	return -1;
 }

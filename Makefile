@@ -39,8 +39,13 @@ BUILDER_OBJ := $(BUILDER_SRC:%.c=$(BUILD)/%.o) $(BUILDER_CXX:%.cc=$(BUILD)/%.o)
 TEST_BIN    := $(TEST_SRC:%.c=$(BUILD)/%)
 DEPS_STAMP  := $(BUILD)/.deps-build
 
+.DEFAULT_GOAL := all
+
+# The static installer stub: installer/installer.mk sets INSTALLER and its rules.
+-include installer/installer.mk
+
 .PHONY: all bundle check check-all check-san check-unit test-bins clean deps
-all: $(BUILD)/pgbundle
+all: $(BUILD)/pgbundle $(INSTALLER)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): ci/deps.sh
@@ -60,10 +65,18 @@ $(BUILD)/%.o: %.cc | $(DEPS_STAMP)
 $(BUILD)/pgbundle: $(BUILD)/builder/main.o $(BUILDER_OBJ) $(REPO_OBJ)
 	$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILDER_OBJ) $(REPO_OBJ) | $(DEPS_STAMP)
+# Tests link archives, so each pulls in only the modules it uses.
+$(BUILD)/libbuilder.a: $(BUILDER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/librepo.a: $(REPO_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libbuilder.a $(BUILD)/librepo.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@.o $<
-	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(BUILDER_OBJ) $(REPO_OBJ) $(PKG_LIBS)
+	$(CXX) $(ALL_LDFLAGS) -o $@ $@.o $(BUILD)/libbuilder.a $(BUILD)/librepo.a $(PKG_LIBS)
 
 test-bins: $(TEST_BIN)
 
@@ -71,19 +84,21 @@ bundle: $(BUILD)/pgbundle
 	@test -f images/keys/pgbundle.key || $(BUILD)/pgbundle keygen -o images/keys
 	$(BUILD)/pgbundle build $(MANIFEST) -o images --key images/keys/pgbundle.key
 
-check: $(BUILD)/pgbundle test-bins
+check: all test-bins
 	@sh ci/deps.sh test
 	@BUILD=$(BUILD) TIER=fast sh tests/run.sh
 
-check-all: $(BUILD)/pgbundle test-bins
+check-all: all test-bins
 	@sh ci/deps.sh test
 	@BUILD=$(BUILD) TIER=all sh tests/run.sh
 
-check-unit: $(BUILD)/pgbundle test-bins
+check-unit: all test-bins
 	@BUILD=$(BUILD) TIER=unit sh tests/run.sh
 
+# The unit tests, and the fixture-archive tests through the sanitized pgbundle.
 check-san:
-	$(MAKE) BUILD=build/san SAN=1 check-unit
+	$(MAKE) BUILD=build/san SAN=1 all test-bins
+	@BUILD=build/san TIER=san sh tests/run.sh
 
 clean:
 	rm -rf $(BUILD) build/san

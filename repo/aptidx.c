@@ -448,6 +448,9 @@ int aptidx_decompress(const char *path, struct sbuf *out, struct pgb_err *err)
 	}
 	a = archive_read_new();
 	archive_read_support_format_raw(a);
+	/* The raw reader cannot bid on a compressed empty index (an empty suite's
+	 * Packages.xz): the "empty" format recognises it and yields no entry. */
+	archive_read_support_format_empty(a);
 	archive_read_support_filter_all(a);
 	if (archive_read_open_fd(a, fd, 65536) < ARCHIVE_WARN)
 		r = ARCHIVE_FATAL;

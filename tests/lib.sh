@@ -28,6 +28,6 @@ need_root() {
 # A scratch directory removed at exit.
 t_tmpdir() {
 	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pgbundle-test.XXXXXX")
-	trap 't_cleanup' EXIT INT TERM
+	trap "t_cleanup" EXIT INT TERM
 }
 t_cleanup() { [ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"; }

@@ -4,6 +4,8 @@
 #   TIER=unit   the C unit tests (build/tests/**/test_*)
 #   TIER=fast   unit + the shell tests marked "# tier: fast" (what `make check` runs)
 #   TIER=all    unit + every shell test (what `make check-all` runs)
+#   TIER=san    unit + the shell tests marked "# san: yes" (what `make check-san`
+#               runs against the AddressSanitizer/UBSan build)
 #
 # Every test prints TAP-style lines: "ok - name" or "not ok - name: why".  A test
 # program that exits non-zero without printing a "not ok" line counts as one
@@ -47,7 +49,12 @@ if [ "$TIER" != unit ]; then
 	for t in tests/e2e/*.sh; do
 		[ -f "$t" ] || continue
 		tier=$(sed -n 's/^# tier: *//p' "$t" | head -n 1)
-		[ "$TIER" = all ] || [ "$tier" = fast ] || continue
+		san=$(sed -n 's/^# san: *//p' "$t" | head -n 1)
+		case "$TIER" in
+		all) ;;
+		san) [ "$san" = yes ] || continue ;;
+		*) [ "$tier" = fast ] || continue ;;
+		esac
 		run_one "$t" sh "$t"
 	done
 fi

@@ -1,0 +1,383 @@
+#include "bundle.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aptidx.h"
+#include "hash.h"
+#include "pack.h"
+#include "runfile.h"
+
+struct stage {
+	const struct plan *p;
+	const struct bundle_opts *o;
+	char *dir;		/* staging directory */
+	char *top;		/* dir/BASE */
+};
+
+static int fetch_packages(struct stage *s, char **paths, struct pgb_err *err)
+{
+	const struct lock *l = &s->p->lock;
+	struct fetch_item *it = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*it));
+	char **labels = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*labels));
+	int rc;
+
+	for (size_t i = 0; i < l->npkgs; i++) {
+		labels[i] = xasprintf("%s %s (%s)", l->pkgs[i].name, l->pkgs[i].version,
+				      l->pkgs[i].upstream);
+		it[i].url = l->pkgs[i].url;
+		it[i].sha256 = l->pkgs[i].sha256;
+		it[i].size = l->pkgs[i].size;
+		it[i].label = labels[i];
+	}
+	rc = fetch_batch(s->o->fetch, it, l->npkgs, err);
+	for (size_t i = 0; i < l->npkgs; i++) {
+		paths[i] = it[i].path;
+		free(labels[i]);
+	}
+	free(labels);
+	free(it);
+	return rc;
+}
+
+static int write_pool(struct stage *s, struct pgb_err *err)
+{
+	const struct lock *l = &s->p->lock;
+	char **paths = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*paths));
+	char *pool = util_path_join(s->top, "pool");
+	int rc = util_mkdir_p(pool, 0755, err);
+
+	if (rc == 0)
+		rc = fetch_packages(s, paths, err);
+	for (size_t i = 0; rc == 0 && i < l->npkgs; i++) {
+		char *rel = plan_pool_path(&l->pkgs[i]);
+		char *dst = util_path_join(s->top, rel);
+
+		rc = util_link_or_copy(paths[i], dst, err);
+		free(rel);
+		free(dst);
+	}
+	for (size_t i = 0; i < l->npkgs; i++)
+		free(paths[i]);
+	free(paths);
+	free(pool);
+	return rc;
+}
+
+static int write_file(struct stage *s, const char *rel, const void *data, size_t len,
+		      struct pgb_err *err)
+{
+	char *path = util_path_join(s->top, rel);
+	int rc = util_write_atomic(path, data, len, 0644, err);
+
+	free(path);
+	return rc;
+}
+
+static int write_index(struct stage *s, int64_t sigtime, struct pgb_err *err)
+{
+	struct aptidx_write_opts wo = { 0 };
+	struct sbuf pk = SBUF_INIT, rel = SBUF_INIT, in = SBUF_INIT, det = SBUF_INIT;
+	int rc;
+
+	wo.top = s->top;
+	wo.suite = BUNDLE_SUITE;
+	wo.codename = BUNDLE_SUITE;
+	wo.component = BUNDLE_COMPONENT;
+	wo.arch = s->p->m.arch;
+	wo.origin = "pgbundle";
+	wo.label = s->p->m.name;
+	wo.description = "pgbundle offline repository";
+	wo.date = s->p->lock.date;
+	plan_packages_text(s->p, &pk);
+	rc = aptidx_write_repo(&wo, pk.buf ? pk.buf : "", pk.len, &rel, err);
+	if (rc == 0)
+		rc = pgp_sign_cleartext(s->o->key, rel.buf, rel.len, sigtime, &in, err);
+	if (rc == 0)
+		rc = pgp_sign_detached(s->o->key, rel.buf, rel.len, sigtime, 1, &det, err);
+	if (rc == 0)
+		rc = write_file(s, "dists/" BUNDLE_SUITE "/InRelease", in.buf, in.len, err);
+	if (rc == 0)
+		rc = write_file(s, "dists/" BUNDLE_SUITE "/Release.gpg", det.buf, det.len, err);
+	if (rc == 0)
+		rc = plan_prove(s->p, s->top, BUNDLE_SUITE, BUNDLE_COMPONENT, err);
+	sbuf_free(&pk);
+	sbuf_free(&rel);
+	sbuf_free(&in);
+	sbuf_free(&det);
+	return rc;
+}
+
+static int write_keys(struct stage *s, struct pgb_err *err)
+{
+	struct sbuf bin = SBUF_INIT, asc = SBUF_INIT;
+	int rc = pgp_seckey_export_public(s->o->key, 0, &bin, err);
+
+	if (rc == 0)
+		rc = pgp_seckey_export_public(s->o->key, 1, &asc, err);
+	if (rc == 0)
+		rc = write_file(s, "pgbundle.gpg", bin.buf, bin.len, err);
+	if (rc == 0)
+		rc = write_file(s, "pgbundle.asc", asc.buf, asc.len, err);
+	sbuf_free(&bin);
+	sbuf_free(&asc);
+	return rc;
+}
+
+static json_t *strlist_json(const struct strlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+/* The manifest's extension items with {pg} expanded for each major. */
+static json_t *extensions_json(const struct plan *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < p->m.extensions.n; i++) {
+		const char *e = p->m.extensions.v[i];
+
+		for (size_t j = 0; j < (strstr(e, "{pg}") ? p->m.npostgres : 1); j++) {
+			char *x = recipes_expand(e, p->target, p->m.arch, p->m.postgres[j]);
+
+			json_array_append_new(a, json_string(x));
+			free(x);
+		}
+	}
+	return a;
+}
+
+static int write_meta(struct stage *s, const char *config_name, struct pgb_err *err)
+{
+	const struct plan *p = s->p;
+	json_t *pg = json_array(), *req = json_array(), *root;
+	char fpr[41];
+	char *text;
+	int rc;
+
+	pgp_seckey_fingerprint(s->o->key, fpr);
+	for (size_t i = 0; i < p->m.npostgres; i++)
+		json_array_append_new(pg, json_integer(p->m.postgres[i]));
+	for (size_t i = 0; i < p->lock.npkgs; i++)
+		if (p->lock.pkgs[i].requested)
+			json_array_append_new(req, json_string(p->lock.pkgs[i].name));
+	root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s?}",
+			 "format", 1, "name", p->m.name, "version", p->m.version,
+			 "target", p->m.target, "family", p->target->family,
+			 "codename", p->target->codename ? p->target->codename : "",
+			 "arch", p->m.arch, "postgres", pg,
+			 "extensions", extensions_json(p),
+			 "modules", strlist_json(&p->m.modules), "requested", req,
+			 "packages", (json_int_t)p->lock.npkgs,
+			 "size", (json_int_t)plan_total_size(p), "date", (json_int_t)p->lock.date,
+			 "key", fpr, "config", config_name);
+	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	if (!text)
+		return pgb_fail(err, "cannot encode bundle.json");
+	rc = write_file(s, "bundle.json", text, strlen(text), err);
+	free(text);
+	return rc;
+}
+
+static int write_config(struct stage *s, char **name, struct pgb_err *err)
+{
+	const char *src = s->p->m.config, *slash;
+	char *data, *rel;
+	size_t len;
+	int rc;
+
+	*name = NULL;
+	if (!src)
+		return 0;
+	slash = strrchr(src, '/');
+	*name = xasprintf("config/%s", slash ? slash + 1 : src);
+	rel = util_path_join(s->top, "config");
+	rc = util_mkdir_p(rel, 0755, err);
+	free(rel);
+	if (rc < 0 || util_read_file(src, &data, &len, err) < 0)
+		return -1;
+	rc = write_file(s, *name, data, len, err);
+	free(data);
+	return rc;
+}
+
+/* --- contents manifest: "sha256  path" for every file, sorted --- */
+
+static int contents_text(const char *top, struct sbuf *out, struct pgb_err *err)
+{
+	struct strlist files = STRLIST_INIT;
+	int rc = 0;
+
+	/* A worklist rather than nftw(), which takes no context pointer. */
+	strlist_add(&files, "");
+	for (size_t i = 0; rc == 0 && i < files.n; i++) {
+		char *path = files.v[i][0] ? util_path_join(top, files.v[i]) : xstrdup(top);
+		DIR *d = opendir(path);
+		struct dirent *de;
+
+		if (d) {
+			while ((de = readdir(d))) {
+				if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+					continue;
+				strlist_add_owned(&files, files.v[i][0]
+					? xasprintf("%s/%s", files.v[i], de->d_name)
+					: xstrdup(de->d_name));
+			}
+			closedir(d);
+			files.v[i][0] = '\0';	/* directories are not listed */
+		}
+		free(path);
+	}
+	strlist_sort(&files);
+	for (size_t i = 0; rc == 0 && i < files.n; i++) {
+		char hex[HASH_HEX_MAX];
+		char *path;
+
+		if (!files.v[i][0])
+			continue;
+		path = util_path_join(top, files.v[i]);
+		rc = hash_file_hex(HASH_SHA256, path, hex, NULL, err);
+		if (rc == 0)
+			sbuf_addf(out, "%s  %s\n", hex, files.v[i]);
+		free(path);
+	}
+	strlist_free(&files);
+	return rc;
+}
+
+/* The installer stub: $PGBUNDLE_INSTALLER_STUB, else pgbundle-installer next to
+ * this executable (both come out of `make`). */
+static char *stub_path(void)
+{
+	const char *env = getenv("PGBUNDLE_INSTALLER_STUB");
+	char exe[4096];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return xstrdup("pgbundle-installer");
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	return xasprintf("%s/pgbundle-installer", exe);
+}
+
+static int write_run(struct stage *s, struct bundle_out *out, int64_t sigtime,
+		     struct pgb_err *err)
+{
+	char *stub = stub_path(), *meta_path = util_path_join(s->top, "bundle.json"), *meta;
+	size_t mlen;
+	int rc = -1;
+
+	if (!util_exists(stub))
+		pgb_fail(err, "installer stub %s not found: run `make`, or set "
+			 "PGBUNDLE_INSTALLER_STUB", stub);
+	else if (util_read_file(meta_path, &meta, &mlen, err) == 0) {
+		rc = runfile_write(out->run_path, stub, out->tar_path, meta, mlen, s->o->key,
+				   sigtime, err);
+		free(meta);
+	}
+	free(stub);
+	free(meta_path);
+	return rc;
+}
+
+static void remove_outputs(struct bundle_out *out)
+{
+	if (out->run_path)
+		unlink(out->run_path);
+	if (out->tar_path)
+		unlink(out->tar_path);
+	if (out->contents_path)
+		unlink(out->contents_path);
+}
+
+static int write_outputs(struct stage *s, struct bundle_out *out, int64_t sigtime,
+			 struct pgb_err *err)
+{
+	struct pack_opts po = { out->base, s->p->lock.date, s->o->zstd_level, s->o->threads };
+	struct sbuf contents = SBUF_INIT;
+	int rc;
+
+	rc = contents_text(s->top, &contents, err);
+	if (rc == 0)
+		rc = pack_write_dir(out->tar_path, s->top, &po, err);
+	if (rc == 0)
+		rc = hash_file_hex(HASH_SHA256, out->tar_path, out->tar_sha256, &out->tar_size, err);
+	if (rc == 0)
+		rc = write_run(s, out, sigtime, err);
+	if (rc == 0)
+		rc = util_write_atomic(out->contents_path, contents.buf, contents.len, 0644, err);
+	if (rc == 0)
+		rc = lock_write(out->lock_path, &s->p->lock, err);
+	if (rc < 0)
+		remove_outputs(out);
+	sbuf_free(&contents);
+	return rc;
+}
+
+int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundle_out *out,
+		 struct pgb_err *err)
+{
+	struct stage s = { p, o, NULL, NULL };
+	struct pgb_err ignored;
+	char *config_name = NULL;
+	int64_t sigtime;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->base = xasprintf("%s-%s.%s.%s", p->m.name, p->m.version, p->m.target, p->m.arch);
+	out->tar_path = xasprintf("%s/%s.tar.zst", o->outdir, out->base);
+	out->contents_path = xasprintf("%s/%s.contents", o->outdir, out->base);
+	out->run_path = xasprintf("%s/%s.run", o->outdir, out->base);
+	out->lock_path = xasprintf("%s/%s.lock", o->outdir, p->m.name);
+	if (util_mkdir_p(o->outdir, 0755, err) < 0)
+		return -1;
+	s.dir = xasprintf("%s/.%s.tmp.%ld", o->outdir, out->base, (long)getpid());
+	s.top = util_path_join(s.dir, out->base);
+	util_rm_rf(s.dir, &ignored);
+	/* A signature may not predate its key: sign at the later of the two. */
+	sigtime = p->lock.date > pgp_seckey_created(o->key) ? p->lock.date
+							      : pgp_seckey_created(o->key);
+	rc = util_mkdir_p(s.top, 0755, err);
+	if (rc == 0)
+		rc = write_pool(&s, err);
+	/* Keys before the index: proving the index runs apt with signed-by on them. */
+	if (rc == 0)
+		rc = write_keys(&s, err);
+	if (rc == 0)
+		rc = write_index(&s, sigtime, err);
+	if (rc == 0)
+		rc = write_config(&s, &config_name, err);
+	if (rc == 0)
+		rc = write_meta(&s, config_name, err);
+	if (rc == 0)
+		rc = write_outputs(&s, out, sigtime, err);
+	util_rm_rf(s.dir, &ignored);
+	free(s.dir);
+	free(s.top);
+	free(config_name);
+	return rc;
+}
+
+void bundle_out_free(struct bundle_out *out)
+{
+	free(out->base);
+	free(out->tar_path);
+	free(out->lock_path);
+	free(out->contents_path);
+	free(out->run_path);
+	memset(out, 0, sizeof(*out));
+}

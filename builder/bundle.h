@@ -1,0 +1,56 @@
+/*
+ * bundle.h - writing a bundle: the local repository, its signatures, the
+ * archive, the lock and the contents manifest.
+ *
+ * Outputs in DIR: NAME-VERSION.TARGET.ARCH.tar.zst (the repository), .run (the
+ * static installer with that payload, signed: repo/runfile.h), .contents
+ * (SHA-256 of every file of the bundle) and NAME.lock.
+ *
+ * Everything is assembled in a staging directory inside the output directory
+ * and checked before anything final appears there: packages are downloaded
+ * and hash-checked (fetch.h), the index is written and signed, apt proves the
+ * index installable (plan_prove), and only then are the outputs written, each
+ * atomically.  On failure the staging directory and any output of this run
+ * are removed.
+ *
+ * Layout of the archive (top directory NAME-VERSION.TARGET.ARCH/):
+ *   bundle.json                    what the installer needs to know
+ *   config/<file>                  the bundled installer config, if any
+ *   dists/pgbundle/{InRelease,Release,Release.gpg}
+ *   dists/pgbundle/main/binary-ARCH/Packages{,.xz}
+ *   pgbundle.gpg, pgbundle.asc     the bundle's public key
+ *   pool/<file>.deb
+ * so that `deb [signed-by=TOP/pgbundle.gpg] file:TOP pgbundle main` is the
+ * whole apt source entry.
+ */
+#ifndef PGB_BUNDLE_H
+#define PGB_BUNDLE_H
+
+#include "error.h"
+#include "fetch.h"
+#include "pgp.h"
+#include "plan.h"
+
+#define BUNDLE_SUITE "pgbundle"
+#define BUNDLE_COMPONENT "main"
+
+struct bundle_opts {
+	const char *outdir;
+	const struct pgp_seckey *key;
+	struct fetcher *fetch;
+	int zstd_level;
+	int threads;
+};
+
+struct bundle_out {
+	char *base;		/* NAME-VERSION.TARGET.ARCH */
+	char *tar_path, *run_path, *lock_path, *contents_path;
+	uint64_t tar_size;
+	char tar_sha256[129];	/* hex, HASH_HEX_MAX */
+};
+
+int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundle_out *out,
+		 struct pgb_err *err);
+void bundle_out_free(struct bundle_out *out);
+
+#endif

@@ -1,0 +1,293 @@
+#include "bundle_check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aptidx.h"
+#include "bundle.h"
+#include "deb822.h"
+#include "hash.h"
+#include "pack.h"
+#include "pgp.h"
+
+#define META_MAX (256u << 20)	/* no metadata file of a bundle comes near this */
+
+struct meta_file {
+	char *path;
+	struct sbuf data;
+};
+
+struct pool_ref {
+	char *filename;
+	char sha256[65];
+	uint64_t size;
+	int seen;
+};
+
+struct checker {
+	const char *tar;
+	const char *key_path;
+	struct bundle_report *r;
+	struct meta_file *files;
+	size_t nfiles;
+	struct pool_ref *pool;
+	size_t npool;
+	int index_ready;
+};
+
+static struct sbuf *meta_get(struct checker *c, const char *path)
+{
+	for (size_t i = 0; i < c->nfiles; i++)
+		if (!strcmp(c->files[i].path, path))
+			return &c->files[i].data;
+	return NULL;
+}
+
+static int read_entry(struct pack_reader *pr, struct sbuf *out, const char *path,
+		      struct pgb_err *err)
+{
+	char buf[65536];
+	long n;
+
+	while ((n = pack_reader_read(pr, buf, sizeof(buf), err)) > 0) {
+		if (out->len + (size_t)n > META_MAX)
+			return pgb_fail(err, "%s is too large for a metadata file", path);
+		sbuf_add(out, buf, (size_t)n);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	return strcmp(((const struct pool_ref *)a)->filename, ((const struct pool_ref *)b)->filename);
+}
+
+static int parse_packages(struct checker *c, const struct sbuf *pk, struct pgb_err *err)
+{
+	struct deb822_iter it;
+	struct deb822_para para;
+	int r;
+
+	deb822_iter_init(&it, pk->buf ? pk->buf : "", pk->len, "Packages");
+	while ((r = deb822_next(&it, &para, err)) == 1) {
+		char *fn = deb822_get(&para, "Filename"), *sha = deb822_get(&para, "SHA256");
+		char *size = deb822_get(&para, "Size");
+		struct pool_ref *ref;
+
+		if (!fn || !sha || !size || strlen(sha) != 64) {
+			free(fn);
+			free(sha);
+			free(size);
+			return pgb_fail(err, "Packages: the stanza at line %zu lacks Filename, Size "
+					"or SHA256", para.line);
+		}
+		c->pool = xrealloc(c->pool, (c->npool + 1) * sizeof(*c->pool));
+		ref = &c->pool[c->npool++];
+		memset(ref, 0, sizeof(*ref));
+		ref->filename = fn;
+		memcpy(ref->sha256, sha, 65);
+		ref->size = strtoull(size, NULL, 10);
+		free(sha);
+		free(size);
+	}
+	if (r < 0)
+		return -1;
+	if (c->npool > 1)
+		qsort(c->pool, c->npool, sizeof(*c->pool), cmp_ref);
+	c->r->npackages = c->npool;
+	return 0;
+}
+
+static int check_listed(const struct aptidx_release *rel, const char *relpath,
+			const struct sbuf *data, struct pgb_err *err)
+{
+	const struct aptidx_relfile *f = aptidx_release_find(rel, relpath);
+	char hex[HASH_HEX_MAX];
+
+	if (!f)
+		return pgb_fail(err, "Release does not list %s", relpath);
+	hash_buf_hex(HASH_SHA256, data->buf ? data->buf : "", data->len, hex);
+	if (f->size != data->len || strcmp(hex, f->sha256))
+		return pgb_fail(err, "%s does not match its SHA256 in the signed Release: the "
+				"bundle was modified", relpath);
+	return 0;
+}
+
+static int load_keyring(struct checker *c, struct pgp_keyring **kr, struct pgb_err *err)
+{
+	struct sbuf *own = meta_get(c, "pgbundle.gpg");
+
+	if (c->key_path)
+		return pgp_keyring_load(kr, c->key_path, err);
+	if (!own)
+		return pgb_fail(err, "the bundle has no pgbundle.gpg; pass --key PUB");
+	c->r->key_embedded = 1;
+	return pgp_keyring_load_mem(kr, own->buf, own->len, "pgbundle.gpg", err);
+}
+
+/* Verify InRelease, Release.gpg, the indexes; then know what the pool must hold. */
+static int verify_index(struct checker *c, struct pgb_err *err)
+{
+	const char *d = "dists/" BUNDLE_SUITE "/";
+	struct sbuf *inrel, *rel, *det, *pk, *pkxz;
+	struct aptidx_release parsed;
+	struct pgp_keyring *kr = NULL;
+	struct pgp_sig_info info;
+	char path[256], ppath[128], xpath[128];
+	char *body = NULL, *arch = NULL;
+	size_t blen = 0;
+	int rc = -1;
+
+	memset(&parsed, 0, sizeof(parsed));
+	c->index_ready = 1;
+	snprintf(path, sizeof(path), "%sInRelease", d);
+	inrel = meta_get(c, path);
+	snprintf(path, sizeof(path), "%sRelease", d);
+	rel = meta_get(c, path);
+	snprintf(path, sizeof(path), "%sRelease.gpg", d);
+	det = meta_get(c, path);
+	if (!inrel || !rel || !det)
+		return pgb_fail(err, "%s: not a pgbundle bundle (no %sInRelease, Release and "
+				"Release.gpg)", c->tar, d);
+	if (load_keyring(c, &kr, err) < 0)
+		return -1;
+	if (pgp_verify_cleartext(kr, inrel->buf, inrel->len, "InRelease", &body, &blen, &info,
+				 err) < 0 ||
+	    pgp_verify_detached(kr, rel->buf, rel->len, det->buf, det->len, "Release.gpg", &info,
+				err) < 0)
+		goto out;
+	memcpy(c->r->signer, info.fpr, sizeof(c->r->signer));
+	if (blen != rel->len || memcmp(body, rel->buf, blen)) {
+		pgb_fail(err, "InRelease and Release differ: the bundle was modified");
+		goto out;
+	}
+	if (aptidx_release_parse(body, blen, "InRelease", &parsed, err) < 0)
+		goto out;
+	if (parsed.architectures.n != 1) {
+		pgb_fail(err, "InRelease must name exactly one architecture");
+		goto out;
+	}
+	arch = parsed.architectures.v[0];
+	snprintf(ppath, sizeof(ppath), BUNDLE_COMPONENT "/binary-%s/Packages", arch);
+	snprintf(xpath, sizeof(xpath), BUNDLE_COMPONENT "/binary-%s/Packages.xz", arch);
+	snprintf(path, sizeof(path), "%s%s", d, ppath);
+	pk = meta_get(c, path);
+	snprintf(path, sizeof(path), "%s%s", d, xpath);
+	pkxz = meta_get(c, path);
+	if (!pk || !pkxz) {
+		pgb_fail(err, "the bundle lacks %s%s or its .xz", d, ppath);
+		goto out;
+	}
+	if (check_listed(&parsed, ppath, pk, err) < 0 || check_listed(&parsed, xpath, pkxz, err) < 0)
+		goto out;
+	sbuf_add(&c->r->packages, pk->buf ? pk->buf : "", pk->len);
+	rc = parse_packages(c, pk, err);
+out:
+	aptidx_release_free(&parsed);
+	pgp_keyring_free(kr);
+	free(body);
+	return rc;
+}
+
+static int check_pool_file(struct checker *c, struct pack_reader *pr, const char *path,
+			   struct pgb_err *err)
+{
+	struct pool_ref key = { (char *)path, { 0 }, 0, 0 }, *ref;
+	struct hash_ctx *h;
+	char buf[1 << 16], hex[HASH_HEX_MAX];
+	uint64_t total = 0;
+	long n;
+
+	ref = bsearch(&key, c->pool, c->npool, sizeof(*c->pool), cmp_ref);
+	if (!ref)
+		return pgb_fail(err, "%s is in the bundle but not in its signed index", path);
+	h = hash_new(HASH_SHA256);
+	while ((n = pack_reader_read(pr, buf, sizeof(buf), err)) > 0) {
+		hash_update(h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	hash_final_hex(h, hex);
+	hash_free(h);
+	if (n < 0)
+		return -1;
+	if (total != ref->size || strcmp(hex, ref->sha256))
+		return pgb_fail(err, "%s does not match its SHA256 in the signed index: the bundle "
+				"was modified or is corrupt", path);
+	ref->seen = 1;
+	c->r->pool_bytes += total;
+	return 0;
+}
+
+static int walk(struct checker *c, struct pack_reader *pr, int full, struct pgb_err *err)
+{
+	struct pack_entry_info e;
+	int r;
+
+	while ((r = pack_reader_next(pr, &e, err)) == 1) {
+		int is_pool = !strncmp(e.path, "pool/", 5);
+
+		if (!c->r->top)
+			c->r->top = xstrdup(e.top);
+		if (e.type != 'f')
+			continue;
+		c->r->nfiles++;
+		if (is_pool && !c->index_ready && verify_index(c, err) < 0)
+			return -1;
+		if (is_pool && !full)
+			return 0;
+		if (is_pool) {
+			if (check_pool_file(c, pr, e.path, err) < 0)
+				return -1;
+			continue;
+		}
+		c->files = xrealloc(c->files, (c->nfiles + 1) * sizeof(*c->files));
+		c->files[c->nfiles].path = xstrdup(e.path);
+		memset(&c->files[c->nfiles].data, 0, sizeof(struct sbuf));
+		if (read_entry(pr, &c->files[c->nfiles++].data, e.path, err) < 0)
+			return -1;
+	}
+	if (r < 0)
+		return -1;
+	return c->index_ready ? 0 : verify_index(c, err);
+}
+
+int bundle_check(const char *tar_path, const char *key_path, int full, struct bundle_report *r,
+		 struct pgb_err *err)
+{
+	struct checker c = { tar_path, key_path, r, NULL, 0, NULL, 0, 0 };
+	struct pack_reader *pr = NULL;
+	struct sbuf *meta;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (pack_reader_open(&pr, tar_path, err) < 0)
+		return -1;
+	rc = walk(&c, pr, full, err);
+	for (size_t i = 0; rc == 0 && full && i < c.npool; i++)
+		if (!c.pool[i].seen)
+			rc = pgb_fail(err, "%s is in the signed index but missing from the bundle",
+				      c.pool[i].filename);
+	meta = meta_get(&c, "bundle.json");
+	if (rc == 0 && meta)
+		sbuf_add(&r->meta, meta->buf ? meta->buf : "", meta->len);
+	if (rc < 0)
+		pgb_err_prefix(err, "%s", tar_path);
+	pack_reader_free(pr);
+	for (size_t i = 0; i < c.nfiles; i++) {
+		free(c.files[i].path);
+		sbuf_free(&c.files[i].data);
+	}
+	free(c.files);
+	for (size_t i = 0; i < c.npool; i++)
+		free(c.pool[i].filename);
+	free(c.pool);
+	return rc;
+}
+
+void bundle_report_free(struct bundle_report *r)
+{
+	free(r->top);
+	sbuf_free(&r->packages);
+	sbuf_free(&r->meta);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,87 @@
+/*
+ * cli.c - the helpers every command shares (cli.h): messages, and where the
+ * recipes and the cache live.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util.h"
+
+void cli_error(const struct pgb_err *err)
+{
+	fprintf(stderr, "pgbundle: %s\n", err->msg[0] ? err->msg : "unknown error");
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pgbundle %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'pgbundle %s --help'.\n", cmd);
+	return PGB_EXIT_USAGE;
+}
+
+static char *exe_dir(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(buf);
+}
+
+char *cli_recipes_dir(void)
+{
+	const char *env = getenv("PGBUNDLE_RECIPES");
+	char *dir, *cand;
+
+	if (env && *env)
+		return xstrdup(env);
+	dir = exe_dir();
+	if (dir) {
+		/* build/pgbundle and build/san/pgbundle both sit below the source tree. */
+		const char *ups[] = { "/../recipes", "/../../recipes", "/../share/pgbundle/recipes" };
+
+		for (size_t i = 0; i < sizeof(ups) / sizeof(ups[0]); i++) {
+			cand = xasprintf("%s%s/targets.yml", dir, ups[i]);
+			if (util_exists(cand)) {
+				free(cand);
+				cand = xasprintf("%s%s", dir, ups[i]);
+				free(dir);
+				return cand;
+			}
+			free(cand);
+		}
+		free(dir);
+	}
+	return xstrdup("recipes");
+}
+
+char *cli_cache_dir(void)
+{
+	const char *env = getenv("PGBUNDLE_CACHE");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (env && *env)
+		return xstrdup(env);
+	if (xdg && *xdg)
+		return xasprintf("%s/pgbundle", xdg);
+	if (home && *home)
+		return xasprintf("%s/.cache/pgbundle", home);
+	return xstrdup("/var/cache/pgbundle");
+}

@@ -1,0 +1,235 @@
+/*
+ * family_deb.c - apt repositories upstream: InRelease (or Release plus
+ * Release.gpg) verified against the repository's keyring, then each
+ * component's Packages index checked against the Release's SHA-256.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aptidx.h"
+#include "hash.h"
+#include "pgp.h"
+#include "upstream.h"
+
+static int load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
+			struct pgp_keyring **kr, struct pgb_err *err)
+{
+	char *path;
+	int rc;
+
+	if (!r->keyring)
+		return pgb_fail(err, "no keyring for upstream '%s' in recipes/repos.yml: without "
+				"one its signature cannot be checked", r->name);
+	path = r->keyring[0] == '/' || !o->keyring_dir ? xstrdup(r->keyring)
+						       : util_path_join(o->keyring_dir, r->keyring);
+	rc = pgp_keyring_load(kr, path, err);
+	if (rc < 0)
+		pgb_err_prefix(err, "keyring of upstream '%s' (install the distribution's "
+			       "archive keyring package, or fix `keyring:` in recipes/repos.yml)",
+			       r->name);
+	free(path);
+	return rc;
+}
+
+/* Fetch and verify the suite's Release; *body is the verified text. */
+static int fetch_release(const struct upstream_opts *o, struct upstream *u, const char *base,
+			 char **body, size_t *blen, struct pgb_err *err)
+{
+	struct sbuf msg = SBUF_INIT, sig = SBUF_INIT;
+	struct pgp_keyring *kr = NULL;
+	struct pgp_sig_info info;
+	char *url = xasprintf("%s/InRelease", base);
+	int rc = -1, missing;
+
+	if (load_keyring(o, u->recipe, &kr, err) < 0)
+		goto out;
+	missing = fetch_to_mem_opt(o->fetch, url, &msg, err);
+	if (missing < 0)
+		goto out;
+	if (!missing) {
+		rc = pgp_verify_cleartext(kr, msg.buf, msg.len, url, body, blen, &info, err);
+		goto done;
+	}
+	/* No InRelease: the older pair Release + detached Release.gpg. */
+	free(url);
+	url = xasprintf("%s/Release", base);
+	if (fetch_to_mem(o->fetch, url, &msg, err) < 0)
+		goto out;
+	free(url);
+	url = xasprintf("%s/Release.gpg", base);
+	if (fetch_to_mem(o->fetch, url, &sig, err) < 0)
+		goto out;
+	rc = pgp_verify_detached(kr, msg.buf, msg.len, sig.buf, sig.len, url, &info, err);
+	if (rc == 0)
+		*body = sbuf_detach(&msg, blen);
+done:
+	if (rc == 0)
+		memcpy(u->signer, info.fpr, sizeof(u->signer));
+out:
+	pgp_keyring_free(kr);
+	sbuf_free(&msg);
+	sbuf_free(&sig);
+	free(url);
+	return rc;
+}
+
+static int check_release(const struct upstream_opts *o, struct upstream *u,
+			 const struct aptidx_release *rel, const char *what, struct pgb_err *err)
+{
+	char when[64];
+
+	/* A mirror serving another suite's (validly signed) Release is a replay. */
+	if ((!rel->codename || strcmp(rel->codename, u->suite)) &&
+	    (!rel->suite || strcmp(rel->suite, u->suite)))
+		return pgb_fail(err, "%s is for suite '%s' (codename '%s'), expected '%s': the "
+				"mirror serves the wrong suite", what, rel->suite ? rel->suite : "?",
+				rel->codename ? rel->codename : "?", u->suite);
+	if (rel->date > o->now + 600) {
+		aptidx_format_date(rel->date, when);
+		return pgb_fail(err, "%s is dated %s, in the future: check this host's clock", what,
+				when);
+	}
+	u->date = rel->date;
+	u->valid_until = rel->valid_until;
+	if (rel->valid_until && rel->valid_until < o->now) {
+		aptidx_format_date(rel->valid_until, when);
+		if (!o->allow_expired)
+			return pgb_fail(err, "%s expired on %s (Valid-Until): the mirror is stale or "
+					"replayed; pass --allow-expired to accept it anyway", what, when);
+		if (o->warn) {
+			char *m = xasprintf("warning: %s expired on %s; accepted because of "
+					    "--allow-expired", what, when);
+
+			o->warn(o->warn_ctx, m);
+			free(m);
+		}
+	}
+	return 0;
+}
+
+/* The best compressed form the Release lists for a component's index. */
+static const struct aptidx_relfile *pick_index(const struct aptidx_release *rel,
+					       const char *comp, const char *arch)
+{
+	static const char *const exts[] = { ".xz", ".gz", ".zst", ".bz2", "" };
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		char *p = xasprintf("%s/binary-%s/Packages%s", comp, arch, exts[i]);
+		const struct aptidx_relfile *f = aptidx_release_find(rel, p);
+
+		free(p);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* Decompress a verified index into the cache once; check it against the
+ * uncompressed hash when the Release lists one. */
+static int unpack_index(const struct upstream_opts *o, const struct aptidx_release *rel,
+			const char *comp, const char *arch, const char *src, const char *key,
+			char **out, struct pgb_err *err)
+{
+	char *dir = util_path_join(o->cache_dir, "index");
+	char *dst = xasprintf("%s/%s.Packages", dir, key);
+	char *plain = xasprintf("%s/binary-%s/Packages", comp, arch);
+	const struct aptidx_relfile *pf = aptidx_release_find(rel, plain);
+	struct sbuf data = SBUF_INIT;
+	char hex[HASH_HEX_MAX];
+	int rc = -1;
+
+	if (util_exists(dst)) {
+		rc = 0;
+		goto out;
+	}
+	if (util_mkdir_p(dir, 0755, err) < 0 || aptidx_decompress(src, &data, err) < 0)
+		goto out;
+	if (pf) {
+		hash_buf_hex(HASH_SHA256, data.buf, data.len, hex);
+		if (pf->size != data.len || strcmp(hex, pf->sha256)) {
+			pgb_fail(err, "%s decompressed does not match the Release's SHA256 of %s",
+				 src, plain);
+			goto out;
+		}
+	}
+	rc = util_write_atomic(dst, data.buf, data.len, 0644, err);
+out:
+	if (rc == 0)
+		*out = dst;
+	else
+		free(dst);
+	sbuf_free(&data);
+	free(dir);
+	free(plain);
+	return rc;
+}
+
+static int fetch_component(const struct upstream_opts *o, struct upstream *u,
+			   const struct aptidx_release *rel, const char *base, const char *comp,
+			   struct pgb_err *err)
+{
+	const struct aptidx_relfile *f = pick_index(rel, comp, o->arch);
+	struct fetch_item it = { 0 };
+	struct upstream_index *ix;
+	char *url, *label, *dir;
+	int rc;
+
+	if (!f)
+		return pgb_fail(err, "%s/Release lists no %s/binary-%s/Packages index", base, comp,
+				o->arch);
+	dir = xstrndup(f->path, (size_t)(strrchr(f->path, '/') - f->path));
+	url = rel->acquire_by_hash ? xasprintf("%s/%s/by-hash/SHA256/%s", base, dir, f->sha256)
+				   : xasprintf("%s/%s", base, f->path);
+	label = xasprintf("%s %s %s", u->name, u->suite, f->path);
+	it.url = url;
+	it.sha256 = f->sha256;
+	it.size = f->size;
+	it.label = label;
+	rc = fetch_batch(o->fetch, &it, 1, err);
+	if (rc == 0) {
+		u->idx = xrealloc(u->idx, (u->nidx + 1) * sizeof(*u->idx));
+		ix = &u->idx[u->nidx];
+		memset(ix, 0, sizeof(*ix));
+		rc = unpack_index(o, rel, comp, o->arch, it.path, f->sha256, &ix->path, err);
+		if (rc == 0) {
+			ix->component = xstrdup(comp);
+			ix->key = xstrdup(f->sha256);
+			u->nidx++;
+		}
+	}
+	free(it.path);
+	free(url);
+	free(label);
+	free(dir);
+	return rc;
+}
+
+static int deb_sync(const struct upstream_opts *o, struct upstream *u, struct pgb_err *err)
+{
+	struct aptidx_release rel;
+	char *base = xasprintf("%s/dists/%s", u->url, u->suite);
+	char *what = xasprintf("%s/InRelease", base);
+	char *body = NULL;
+	size_t blen = 0;
+	int rc = -1;
+
+	memset(&rel, 0, sizeof(rel));
+	if (fetch_release(o, u, base, &body, &blen, err) < 0)
+		goto out;
+	if (aptidx_release_parse(body, blen, what, &rel, err) < 0 ||
+	    check_release(o, u, &rel, what, err) < 0)
+		goto out_rel;
+	for (size_t i = 0; i < u->recipe->components.n; i++)
+		if (fetch_component(o, u, &rel, base, u->recipe->components.v[i], err) < 0)
+			goto out_rel;
+	rc = 0;
+out_rel:
+	aptidx_release_free(&rel);
+out:
+	free(body);
+	free(base);
+	free(what);
+	return rc;
+}
+
+const struct family_ops family_deb = { "deb", deb_sync };

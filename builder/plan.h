@@ -1,0 +1,65 @@
+/*
+ * plan.h - from a manifest to the exact package set of a bundle.
+ *
+ * plan_load() reads the recipes and the manifest and turns modules,
+ * extensions and packages into package requests.  plan_resolve() then either
+ * syncs the upstreams (upstream.h), computes the target's baseline, resolves
+ * the requests on top of it (resolve.h) and collects each package's verified
+ * upstream stanza, or, with a lock, takes the locked set as it is.  Either
+ * way the result is a struct lock: what `plan` prints and `build` writes.
+ */
+#ifndef PGB_PLAN_H
+#define PGB_PLAN_H
+
+#include "error.h"
+#include "fetch.h"
+#include "lock.h"
+#include "manifest.h"
+#include "recipes.h"
+#include "resolve.h"
+#include "util.h"
+
+struct plan_opts {
+	const char *manifest_path;
+	const char *recipes_dir;
+	const char *cache_dir;
+	const char *lock_path;		/* use this lock instead of resolving; may be NULL */
+	const struct strlist *mirrors;	/* --mirror KEY=URL */
+	int allow_expired;
+	struct fetcher *fetch;
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
+};
+
+struct plan {
+	struct recipes rc;
+	struct manifest m;
+	const struct recipe_target *target;
+	struct strlist requests;	/* package names asked for, sorted, unique */
+	struct lock lock;		/* the bundle's packages, sorted by name */
+	struct resolve_missing *missing;	/* requests that could not be resolved */
+	size_t nmissing;
+	size_t nbaseline;		/* packages the target's minimal install already has */
+	char *workdir;			/* private scratch directory, removed by plan_free */
+	char *status_path;		/* the baseline as a dpkg status file, in workdir */
+};
+
+int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
+int plan_resolve(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
+
+/* The bundle's Packages index: every stanza with Filename rewritten to
+ * "pool/<file>", in lock order.  Deterministic. */
+void plan_packages_text(const struct plan *p, struct sbuf *out);
+/* The pool path of a package inside the bundle ("pool/<basename>"); malloc'd. */
+char *plan_pool_path(const struct lock_pkg *pkg);
+
+/* Prove with apt (aptshim.h) that every requested package of the lock installs
+ * from the signed repository at `top` (with its pgbundle.gpg) on top of the
+ * baseline.  A locked build, which has no baseline, is not proven again. */
+int plan_prove(const struct plan *p, const char *top, const char *suite, const char *component,
+	       struct pgb_err *err);
+
+uint64_t plan_total_size(const struct plan *p);
+void plan_free(struct plan *p);
+
+#endif

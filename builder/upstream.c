@@ -1,0 +1,72 @@
+#include "upstream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mirror.h"
+
+static const struct family_ops *const families[] = { &family_deb };
+
+const struct family_ops *family_lookup(const char *family)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (!strcmp(families[i]->family, family))
+			return families[i];
+	return NULL;
+}
+
+static int resolve_url(const struct upstream_opts *o, const struct recipe_repo *r, char **url,
+		       struct pgb_err *err)
+{
+	struct mirror_ctx mc = { o->mirrors, o->rc, o->apt_etc ? o->apt_etc : "/etc/apt" };
+	int pg = 0;
+
+	/* A mirror key wins; a recipe's fixed url is the fallback when no mirror is known. */
+	if (r->mirror && (mirror_resolve(&mc, r->mirror, url, err) == 0 || !r->url))
+		return *url ? 0 : -1;
+	if (!r->url)
+		return pgb_fail(err, "upstream '%s' has neither url nor mirror in recipes/repos.yml",
+				r->name);
+	*url = recipes_expand(r->url, o->target, o->arch, pg);
+	return 0;
+}
+
+int upstream_sync(const struct upstream_opts *o, const char *name, struct upstream *u,
+		  struct pgb_err *err)
+{
+	const struct recipe_repo *r = recipes_repo(o->rc, name);
+	const struct family_ops *ops;
+
+	memset(u, 0, sizeof(*u));
+	if (!r)
+		return pgb_fail(err, "unknown upstream '%s': define it in recipes/repos.yml", name);
+	if (strcmp(r->family, o->target->family))
+		return pgb_fail(err, "upstream '%s' is a %s repository but target %s is %s",
+				name, r->family, o->target->name, o->target->family);
+	ops = family_lookup(r->family);
+	if (!ops)
+		return pgb_fail(err, "upstream '%s': the %s family is not supported yet", name,
+				r->family);
+	u->recipe = r;
+	u->name = xstrdup(name);
+	u->suite = r->suite ? recipes_expand(r->suite, o->target, o->arch, 0) : xstrdup("");
+	if (resolve_url(o, r, &u->url, err) < 0 || ops->sync(o, u, err) < 0) {
+		upstream_free(u);
+		return pgb_err_prefix(err, "upstream %s", name);
+	}
+	return 0;
+}
+
+void upstream_free(struct upstream *u)
+{
+	for (size_t i = 0; i < u->nidx; i++) {
+		free(u->idx[i].component);
+		free(u->idx[i].path);
+		free(u->idx[i].key);
+	}
+	free(u->idx);
+	free(u->name);
+	free(u->url);
+	free(u->suite);
+	memset(u, 0, sizeof(*u));
+}

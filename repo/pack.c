@@ -478,16 +478,22 @@ static la_int64_t reader_skip_cb(struct archive *a, void *data, la_int64_t reque
 	return request;
 }
 
-/* Only built-in decompressors: an external program must never see hostile input. */
+/*
+ * Only built-in decompressors: an external program must never see hostile input.
+ * The static installer builds with PACK_READ_ZSTD_ONLY: its payload is always
+ * zstd, and every other decompressor would be code and a static library to carry.
+ */
 static int reader_setup(struct pack_reader *r)
 {
 	struct archive *a = r->a;
 
 	return archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
+#ifndef PACK_READ_ZSTD_ONLY
 	       archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
 	       archive_read_support_filter_xz(a) != ARCHIVE_OK ||
 	       archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
 	       archive_read_support_filter_lz4(a) != ARCHIVE_OK ||
+#endif
 	       archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	       archive_read_set_callback_data(a, r) != ARCHIVE_OK ||
 	       archive_read_set_read_callback(a, reader_read_cb) != ARCHIVE_OK ||

@@ -30,6 +30,10 @@
  * Key ID (16), at a time the caller gives, so the same key, data and time give
  * the same bytes (Ed25519 is deterministic).  gpgv and sqv accept them.
  *
+ * Streaming (pgp_stream.c): the same signing and detached verification over
+ * data fed in pieces, for files too large to hold in memory (the installer's
+ * .run), sharing the code and the rules of the in-memory functions.
+ *
  * Errors: every fallible function returns 0 or -1 and fills err with a message
  * naming the file or URL (`what`) and the reason.  Input is treated as
  * hostile: lengths are checked, nothing is read past a buffer.  Functions
@@ -182,6 +186,54 @@ int pgp_sign_cleartext(const struct pgp_seckey *k, const void *text, size_t len,
  */
 int pgp_sign_detached(const struct pgp_seckey *k, const void *data, size_t len, int64_t sigtime,
 		      int armored, struct sbuf *out, struct pgb_err *err);
+
+/* ---- streaming: data too large to hold in memory (pgp_stream.c) ---- */
+
+/*
+ * Sign data fed in pieces; the result is byte for byte what
+ * pgp_sign_detached() gives for the concatenated pieces:
+ *
+ *     struct pgp_sign_stream *s;
+ *     if (pgp_sign_stream_new(&s, key, &err) < 0) ...;
+ *     while (...) pgp_sign_stream_update(s, buf, n);
+ *     rc = pgp_sign_stream_finish(s, sigtime, 0, &sig, &err);
+ *     pgp_sign_stream_free(s);
+ *
+ * The key must outlive the stream.  finish may be called once; after it,
+ * only pgp_sign_stream_free().  pgp_sign_stream_dup() copies the state, to
+ * sign several continuations of one long prefix without reading it again.
+ */
+struct pgp_sign_stream;
+int pgp_sign_stream_new(struct pgp_sign_stream **out, const struct pgp_seckey *k,
+			struct pgb_err *err);
+void pgp_sign_stream_update(struct pgp_sign_stream *s, const void *data, size_t len);
+int pgp_sign_stream_dup(struct pgp_sign_stream **out, const struct pgp_sign_stream *s,
+			struct pgb_err *err);
+/* Append the signature packet (armored SIGNATURE block when `armored`) to out. */
+int pgp_sign_stream_finish(struct pgp_sign_stream *s, int64_t sigtime, int armored,
+			   struct sbuf *out, struct pgb_err *err);
+void pgp_sign_stream_free(struct pgp_sign_stream *s);
+
+/*
+ * Check a detached signature over data fed in pieces, hashing the data once
+ * whatever the number of signatures: new() parses the signature (binary or
+ * armored; a copy is kept) and starts one digest per hash algorithm its
+ * signatures use; update() feeds data; finish() applies the rules and gives
+ * the messages of pgp_verify_detached(), except that only binary-mode (0x00)
+ * signatures can count (a text-mode one is noted and skipped).  new() fails
+ * on a malformed signature; finish() may be called more than once.
+ */
+struct pgp_verify_stream;
+int pgp_verify_stream_new(struct pgp_verify_stream **out, const void *sig, size_t sig_len,
+			  const char *what, struct pgb_err *err);
+void pgp_verify_stream_update(struct pgp_verify_stream *v, const void *data, size_t len);
+int pgp_verify_stream_finish(const struct pgp_verify_stream *v, const struct pgp_keyring *kr,
+			     struct pgp_sig_info *info, struct pgb_err *err);
+/* The same with "now" given (see pgp_verify_detached_at()). */
+int pgp_verify_stream_finish_at(const struct pgp_verify_stream *v,
+				const struct pgp_keyring *kr, int64_t now,
+				struct pgp_sig_info *info, struct pgb_err *err);
+void pgp_verify_stream_free(struct pgp_verify_stream *v);
 
 /* ---- ASCII armor ---- */
 

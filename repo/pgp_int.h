@@ -189,6 +189,37 @@ int pgp_sig_hash_verify(EVP_MD_CTX *md, const struct pgp_sig *s, const struct pg
 /* Does s name k as its issuer?  A signature naming nobody matches nobody. */
 int pgp_sig_names_key(const struct pgp_sig *s, const struct pgp_key *k);
 
+/* ---- signing and verifying over digests (pgp_sign.c, pgp_verify.c, pgp_stream.c) ---- */
+
+struct pgp_seckey;
+struct pgp_keyring;
+struct pgp_sig_info;
+
+/* A SHA-512 context, the hash of every signature pgbundle makes; NULL if unavailable. */
+EVP_MD_CTX *pgp_sha512_begin(void);
+/*
+ * Finish a v4 signature of `type` by k whose signed data md already holds:
+ * adds the hashed subpackets (creation time t, issuer, `extra`) and the v4
+ * trailer, signs, and appends the signature packet body to body.  Frees md.
+ */
+int pgp_sig_finish(const struct pgp_seckey *k, EVP_MD_CTX *md, int type, int64_t t,
+		   const struct sbuf *extra, struct sbuf *body, struct pgb_err *err);
+
+/* Digests of data seen only once, one per OpenPGP hash algorithm id (NULL = not kept). */
+#define PGP_H_SLOTS 16
+struct pgp_digests {
+	EVP_MD_CTX *md[PGP_H_SLOTS];
+};
+/* A new context holding what dg has for halgo so far; NULL when it keeps none. */
+EVP_MD_CTX *pgp_digests_copy(const struct pgp_digests *dg, int halgo);
+/*
+ * pgp_verify_detached_at() for data given as digests: same policy, same
+ * messages, but only binary-mode (0x00) signatures can count.
+ */
+int pgp_verify_digests(const struct pgp_keyring *kr, const uint8_t *sig, size_t len,
+		       const struct pgp_digests *fed, const char *what, int64_t now,
+		       struct pgp_sig_info *info, struct pgb_err *err);
+
 /* ---- armor (pgp_armor.c) ---- */
 
 uint32_t pgp_crc24(const uint8_t *p, size_t len);

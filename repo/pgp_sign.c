@@ -87,7 +87,7 @@ static void hashed_part(struct sbuf *h, const struct pgp_seckey *k, int type, in
 	sbuf_free(&tb);
 }
 
-static EVP_MD_CTX *sha512_begin(void)
+EVP_MD_CTX *pgp_sha512_begin(void)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 
@@ -98,9 +98,8 @@ static EVP_MD_CTX *sha512_begin(void)
 	return md;
 }
 
-/* Finish a signature whose signed data md already holds; appends the packet body. */
-static int sig_finish(const struct pgp_seckey *k, EVP_MD_CTX *md, int type, int64_t t,
-		      const struct sbuf *extra, struct sbuf *body, struct pgb_err *err)
+int pgp_sig_finish(const struct pgp_seckey *k, EVP_MD_CTX *md, int type, int64_t t,
+		   const struct sbuf *extra, struct sbuf *body, struct pgb_err *err)
 {
 	struct sbuf h = SBUF_INIT;
 	uint8_t dig[64], sig[64], trailer[6] = { 4, 0xff };
@@ -175,7 +174,7 @@ static void selfsig_extras(struct sbuf *x)
 static int self_sign(struct pgp_seckey *k, struct pgb_err *err)
 {
 	struct sbuf x = SBUF_INIT;
-	EVP_MD_CTX *md = sha512_begin();
+	EVP_MD_CTX *md = pgp_sha512_begin();
 	int rc;
 
 	if (!md)
@@ -183,7 +182,7 @@ static int self_sign(struct pgp_seckey *k, struct pgb_err *err)
 	pgp_hash_keybody(md, (uint8_t *)k->pubbody.buf, k->pubbody.len);
 	pgp_hash_component(md, 0xb4, (uint8_t *)k->uid.buf, k->uid.len);
 	selfsig_extras(&x);
-	rc = sig_finish(k, md, PGP_SIG_CERT_LAST, k->pub.created, &x, &k->selfsig, err);
+	rc = pgp_sig_finish(k, md, PGP_SIG_CERT_LAST, k->pub.created, &x, &k->selfsig, err);
 	sbuf_free(&x);
 	return rc;
 }
@@ -511,7 +510,7 @@ int pgp_sign_cleartext(const struct pgp_seckey *k, const void *text, size_t len,
 
 	if (check_text(text, len, err) < 0)
 		return -1;
-	md = sha512_begin();
+	md = pgp_sha512_begin();
 	if (!md)
 		return pgb_fail(err, "SHA-512 is unavailable in OpenSSL");
 	sbuf_adds(&msg, "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n");
@@ -524,7 +523,7 @@ int pgp_sign_cleartext(const struct pgp_seckey *k, const void *text, size_t len,
 		sbuf_add(&msg, s, n);
 		sbuf_addc(&msg, '\n');
 	}
-	rc = sig_finish(k, md, PGP_SIG_TEXT, sigtime, NULL, &body, err);
+	rc = pgp_sig_finish(k, md, PGP_SIG_TEXT, sigtime, NULL, &body, err);
 	if (rc == 0) {
 		pgp_put_packet(&pkt, PGP_TAG_SIG, body.buf, body.len);
 		pgp_armor(pkt.buf, pkt.len, "SIGNATURE", &msg);
@@ -539,22 +538,13 @@ int pgp_sign_cleartext(const struct pgp_seckey *k, const void *text, size_t len,
 int pgp_sign_detached(const struct pgp_seckey *k, const void *data, size_t len, int64_t sigtime,
 		      int armored, struct sbuf *out, struct pgb_err *err)
 {
-	struct sbuf body = SBUF_INIT, pkt = SBUF_INIT;
-	EVP_MD_CTX *md = sha512_begin();
+	struct pgp_sign_stream *s;
 	int rc;
 
-	if (!md)
-		return pgb_fail(err, "SHA-512 is unavailable in OpenSSL");
-	EVP_DigestUpdate(md, data, len);
-	rc = sig_finish(k, md, PGP_SIG_BINARY, sigtime, NULL, &body, err);
-	if (rc == 0) {
-		pgp_put_packet(&pkt, PGP_TAG_SIG, body.buf, body.len);
-		if (armored)
-			pgp_armor(pkt.buf, pkt.len, "SIGNATURE", out);
-		else
-			sbuf_add(out, pkt.buf, pkt.len);
-	}
-	sbuf_free(&body);
-	sbuf_free(&pkt);
+	if (pgp_sign_stream_new(&s, k, err) < 0)
+		return -1;
+	pgp_sign_stream_update(s, data, len);
+	rc = pgp_sign_stream_finish(s, sigtime, armored, out, err);
+	pgp_sign_stream_free(s);
 	return rc;
 }

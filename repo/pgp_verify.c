@@ -24,6 +24,7 @@ struct signed_data {
 	struct sbuf text;	/* type 0x01, canonical: CRLF line endings */
 	int have_text;
 	unsigned hash_mask;	/* cleartext "Hash:" header, bit per algorithm; 0 = none */
+	const struct pgp_digests *fed;	/* a stream: the data is only there as digests */
 };
 
 struct verdict {
@@ -106,25 +107,38 @@ static void canonical_text(struct sbuf *out, const uint8_t *p, size_t len)
 	}
 }
 
-/* The signed bytes for this signature's type, or NULL with *why set. */
-static const struct sbuf *data_for(struct signed_data *d, const struct pgp_sig *s,
-				   struct sbuf *bin_view, const char **why)
+/* Can s be checked over this data at all?  NULL when it can. */
+static const char *data_unfit(const struct signed_data *d, const struct pgp_sig *s)
 {
+	if (d->fed)
+		return s->type == PGP_SIG_BINARY ? NULL : "not a binary-mode signature (type "
+			"0x00), the only kind checked over a stream";
+	if (s->type == PGP_SIG_TEXT || (s->type == PGP_SIG_BINARY && !d->cleartext))
+		return NULL;
+	return d->cleartext ? "not a text signature, which a cleartext message needs"
+			    : "not a signature over a document (type 0x00 or 0x01)";
+}
+
+/* A digest holding the bytes s covers, for its hash algorithm; NULL if unavailable. */
+static EVP_MD_CTX *data_digest(struct signed_data *d, const struct pgp_sig *s)
+{
+	EVP_MD_CTX *md;
+
+	if (d->fed)
+		return pgp_digests_copy(d->fed, s->halgo);
+	md = pgp_sig_hash_begin(s);
+	if (!md)
+		return NULL;
 	if (s->type == PGP_SIG_TEXT) {
 		if (!d->have_text) {
 			canonical_text(&d->text, d->bin, d->bin_len);
 			d->have_text = 1;
 		}
-		return &d->text;
+		EVP_DigestUpdate(md, d->text.buf, d->text.len);
+	} else {
+		EVP_DigestUpdate(md, d->bin, d->bin_len);
 	}
-	if (s->type == PGP_SIG_BINARY && !d->cleartext) {
-		bin_view->buf = (char *)d->bin;
-		bin_view->len = d->bin_len;
-		return bin_view;
-	}
-	*why = d->cleartext ? "not a text signature, which a cleartext message needs"
-			    : "not a signature over a document (type 0x00 or 0x01)";
-	return NULL;
+	return md;
 }
 
 /* Policy on the signature itself, before any crypto; NULL when acceptable. */
@@ -169,9 +183,7 @@ static void bad(struct verdict *v, const struct pgp_key *k)
 static int try_key(struct verdict *v, struct signed_data *d, const struct pgp_sig *s,
 		   const struct pgp_key *k)
 {
-	const char *why = NULL;
-	struct sbuf view = SBUF_INIT;
-	const struct sbuf *data;
+	const char *why;
 	EVP_MD_CTX *md;
 	char buf[64];
 
@@ -179,17 +191,15 @@ static int try_key(struct verdict *v, struct signed_data *d, const struct pgp_si
 		note(v, s, "%s key not supported", pgp_algo_name(k->algo));
 		return 0;
 	}
-	data = data_for(d, s, &view, &why);
-	if (!data || (why = sig_unfit(s, d, v->now)) != NULL) {
+	if ((why = data_unfit(d, s)) != NULL || (why = sig_unfit(s, d, v->now)) != NULL) {
 		note(v, s, "%s", why);
 		return 0;
 	}
-	md = pgp_sig_hash_begin(s);
+	md = data_digest(d, s);
 	if (!md) {
 		note(v, s, "%s", "hash algorithm unavailable");
 		return 0;
 	}
-	EVP_DigestUpdate(md, data->buf, data->len);
 	if (!pgp_sig_hash_verify(md, s, k)) {
 		bad(v, k);
 		note(v, s, "%s", "BAD signature");
@@ -437,7 +447,7 @@ int pgp_verify_cleartext_at(const struct pgp_keyring *kr, const char *msg, size_
 			    const char *what, int64_t now, char **body, size_t *body_len,
 			    struct pgp_sig_info *info, struct pgb_err *err)
 {
-	struct signed_data d = { 1, NULL, 0, SBUF_INIT, 1, 0 };
+	struct signed_data d = { 1, NULL, 0, SBUF_INIT, 1, 0, NULL };
 	struct sbuf text = SBUF_INIT, sig = SBUF_INIT;
 	size_t pos = 0;
 	int rc;
@@ -472,7 +482,7 @@ int pgp_verify_detached_at(const struct pgp_keyring *kr, const void *data, size_
 			   const void *sig, size_t sig_len, const char *what, int64_t now,
 			   struct pgp_sig_info *info, struct pgb_err *err)
 {
-	struct signed_data d = { 0, data, len, SBUF_INIT, 0, 0 };
+	struct signed_data d = { 0, data, len, SBUF_INIT, 0, 0, NULL };
 	struct sbuf bin = SBUF_INIT;
 	int rc = 0;
 
@@ -495,4 +505,13 @@ int pgp_verify_detached(const struct pgp_keyring *kr, const void *data, size_t l
 {
 	return pgp_verify_detached_at(kr, data, len, sig, sig_len, what, (int64_t)time(NULL),
 				      info, err);
+}
+
+int pgp_verify_digests(const struct pgp_keyring *kr, const uint8_t *sig, size_t len,
+		       const struct pgp_digests *fed, const char *what, int64_t now,
+		       struct pgp_sig_info *info, struct pgb_err *err)
+{
+	struct signed_data d = { 0, NULL, 0, SBUF_INIT, 0, 0, fed };
+
+	return run(kr, &d, sig, len, what, now, info, err);
 }

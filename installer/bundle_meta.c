@@ -1,0 +1,188 @@
+/*
+ * bundle_meta.c - bundle.json into struct inst_bundle (jansson).
+ *
+ * The file is signed with the rest of the .run, but its strings still end up
+ * in paths and messages, so they are held to a safe alphabet anyway: a
+ * builder bug must not become a path outside the prefix.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "inst.h"
+
+#define META_FORMAT 1
+
+struct meta {
+	json_t *root;
+	const char *what;
+	struct pgb_err *err;
+};
+
+static int bad_key(struct meta *m, const char *key, const char *want)
+{
+	return pgb_fail(m->err, "%s: \"%s\" is missing or not %s; the bundle was made by an "
+			"incompatible pgbundle, or its metadata is damaged", m->what, key, want);
+}
+
+/* Letters, digits and ._+~- only, not starting with a dot: safe in a path component. */
+static int safe_word(const char *s)
+{
+	if (*s == '.')
+		return 0;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~-", *s))
+			return 0;
+	return 1;
+}
+
+static int get_word(struct meta *m, const char *key, int may_be_empty, char **out)
+{
+	const char *s = json_string_value(json_object_get(m->root, key));
+
+	if (!s || (!*s && !may_be_empty) || !safe_word(s))
+		return bad_key(m, key, may_be_empty ? "a string of letters, digits and ._+~-"
+				   : "a non-empty string of letters, digits and ._+~-");
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int get_uint(struct meta *m, const char *key, uint64_t *out)
+{
+	json_t *v = json_object_get(m->root, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad_key(m, key, "a non-negative integer");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_strings(struct meta *m, const char *key, struct strlist *out)
+{
+	json_t *a = json_object_get(m->root, key), *v;
+	size_t i;
+
+	if (!json_is_array(a))
+		return bad_key(m, key, "an array of strings");
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || !*json_string_value(v))
+			return bad_key(m, key, "an array of non-empty strings");
+		strlist_add(out, json_string_value(v));
+	}
+	return 0;
+}
+
+static int get_majors(struct meta *m, struct inst_bundle *b)
+{
+	json_t *a = json_object_get(m->root, "postgres"), *v;
+	size_t i;
+
+	if (!json_is_array(a) || !json_array_size(a))
+		return bad_key(m, "postgres", "a non-empty array of PostgreSQL majors");
+	b->postgres = xcalloc(json_array_size(a), sizeof(*b->postgres));
+	json_array_foreach(a, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 9 ||
+		    json_integer_value(v) > 1000)
+			return bad_key(m, "postgres", "an array of PostgreSQL majors");
+		b->postgres[b->npostgres++] = (int)json_integer_value(v);
+	}
+	return 0;
+}
+
+static int get_key_fpr(struct meta *m, struct inst_bundle *b)
+{
+	const char *s = json_string_value(json_object_get(m->root, "key"));
+
+	if (!s || strlen(s) != 40 || strspn(s, "0123456789ABCDEFabcdef") != 40)
+		return bad_key(m, "key", "a 40-digit hex key fingerprint");
+	b->key_fpr = xstrdup(s);
+	for (char *p = b->key_fpr; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	return 0;
+}
+
+/* The bundled config: absent or null, or a relative path without "..". */
+static int get_config(struct meta *m, struct inst_bundle *b)
+{
+	json_t *v = json_object_get(m->root, "config");
+	const char *s;
+
+	if (!v || json_is_null(v))
+		return 0;
+	s = json_string_value(v);
+	if (!s || !*s || *s == '/' || strstr(s, ".."))
+		return bad_key(m, "config", "a relative path inside the bundle");
+	b->config = xstrdup(s);
+	return 0;
+}
+
+static int fill(struct meta *m, struct inst_bundle *b)
+{
+	json_t *fmt = json_object_get(m->root, "format");
+	uint64_t n, date;
+
+	if (!json_is_integer(fmt))
+		return bad_key(m, "format", "an integer");
+	if (json_integer_value(fmt) != META_FORMAT)
+		return pgb_fail(m->err, "%s: metadata format %lld, but this installer reads "
+				"format %d: use the installer that came with the bundle", m->what,
+				(long long)json_integer_value(fmt), META_FORMAT);
+	if (get_word(m, "name", 0, &b->name) < 0 || get_word(m, "version", 0, &b->version) < 0 ||
+	    get_word(m, "target", 0, &b->target) < 0 || get_word(m, "family", 0, &b->family) < 0 ||
+	    get_word(m, "codename", 1, &b->codename) < 0 || get_word(m, "arch", 0, &b->arch) < 0)
+		return -1;
+	if (get_majors(m, b) < 0 || get_strings(m, "requested", &b->requested) < 0 ||
+	    get_strings(m, "extensions", &b->extensions) < 0 ||
+	    get_strings(m, "modules", &b->modules) < 0 || get_key_fpr(m, b) < 0 ||
+	    get_config(m, b) < 0)
+		return -1;
+	if (get_uint(m, "size", &b->size) < 0 || get_uint(m, "packages", &n) < 0 ||
+	    get_uint(m, "date", &date) < 0)
+		return -1;
+	b->npackages = (size_t)n;
+	b->date = (int64_t)date;
+	return 0;
+}
+
+int inst_bundle_parse(struct inst_bundle *b, const char *json, size_t len, const char *what,
+		      struct pgb_err *err)
+{
+	struct meta m = { NULL, what, err };
+	json_error_t je;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	m.root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!m.root)
+		return pgb_fail(err, "%s:%d:%d: not valid JSON: %s", what, je.line, je.column,
+				je.text);
+	if (!json_is_object(m.root))
+		rc = pgb_fail(err, "%s: not a JSON object", what);
+	else
+		rc = fill(&m, b);
+	json_decref(m.root);
+	if (rc < 0)
+		inst_bundle_free(b);
+	return rc;
+}
+
+void inst_bundle_free(struct inst_bundle *b)
+{
+	if (!b)
+		return;
+	free(b->name);
+	free(b->version);
+	free(b->target);
+	free(b->family);
+	free(b->codename);
+	free(b->arch);
+	free(b->postgres);
+	strlist_free(&b->requested);
+	strlist_free(&b->extensions);
+	strlist_free(&b->modules);
+	free(b->key_fpr);
+	free(b->config);
+	memset(b, 0, sizeof(*b));
+}

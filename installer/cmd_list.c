@@ -1,0 +1,168 @@
+/*
+ * cmd_list.c - `list`: the packages of the bundle's repository, read from
+ * its Packages index inside the payload.  The archive is sorted, so dists/
+ * comes before pool/ and only the start of the payload is decompressed.
+ */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "deb822.h"
+#include "inst.h"
+#include "pack.h"
+#include "runfile.h"
+
+#define INDEX_GLOB "dists/*/*/binary-*/Packages"
+#define INDEX_MAX (256u << 20)
+
+struct pkg_row {
+	char *name, *version, *arch;
+};
+
+struct rows {
+	struct pkg_row *v;
+	size_t n, cap;
+};
+
+static void rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].name);
+		free(r->v[i].version);
+		free(r->v[i].arch);
+	}
+	free(r->v);
+}
+
+static int read_entry(struct pack_reader *r, const struct pack_entry_info *e, struct sbuf *out,
+		      struct pgb_err *err)
+{
+	char buf[65536];
+	long n;
+
+	if (e->size > INDEX_MAX)
+		return pgb_fail(err, "the payload's %s is %llu bytes, more than an index can be",
+				e->path, (unsigned long long)e->size);
+	while ((n = pack_reader_read(r, buf, sizeof(buf), err)) > 0)
+		sbuf_add(out, buf, (size_t)n);
+	return n < 0 ? -1 : 0;
+}
+
+static int parse_index(const struct sbuf *text, const char *what, struct rows *rows,
+		       struct pgb_err *err)
+{
+	struct deb822_iter it;
+	struct deb822_para p;
+	int rc;
+
+	deb822_iter_init(&it, text->buf ? text->buf : "", text->len, what);
+	while ((rc = deb822_next(&it, &p, err)) == 1) {
+		struct pkg_row row = { deb822_get(&p, "Package"), deb822_get(&p, "Version"),
+				       deb822_get(&p, "Architecture") };
+
+		if (!row.name || !row.version || !row.arch) {
+			free(row.name);
+			free(row.version);
+			free(row.arch);
+			return pgb_fail(err, "%s:%zu: a paragraph without Package, Version or "
+					"Architecture", what, p.line);
+		}
+		if (rows->n == rows->cap) {
+			rows->cap = rows->cap ? 2 * rows->cap : 64;
+			rows->v = xrealloc(rows->v, rows->cap * sizeof(*rows->v));
+		}
+		rows->v[rows->n++] = row;
+	}
+	return rc;
+}
+
+/* Every Packages index of the payload, until the archive leaves dists/. */
+static int load_rows(const struct inst_opts *o, struct rows *rows, struct pgb_err *err)
+{
+	struct pack_reader *r;
+	struct pack_entry_info e;
+	char *what = xasprintf("the payload of %s", o->self);
+	int rc, found = 0;
+
+	rc = pack_reader_open_fd(&r, runfile_fd(o->run), runfile_payload_offset(o->run),
+				 runfile_payload_length(o->run), what, err);
+	while (rc == 0 && (rc = pack_reader_next(r, &e, err)) == 1) {
+		struct sbuf text = SBUF_INIT;
+		char *name;
+
+		rc = 0;
+		if (found && strncmp(e.path, "dists/", 6))
+			break;
+		if (e.type != 'f' || fnmatch(INDEX_GLOB, e.path, FNM_PATHNAME))
+			continue;
+		found = 1;
+		name = xasprintf("%s: %s", what, e.path);
+		rc = read_entry(r, &e, &text, err);
+		if (rc == 0)
+			rc = parse_index(&text, name, rows, err);
+		free(name);
+		sbuf_free(&text);
+	}
+	pack_reader_free(r);
+	if (rc == 0 && !found)
+		rc = pgb_fail(err, "%s has no %s index: not a pgbundle repository", what,
+			      INDEX_GLOB);
+	free(what);
+	return rc < 0 ? -1 : 0;
+}
+
+static int print_json(const struct rows *rows, const struct inst_bundle *b)
+{
+	json_t *a = json_array();
+	char *text;
+
+	for (size_t i = 0; i < rows->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b}", "name", rows->v[i].name,
+						   "version", rows->v[i].version,
+						   "arch", rows->v[i].arch, "requested",
+						   strlist_has(&b->requested, rows->v[i].name)));
+	text = json_dumps(a, JSON_INDENT(2));
+	json_decref(a);
+	if (!text) {
+		fprintf(stderr, "pgbundle-installer: cannot encode the package list as JSON\n");
+		return 1;
+	}
+	puts(text);
+	free(text);
+	return 0;
+}
+
+static void print_table(const struct rows *rows)
+{
+	int wn = 7, wv = 7;
+
+	for (size_t i = 0; i < rows->n; i++) {
+		int n = (int)strlen(rows->v[i].name), v = (int)strlen(rows->v[i].version);
+
+		wn = n > wn ? n : wn;
+		wv = v > wv ? v : wv;
+	}
+	printf("%-*s  %-*s  %s\n", wn, "PACKAGE", wv, "VERSION", "ARCH");
+	for (size_t i = 0; i < rows->n; i++)
+		printf("%-*s  %-*s  %s\n", wn, rows->v[i].name, wv, rows->v[i].version,
+		       rows->v[i].arch);
+}
+
+int cmd_list(const struct inst_opts *o)
+{
+	struct rows rows = { NULL, 0, 0 };
+	struct pgb_err err;
+	int rc = 0;
+
+	if (load_rows(o, &rows, &err) < 0)
+		rc = inst_print_error(&err);
+	else if (o->json)
+		rc = print_json(&rows, o->bundle);
+	else
+		print_table(&rows);
+	rows_free(&rows);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/*
+ * test_bundle_meta.c - bundle.json into struct inst_bundle
+ * (installer/bundle_meta.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "inst.h"
+#include "unit.h"
+
+static const char good[] =
+	"{\"arch\": \"amd64\", \"codename\": \"bookworm\", \"config\": \"config/singleton.yml\","
+	" \"date\": 1700000000, \"extensions\": [\"postgis\", \"vector\"], \"family\": \"deb\","
+	" \"format\": 1, \"key\": \"7f19d61e88a36c7fa00af3f53f6df431786b9f3e\","
+	" \"modules\": [\"pgsql\", \"pgbouncer\"], \"name\": \"pg\", \"packages\": 120,"
+	" \"postgres\": [16, 17], \"requested\": [\"postgresql-16\", \"postgresql-17\"],"
+	" \"size\": 123456789, \"target\": \"d12\", \"version\": \"1.0\"}";
+
+/* good with the text `from` replaced by `to`. */
+static char *variant(const char *from, const char *to)
+{
+	const char *at = strstr(good, from);
+	struct sbuf b = SBUF_INIT;
+
+	if (!at)
+		abort();
+	sbuf_add(&b, good, (size_t)(at - good));
+	sbuf_adds(&b, to);
+	sbuf_adds(&b, at + strlen(from));
+	return sbuf_detach(&b, NULL);
+}
+
+static int refused_with(const char *from, const char *to, const char *frag)
+{
+	struct inst_bundle b;
+	struct pgb_err err = { "" };
+	char *text = variant(from, to);
+	int rc = inst_bundle_parse(&b, text, strlen(text), "t.json", &err);
+
+	free(text);
+	if (rc == 0 || b.name || !strstr(err.msg, "t.json") || !strstr(err.msg, frag)) {
+		fprintf(stderr, "# %s -> %s: rc %d: %s\n", from, to, rc, err.msg);
+		inst_bundle_free(&b);
+		return 0;
+	}
+	inst_bundle_free(&b);
+	return 1;
+}
+
+static int test_parses_every_field_of_a_builder_bundle_json(void)
+{
+	struct inst_bundle b;
+	struct pgb_err err;
+
+	CHECKF(inst_bundle_parse(&b, good, strlen(good), "t.json", &err) == 0, "%s", err.msg);
+	CHECK(!strcmp(b.name, "pg") && !strcmp(b.version, "1.0") && !strcmp(b.target, "d12"));
+	CHECK(!strcmp(b.family, "deb") && !strcmp(b.codename, "bookworm") &&
+	      !strcmp(b.arch, "amd64"));
+	CHECK(b.npostgres == 2 && b.postgres[0] == 16 && b.postgres[1] == 17);
+	CHECK(b.requested.n == 2 && !strcmp(b.requested.v[1], "postgresql-17"));
+	CHECK(b.extensions.n == 2 && b.modules.n == 2 && !strcmp(b.modules.v[1], "pgbouncer"));
+	CHECK(!strcmp(b.key_fpr, "7F19D61E88A36C7FA00AF3F53F6DF431786B9F3E"));
+	CHECK(!strcmp(b.config, "config/singleton.yml"));
+	CHECK(b.size == 123456789 && b.npackages == 120 && b.date == 1700000000);
+	inst_bundle_free(&b);
+	inst_bundle_free(&b);
+	return 0;
+}
+
+static int test_config_may_be_absent_and_codename_empty(void)
+{
+	struct inst_bundle b;
+	struct pgb_err err;
+	char *t1 = variant("\"config\": \"config/singleton.yml\",", "");
+	char *t2 = variant("\"bookworm\"", "\"\"");
+
+	CHECKF(inst_bundle_parse(&b, t1, strlen(t1), "t.json", &err) == 0, "%s", err.msg);
+	CHECK(b.config == NULL);
+	inst_bundle_free(&b);
+	CHECKF(inst_bundle_parse(&b, t2, strlen(t2), "t.json", &err) == 0, "%s", err.msg);
+	CHECK(!strcmp(b.codename, ""));
+	inst_bundle_free(&b);
+	free(t1);
+	free(t2);
+	return 0;
+}
+
+static int test_refuses_bad_json_other_formats_and_missing_keys(void)
+{
+	CHECK(refused_with("{", "[", "not valid JSON"));
+	CHECK(refused_with("\"format\": 1", "\"format\": 2", "format 2"));
+	CHECK(refused_with("\"format\": 1,", "", "\"format\""));
+	CHECK(refused_with("\"name\": \"pg\",", "", "\"name\""));
+	CHECK(refused_with("[16, 17]", "[]", "\"postgres\""));
+	CHECK(refused_with("[16, 17]", "[\"16\"]", "\"postgres\""));
+	CHECK(refused_with("\"packages\": 120", "\"packages\": -1", "\"packages\""));
+	CHECK(refused_with("7f19d61e", "zz19d61e", "\"key\""));
+	CHECK(refused_with("\"name\": \"pg\",", "\"name\": \"pg\", \"name\": \"x\",", "duplicate"));
+	return 0;
+}
+
+static int test_refuses_strings_that_could_leave_a_directory(void)
+{
+	CHECK(refused_with("\"name\": \"pg\"", "\"name\": \"../pg\"", "\"name\""));
+	CHECK(refused_with("\"version\": \"1.0\"", "\"version\": \"1/0\"", "\"version\""));
+	CHECK(refused_with("\"target\": \"d12\"", "\"target\": \".hidden\"", "\"target\""));
+	CHECK(refused_with("config/singleton.yml", "/etc/passwd", "\"config\""));
+	CHECK(refused_with("config/singleton.yml", "config/../../x", "\"config\""));
+	return 0;
+}
+
+int main(void)
+{
+	struct t_sum s = { 0, 0 };
+
+	T_RUN(&s, test_parses_every_field_of_a_builder_bundle_json);
+	T_RUN(&s, test_config_may_be_absent_and_codename_empty);
+	T_RUN(&s, test_refuses_bad_json_other_formats_and_missing_keys);
+	T_RUN(&s, test_refuses_strings_that_could_leave_a_directory);
+	return t_done(&s);
+}

@@ -362,14 +362,25 @@ static void add_versions(Pool *pool, const Queue *q, struct sbuf *b)
 		sbuf_addf(b, "%s%s", i ? ", " : "", pool_id2str(pool, q->elements[i]));
 }
 
+/* The package name a dependency is on: "perl:any (>= 5)" -> perl. */
+static Id dep_name(Pool *pool, Id dep)
+{
+	while (ISRELDEP(dep)) {
+		Reldep *rd = GETRELDEP(pool, dep);
+
+		if (rd->flags >= 8 && rd->flags != REL_MULTIARCH)
+			break;
+		dep = rd->name;
+	}
+	return dep;
+}
+
 static void explain_nothing_provides(struct session *ss, Id dep, struct sbuf *b)
 {
 	Pool *pool = ss->pool;
-	Id name = dep;
+	Id name = dep_name(pool, dep);
 	Queue q;
 
-	while (ISRELDEP(name) && GETRELDEP(pool, name)->flags < 8)
-		name = GETRELDEP(pool, name)->name;
 	queue_init(&q);
 	name_versions(pool, ISRELDEP(name) ? 0 : name, &q);
 	if (!q.count) {
@@ -811,19 +822,6 @@ static int solve_dropping(struct session *ss, Solver *solv, struct jobset *js,
 	}
 	queue_free(&job);
 	return rc;
-}
-
-/* The package name a dependency is on: "perl:any (>= 5)" -> perl. */
-static Id dep_name(Pool *pool, Id dep)
-{
-	while (ISRELDEP(dep)) {
-		Reldep *rd = GETRELDEP(pool, dep);
-
-		if (rd->flags >= 8 && rd->flags != REL_MULTIARCH)
-			break;
-		dep = rd->name;
-	}
-	return dep;
 }
 
 /*

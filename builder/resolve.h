@@ -15,8 +15,10 @@
  *
  * Across repositories the highest version wins, as with apt's default pins.
  * Recommends are followed only when asked (opts.recommends); Suggests never.
- * The result of resolve_run() should still be proven with apt (aptshim.h),
- * since libsolv and apt may choose differently among alternatives.
+ * Where a dependency leaves a choice, libsolv is steered to apt's: the first
+ * installable alternative of "a | b", and a real package before other
+ * providers of its name (libsolv alone would pick by name).  Still, prove the
+ * result with apt itself (aptshim.h) before trusting it.
  *
  *     struct resolve_repo repos[] = { { "debian", "/cache/Packages", NULL } };
  *     struct resolve_opts o = { "amd64", 0 };

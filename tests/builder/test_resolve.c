@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "resolve.h"
 #include "unit.h"
 #include "util.h"
@@ -518,34 +519,44 @@ static int test_index_that_is_not_a_packages_file_fails(void)
 
 /* ---- real data ---- */
 
-/* The Debian mirror the host's apt uses (never hard-coded here). */
-static char *host_mirror(void)
+/* The first URI after a "URIs:" or "deb" key that is not the security archive. */
+static char *first_uri(const char *data, const char *key)
 {
-	const char *files[] = { "/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list" };
-	struct pgb_err err;
+	for (const char *p = strstr(data, key); p; p = strstr(p + 1, key)) {
+		char *uri;
 
-	for (size_t i = 0; i < 2; i++) {
-		char *data, *p, *uri = NULL;
-		size_t len;
-
-		if (util_read_file(files[i], &data, &len, &err) < 0)
+		if (p != data && p[-1] != '\n')
 			continue;
-		if ((p = strstr(data, "URIs:")))
-			p += 5;
-		else if ((p = strstr(data, "\ndeb ")) || (p = strstr(data, "deb ")))
-			p = strstr(p, "deb ") + 4;
-		while (p && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p && *p == '[')
-			p = strchr(p, ']') ? strchr(p, ']') + 2 : NULL;
-		if (p)
-			uri = xstrndup(p, strcspn(p, " \t\n"));
-		free(data);
-		if (uri && *uri)
+		p += strlen(key);
+		p += strspn(p, " \t");
+		if (*p == '[' && strchr(p, ']'))
+			p = strchr(p, ']') + 1 + strspn(strchr(p, ']') + 1, " \t");
+		uri = xstrndup(p, strcspn(p, " \t\n"));
+		if (*uri && !strstr(uri, "security"))
 			return uri;
 		free(uri);
 	}
 	return NULL;
+}
+
+/* The Debian mirror the host's apt uses (never hard-coded here). */
+static char *host_mirror(void)
+{
+	const char *files[] = { "/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list" };
+	const char *keys[] = { "URIs:", "deb " };
+	struct pgb_err err;
+	char *uri = NULL;
+
+	for (size_t i = 0; i < 2 && !uri; i++) {
+		char *data;
+		size_t len;
+
+		if (util_read_file(files[i], &data, &len, &err) < 0)
+			continue;
+		uri = first_uri(data, keys[i]);
+		free(data);
+	}
+	return uri;
 }
 
 static int fetch_index(const char *mirror, const char *suite, const char *dir, char **out)
@@ -640,32 +651,43 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A solv cache path keyed by the index's content, as the builder keys it. */
+static char *cache_for(const char *dir, const char *index)
+{
+	char hex[HASH_HEX_MAX];
+	struct pgb_err err;
+
+	if (hash_file_hex(HASH_SHA256, index, hex, NULL, &err) < 0)
+		return NULL;
+	return xasprintf("%s/%.16s.solv", dir, hex);
+}
+
 static int test_real_bookworm_resolves_postgresql_15_and_postgis(void)
 {
 	const char *dir = "/tmp/pgbundle-test-resolve";
 	const char *req[] = { "postgresql-15", "postgis" };
-	char *mirror = host_mirror(), *main_idx = NULL, *upd_idx = NULL;
+	char *mirror = host_mirror(), *idx[2] = { NULL, NULL }, *cache[2] = { NULL, NULL };
 	char *status = xasprintf("%s/status", dir);
-	char *caches[2] = { xasprintf("%s/bookworm.solv", dir),
-			    xasprintf("%s/bookworm-updates.solv", dir) };
 	struct resolve_opts o = { "amd64", 0 };
 	struct resolve_pkg *base = NULL;
 	struct resolve_result r = { 0 };
 	struct pgb_err err = { "" };
 	size_t nbase = 0;
 	double t0, t1, t2, t3;
-	int ok;
+	int ok, cached;
 
 	CHECKF(mirror, "no Debian mirror found in /etc/apt/sources.list*");
 	CHECK(util_mkdir_p(dir, 0755, &err) == 0);
-	ok = fetch_index(mirror, "bookworm", dir, &main_idx) == 0 &&
-	     fetch_index(mirror, "bookworm-updates", dir, &upd_idx) == 0;
+	ok = fetch_index(mirror, "bookworm", dir, &idx[0]) == 0 &&
+	     fetch_index(mirror, "bookworm-updates", dir, &idx[1]) == 0;
 	free(mirror);
 	CHECKF(ok, "the mirror of /etc/apt/sources.list* cannot be reached");
-	struct resolve_repo repos[2] = { { "debian", main_idx, caches[0] },
-					 { "debian-updates", upd_idx, caches[1] } };
-	unlink(caches[0]);
-	unlink(caches[1]);
+	cache[0] = cache_for(dir, idx[0]);
+	cache[1] = cache_for(dir, idx[1]);
+	CHECK(cache[0] && cache[1]);
+	cached = util_exists(cache[0]) && util_exists(cache[1]);
+	struct resolve_repo repos[2] = { { "debian", idx[0], cache[0] },
+					 { "debian-updates", idx[1], cache[1] } };
 	t0 = now();
 	CHECKF(resolve_baseline(repos, 2, &o, &base, &nbase, &err) == 0, "%s", err.msg);
 	t1 = now();
@@ -682,16 +704,17 @@ static int test_real_bookworm_resolves_postgresql_15_and_postgis(void)
 	CHECK(find(r.pkgs, r.npkgs, "postgresql-15")->requested);
 	CHECK(find(r.pkgs, r.npkgs, "postgis")->requested);
 	CHECK(!find(r.pkgs, r.npkgs, "dpkg") && sorted(r.pkgs, r.npkgs));
-	fprintf(stderr, "# real data: baseline %zu packages in %.3fs (parsing, writing solv "
-		"caches); %zu packages to bundle in %.3fs (from the caches)\n",
-		nbase, t1 - t0, r.npkgs, t3 - t2);
+	fprintf(stderr, "# real data: baseline of %zu packages in %.3fs (%s); %zu packages to "
+		"bundle in %.3fs (from the solv caches)\n", nbase, t1 - t0,
+		cached ? "from the solv caches" : "parsing the indexes, writing solv caches",
+		r.npkgs, t3 - t2);
 	resolve_result_free(&r);
 	resolve_pkgs_free(base, nbase);
-	free(main_idx);
-	free(upd_idx);
+	for (int i = 0; i < 2; i++) {
+		free(idx[i]);
+		free(cache[i]);
+	}
 	free(status);
-	free(caches[0]);
-	free(caches[1]);
 	return 0;
 }
 

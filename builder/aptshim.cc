@@ -4,6 +4,7 @@
 
 #include <apt-pkg/acquire.h>
 #include <apt-pkg/algorithms.h>
+#include <apt-pkg/aptconfiguration.h>
 #include <apt-pkg/cachefile.h>
 #include <apt-pkg/configuration.h>
 #include <apt-pkg/depcache.h>
@@ -92,6 +93,8 @@ bool configure(const std::string &root, const char *source_line, const char *sta
 	_config->Set("APT::Architecture", arch);
 	_config->Clear("APT::Architectures");
 	_config->Set("APT::Architectures::", arch);
+	// apt caches the architecture list: make it re-read what was just set.
+	APT::Configuration::getArchitectures(false);
 	_config->Set("APT::Install-Recommends", recommends ? "true" : "false");
 	_config->Set("APT::Install-Suggests", "false");
 	// The private root is not readable by the _apt user the methods drop to.
@@ -214,6 +217,8 @@ extern "C" int aptshim_check(const char *source_line, const char *status_path,
 		rc = check(tmpl, source_line, status_path, arch, names, n, recommends, report, err);
 	} catch (const std::exception &e) {
 		rc = pgb_fail(err, "libapt-pkg: %s", e.what());
+	} catch (...) {
+		rc = pgb_fail(err, "libapt-pkg failed with an unknown exception");
 	}
 	_error->Discard();
 	util_rm_rf(tmpl, &ignored);

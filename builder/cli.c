@@ -2,6 +2,7 @@
  * cli.c - the helpers every command shares (cli.h): messages, and where the
  * recipes and the cache live.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,4 +85,31 @@ char *cli_cache_dir(void)
 	if (home && *home)
 		return xasprintf("%s/.cache/pgbundle", home);
 	return xstrdup("/var/cache/pgbundle");
+}
+
+int cli_bundle_args(const char *cmd, const char *help, int argc, char **argv,
+		    const char **bundle, const char **key, int *exit_code)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*key = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': *key = optarg; break;
+		case 'h': fputs(help, stdout); *exit_code = PGB_EXIT_OK; return -1;
+		default: *exit_code = cli_usage_error(cmd, "unknown option"); return -1;
+		}
+	}
+	if (optind + 1 != argc) {
+		*exit_code = cli_usage_error(cmd, "expected one BUNDLE argument");
+		return -1;
+	}
+	*bundle = argv[optind];
+	return 0;
 }

@@ -39,6 +39,10 @@ void cli_error(const struct pgb_err *err);
 /* Print "pgbundle <cmd>: <message>" and a hint to use --help; returns PGB_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Parse "BUNDLE [--key PUB] [--help]" (verify, ls).  Returns 0 to go on, or -1
+ * with *exit_code set (help printed, usage error). */
+int cli_bundle_args(const char *cmd, const char *help, int argc, char **argv,
+		    const char **bundle, const char **key, int *exit_code);
 /* Where recipes/ lives: $PGBUNDLE_RECIPES, else next to the executable's source tree
  * (../recipes from build/pgbundle), else ./recipes.  Malloc'd. */
 char *cli_recipes_dir(void);

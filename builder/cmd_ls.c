@@ -1,7 +1,6 @@
 /*
  * cmd_ls.c - `pgbundle ls BUNDLE`: the packages of a bundle, from its index.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -29,34 +28,22 @@ static int print_packages(const struct sbuf *pk, struct pgb_err *err)
 	return r < 0 ? -1 : 0;
 }
 
+static const char ls_help[] =
+	"usage: pgbundle ls BUNDLE.tar.zst [--key PUB]\n\n"
+	"List the packages of a bundle (name, version, arch, size) from its\n"
+	"signed index; the signature is checked, the package files are not\n"
+	"(use `pgbundle verify`).\n";
+
 int cmd_ls(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pgb_err err = { { 0 } };
 	struct bundle_report r;
-	const char *key = NULL;
-	int c, rc = PGB_EXIT_OK;
+	const char *bundle, *key;
+	int rc = PGB_EXIT_OK;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k': key = optarg; break;
-		case 'h':
-			printf("usage: pgbundle ls BUNDLE.tar.zst [--key PUB]\n\n"
-			       "List the packages of a bundle (name, version, arch, size) from its\n"
-			       "signed index; the signature is checked, the package files are not\n"
-			       "(use `pgbundle verify`).\n");
-			return PGB_EXIT_OK;
-		default: return cli_usage_error("ls", "unknown option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage_error("ls", "expected one BUNDLE argument");
-	if (bundle_check(argv[optind], key, 0, &r, &err) < 0 || print_packages(&r.packages, &err) < 0) {
+	if (cli_bundle_args("ls", ls_help, argc, argv, &bundle, &key, &rc) < 0)
+		return rc;
+	if (bundle_check(bundle, key, 0, &r, &err) < 0 || print_packages(&r.packages, &err) < 0) {
 		cli_error(&err);
 		rc = PGB_EXIT_FAIL;
 	}

@@ -136,13 +136,39 @@ static json_t *strlist_json(const struct strlist *l)
 	return a;
 }
 
-/* The manifest's extension items with {pg} expanded for each major. */
-static json_t *extensions_json(const struct plan *p)
+/* "module:package" for every package of every manifest module, so the
+ * installer installs only the modules its config enables. */
+static json_t *module_packages_json(const struct plan *p, struct pgb_err *err)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < p->m.extensions.n; i++) {
-		const char *e = p->m.extensions.v[i];
+	for (size_t i = 0; i < p->m.modules.n; i++) {
+		struct strlist pk = STRLIST_INIT;
+
+		if (recipes_module_packages(&p->rc, p->m.modules.v[i], p->target, p->m.postgres,
+					    p->m.npostgres, &pk, err) < 0) {
+			json_decref(a);
+			strlist_free(&pk);
+			return NULL;
+		}
+		for (size_t j = 0; j < pk.n; j++) {
+			char *e = xasprintf("%s:%s", p->m.modules.v[i], pk.v[j]);
+
+			json_array_append_new(a, json_string(e));
+			free(e);
+		}
+		strlist_free(&pk);
+	}
+	return a;
+}
+
+/* Manifest items with {pg} expanded for each major. */
+static json_t *expanded_json(const struct plan *p, const struct strlist *items)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < items->n; i++) {
+		const char *e = items->v[i];
 
 		for (size_t j = 0; j < (strstr(e, "{pg}") ? p->m.npostgres : 1); j++) {
 			char *x = recipes_expand(e, p->target, p->m.arch, p->m.postgres[j]);
@@ -157,7 +183,7 @@ static json_t *extensions_json(const struct plan *p)
 static int write_meta(struct stage *s, const char *config_name, struct pgb_err *err)
 {
 	const struct plan *p = s->p;
-	json_t *pg = json_array(), *req = json_array(), *root;
+	json_t *pg = json_array(), *req = json_array(), *root, *mods;
 	char fpr[41];
 	char *text;
 	int rc;
@@ -173,11 +199,17 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 			 "target", p->m.target, "family", p->target->family,
 			 "codename", p->target->codename ? p->target->codename : "",
 			 "arch", p->m.arch, "postgres", pg,
-			 "extensions", extensions_json(p),
+			 "extensions", expanded_json(p, &p->m.extensions),
 			 "modules", strlist_json(&p->m.modules), "requested", req,
 			 "packages", (json_int_t)p->lock.npkgs,
 			 "size", (json_int_t)plan_total_size(p), "date", (json_int_t)p->lock.date,
 			 "key", fpr, "config", config_name);
+	if (root && ((mods = module_packages_json(p, err)) == NULL ||
+		     json_object_set_new(root, "module_packages", mods) < 0 ||
+		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0)) {
+		json_decref(root);
+		return pgb_err_prefix(err, "bundle.json");
+	}
 	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	if (!text)

@@ -138,6 +138,12 @@ static int fill(struct meta *m, struct inst_bundle *b)
 	    get_strings(m, "modules", &b->modules) < 0 || get_key_fpr(m, b) < 0 ||
 	    get_config(m, b) < 0)
 		return -1;
+	/* Optional: bundles before these fields install every requested package. */
+	if ((json_object_get(m->root, "module_packages") &&
+	     get_strings(m, "module_packages", &b->module_packages) < 0) ||
+	    (json_object_get(m->root, "packages_extra") &&
+	     get_strings(m, "packages_extra", &b->extra_packages) < 0))
+		return -1;
 	if (get_uint(m, "size", &b->size) < 0 || get_uint(m, "packages", &n) < 0 ||
 	    get_uint(m, "date", &date) < 0)
 		return -1;
@@ -180,6 +186,8 @@ void inst_bundle_free(struct inst_bundle *b)
 	free(b->arch);
 	free(b->postgres);
 	strlist_free(&b->requested);
+	strlist_free(&b->module_packages);
+	strlist_free(&b->extra_packages);
 	strlist_free(&b->extensions);
 	strlist_free(&b->modules);
 	free(b->key_fpr);

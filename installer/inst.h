@@ -34,7 +34,9 @@ struct inst_bundle {
 	int *postgres;
 	size_t npostgres;
 	struct strlist requested;	/* package names */
-	struct strlist extensions, modules;
+	struct strlist extensions, modules;	/* extension packages, manifest modules */
+	struct strlist module_packages;		/* "module:package" */
+	struct strlist extra_packages;		/* the manifest's raw packages */
 	char *key_fpr;
 	char *config;		/* path inside the bundle of the bundled config, or NULL */
 	uint64_t size;
@@ -334,6 +336,7 @@ struct inst_pg_layout {
 	char *socket_dir;
 	char *unit;		/* postgresql@15-main (Debian), postgresql-15 (EL) */
 	char *pgb_ini, *pgb_userlist;	/* PgBouncer's files */
+	char *pgb_pidfile, *pgb_logfile;	/* needed where an init script daemonizes it (bullseye) */
 };
 /* family: the bundle's, "deb" or "rpm".  Free with inst_pg_layout_free(). */
 int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major, int port,

@@ -81,30 +81,14 @@ static const char options_help[] =
 	"  --no-start       install and configure, but start no service\n"
 	"  --force          allow a host whose release codename differs from the bundle's\n"
 	"                   (same family and architecture); the pre-flight still runs\n"
+	"  --purge          uninstall: also drop the clusters, purge the packages and\n"
+	"                   remove the repository and credentials pgbundle installed\n"
 	"  --json           info, list: print JSON\n"
 	"  -h, --help       this text; `" PROG " COMMAND --help` for a command\n";
 
 int inst_print_error(const struct pgb_err *err)
 {
 	fprintf(stderr, PROG ": %s\n", err->msg);
-	return 1;
-}
-
-/*
- * Stand-ins until cmd_install.c and cmd_uninstall.c (part B) are in the tree:
- * their definitions replace these weak ones at link time.  Remove then.
- */
-__attribute__((weak)) int cmd_install(const struct inst_opts *o)
-{
-	(void)o;
-	fprintf(stderr, PROG ": install is not part of this build yet\n");
-	return 1;
-}
-
-__attribute__((weak)) int cmd_uninstall(const struct inst_opts *o)
-{
-	(void)o;
-	fprintf(stderr, PROG ": uninstall is not part of this build yet\n");
 	return 1;
 }
 
@@ -136,7 +120,7 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-enum { OPT_PREFIX = 256, OPT_CONFIG, OPT_KEY, OPT_FILE, OPT_NO_START, OPT_FORCE, OPT_JSON };
+enum { OPT_PREFIX = 256, OPT_CONFIG, OPT_KEY, OPT_FILE, OPT_NO_START, OPT_FORCE, OPT_JSON, OPT_PURGE };
 
 /* Options may come before or after the command (getopt_long permutes argv). */
 static int parse_options(int argc, char **argv, struct inst_opts *o, int *help)
@@ -151,6 +135,7 @@ static int parse_options(int argc, char **argv, struct inst_opts *o, int *help)
 		{ "no-start", no_argument, NULL, OPT_NO_START },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "purge", no_argument, NULL, OPT_PURGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,6 +152,7 @@ static int parse_options(int argc, char **argv, struct inst_opts *o, int *help)
 		case OPT_NO_START: o->no_start = 1; break;
 		case OPT_FORCE: o->force = 1; break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_PURGE: o->purge = 1; break;
 		case 'h': *help = 1; break;
 		default:
 			fprintf(stderr, "Try `" PROG " --help'.\n");

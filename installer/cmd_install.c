@@ -1,0 +1,449 @@
+/*
+ * cmd_install.c - `pgbundle-installer install`: the steps of inst.h, in order.
+ *
+ * main.c has verified the whole .run (signature, payload hash) and parsed
+ * its bundle.json before this runs.  The order below keeps the host
+ * unchanged until the transaction is known to work:
+ *
+ *   1  host check         root, OS and architecture against the target, disk
+ *   2  extract            into PREFIX/.staging-TOP (or reuse PREFIX/TOP)
+ *   3  config             --config, else the bundle's own
+ *   4  pre-flight         a private apt simulates the whole transaction
+ *      (a terminal without --yes is asked to go on here)
+ *   5  repository         PREFIX/.staging-TOP renamed to PREFIX/TOP
+ *   6  apt                the bundle as the only source, apt-get update
+ *   7  packages           apt-get install
+ *   8  PostgreSQL         pg_bootstrap (part C)
+ *   9  PgBouncer          pgbouncer_setup (part C)
+ *
+ * A failure up to the pre-flight removes the staging directory and leaves
+ * the host as it was.  PREFIX/TOP holds ".pgbundle-payload", the SHA-256 of
+ * the payload it came from: a run that finds it matching skips the
+ * extraction, so a second run changes nothing, and an interrupted
+ * extraction (no marker) is redone.
+ * With --dry-run the payload is extracted into a temporary directory (unless
+ * PREFIX/TOP already matches), every step reports what it would change, and
+ * the temporary directory is removed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inst.h"
+#include "pack.h"
+#include "runfile.h"
+
+#define ETC_APT "/etc/apt"
+#define MARKER ".pgbundle-payload"
+#define REPOS_RECORD INST_STATE_DIR "/repos"
+
+struct install {
+	const struct inst_opts *o;
+	struct inst_ctx ctx;
+	char *top, *final, *staging, *extracted;	/* extracted: where the tree is now */
+	int staging_is_tmp;
+	char *made_top;		/* the outermost directory this run created for the prefix */
+	struct inst_config cfg;
+	struct strlist pkgs;
+	struct pkg_plan plan;
+	size_t files;
+	double t0;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The archive's top directory, as builder/bundle.c names it. */
+static char *bundle_top(const struct inst_bundle *b)
+{
+	return xasprintf("%s-%s.%s.%s", b->name, b->version, b->target, b->arch);
+}
+
+static int marker_matches(const char *dir, const char *sha)
+{
+	char *path = util_path_join(dir, MARKER), *data = NULL;
+	struct pgb_err ignored;
+	size_t n;
+	int same = 0;
+
+	if (util_exists(path) && util_read_file(path, &data, &n, &ignored) == 0)
+		same = n == strlen(sha) + 1 && strncmp(data, sha, strlen(sha)) == 0;
+	free(data);
+	free(path);
+	return same;
+}
+
+static void count_file(void *v, const char *path, const char *hex)
+{
+	struct install *in = v;
+
+	(void)hex;
+	in->files++;
+	if (in->files % 16 == 0 || strstr(path, ".deb"))
+		inst_log_progress(in->ctx.log, "extracting: %zu files so far (%zu packages in "
+				  "the bundle)", in->files, in->ctx.bundle->npackages);
+}
+
+/* The outermost directory of path that does not exist yet, or NULL. */
+static char *first_missing(const char *path)
+{
+	char *p = xstrdup(path), *found = NULL;
+
+	while (!util_exists(p)) {
+		char *slash = strrchr(p, '/');
+
+		free(found);
+		found = xstrdup(p);
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+	}
+	free(p);
+	return found;
+}
+
+/* A refused install leaves no trace, not even the empty prefix it made:
+ * remove the empty directories from the prefix up to made_top. */
+static void unmake_prefix(struct install *in)
+{
+	char *p;
+
+	if (!in->made_top)
+		return;
+	p = xstrdup(in->ctx.prefix);
+	while (strlen(p) >= strlen(in->made_top) && rmdir(p) == 0) {
+		char *slash = strrchr(p, '/');
+
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+	}
+	free(p);
+}
+
+static int make_staging(struct install *in, struct pgb_err *err)
+{
+	if (in->o->dry_run) {
+		const char *tmp = getenv("TMPDIR");
+
+		in->staging = xasprintf("%s/pgbundle-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(in->staging))
+			return pgb_failsys(err, "cannot create a temporary directory %s",
+					   in->staging);
+		in->staging_is_tmp = 1;
+		return 0;
+	}
+	in->staging = xasprintf("%s/.staging-%s", in->ctx.prefix, in->top);
+	in->made_top = first_missing(in->ctx.prefix);
+	/* What an interrupted run left: never trusted, always redone. */
+	if (util_rm_rf(in->staging, err) < 0 || util_mkdir_p(in->ctx.prefix, 0755, err) < 0)
+		return -1;
+	if (mkdir(in->staging, 0755) < 0)
+		return pgb_failsys(err, "cannot create %s", in->staging);
+	return 0;
+}
+
+static int step_extract(struct install *in, struct pgb_err *err)
+{
+	struct runfile *run = in->o->run;
+	const char *sha = runfile_payload_sha256(run);
+	char *marker, *text;
+	double t = now();
+	int rc;
+
+	inst_log_step(in->ctx.log, "Repository %s", in->final);
+	if (marker_matches(in->final, sha)) {
+		inst_log_info(in->ctx.log, "already extracted from this bundle");
+		in->extracted = xstrdup(in->final);
+		return 0;
+	}
+	if (make_staging(in, err) < 0)
+		return -1;
+	rc = pack_extract(NULL, runfile_fd(run), runfile_payload_offset(run),
+			  runfile_payload_length(run), in->staging, count_file, in, err);
+	if (rc < 0)
+		return pgb_err_prefix(err, "cannot extract the bundle into %s", in->staging);
+	marker = util_path_join(in->staging, MARKER);
+	text = xasprintf("%s\n", sha);
+	rc = util_write_atomic(marker, text, strlen(text), 0644, err);
+	free(text);
+	free(marker);
+	if (rc < 0)
+		return -1;
+	inst_log_info(in->ctx.log, "extracted %zu files (%.1f MiB) in %.1f s into %s", in->files,
+		      (double)runfile_payload_length(run) / (1 << 20), now() - t, in->staging);
+	in->extracted = xstrdup(in->staging);
+	return 0;
+}
+
+static int step_config(struct install *in, struct pgb_err *err)
+{
+	const struct inst_bundle *b = in->ctx.bundle;
+	char *bundled = NULL;
+	int rc;
+
+	inst_log_step(in->ctx.log, "Configuration");
+	if (!in->o->config) {
+		if (!b->config)
+			return pgb_fail(err, "bundle %s carries no installer config: give one "
+					"with --config FILE", b->name);
+		/* Freed by cleanup(); the bundled config stays where it was extracted. */
+		bundled = util_path_join(in->extracted, b->config);
+	}
+	in->ctx.config_path = in->o->config ? in->o->config : bundled;
+	rc = inst_config_load(&in->cfg, in->ctx.config_path, b, err);
+	if (rc == 0)
+		inst_log_info(in->ctx.log, "%s%s: cluster %s, PostgreSQL %d, port %d",
+			      in->o->config ? "" : "bundled ", in->o->config ? in->o->config :
+			      b->config, in->cfg.pg_cluster, in->cfg.pg_major, in->cfg.pg_port);
+	return rc;
+}
+
+static int step_preflight(struct install *in, struct pgb_err *err)
+{
+	struct apt_private apt;
+	char *repo = in->ctx.repo_dir;
+	int rc;
+
+	inst_log_step(in->ctx.log, "Pre-flight: simulating the package transaction");
+	if (pkg_select(in->ctx.bundle, &in->cfg.modules, &in->pkgs, err) < 0)
+		return -1;
+	for (size_t i = 0; i < in->cfg.pg_extensions.n; i++)
+		if (!strlist_has(&in->pkgs, in->cfg.pg_extensions.v[i]))
+			strlist_add(&in->pkgs, in->cfg.pg_extensions.v[i]);
+	/* The private apt reads the tree where it is now (staging). */
+	in->ctx.repo_dir = in->extracted;
+	rc = aptconf_private_open(&apt, &in->ctx, err);
+	if (rc == 0) {
+		rc = pkg_preflight(&in->ctx, &apt, &in->pkgs, &in->plan, err);
+		aptconf_private_close(&apt);
+	}
+	in->ctx.repo_dir = repo;
+	return rc;
+}
+
+/* On a terminal, without --yes, the operator says whether to go on. */
+static int confirm(struct install *in, struct pgb_err *err)
+{
+	char answer[16];
+
+	if (in->o->yes || in->o->dry_run || !isatty(STDIN_FILENO))
+		return 0;
+	printf("Install %zu packages and set up PostgreSQL on this host? [y/N] ",
+	       in->plan.inst.n);
+	fflush(stdout);
+	if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+		return pgb_fail(err, "stopped at the operator's request; nothing was changed");
+	return 0;
+}
+
+/* Remember the repository for `uninstall --purge`: one absolute path a line. */
+static int record_repo(const char *dir, struct pgb_err *err)
+{
+	struct strlist dirs = STRLIST_INIT;
+	struct sbuf text = SBUF_INIT;
+	char *old = NULL, *line, *save = NULL;
+	size_t n;
+	int rc = 0;
+
+	if (util_exists(REPOS_RECORD) && util_read_file(REPOS_RECORD, &old, &n, err) < 0)
+		return -1;
+	for (line = old ? strtok_r(old, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		strlist_add(&dirs, line);
+	if (!strlist_has(&dirs, dir)) {
+		strlist_add(&dirs, dir);
+		for (size_t i = 0; i < dirs.n; i++)
+			sbuf_addf(&text, "%s\n", dirs.v[i]);
+		rc = util_mkdir_p(INST_STATE_DIR, 0755, err);
+		if (rc == 0)
+			rc = util_write_atomic(REPOS_RECORD, text.buf, text.len, 0644, err);
+	}
+	free(old);
+	sbuf_free(&text);
+	strlist_free(&dirs);
+	return rc;
+}
+
+/* Rename staging into place; an older PREFIX/TOP (another payload under the
+ * same name) goes only once the new one is there. */
+static int step_place(struct install *in, struct pgb_err *err)
+{
+	char *old = NULL;
+	int rc = 0;
+
+	if (strcmp(in->extracted, in->final) == 0 || in->o->dry_run) {
+		if (in->o->dry_run && strcmp(in->extracted, in->final) != 0) {
+			in->ctx.changes++;
+			inst_log_change(in->ctx.log, "put the repository in place at %s",
+					in->final);
+		}
+		return 0;
+	}
+	/* Also what a run interrupted between the two renames left. */
+	old = xasprintf("%s/.old-%s", in->ctx.prefix, in->top);
+	if (util_rm_rf(old, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!util_exists(in->final)) {
+		free(old);
+		old = NULL;
+	} else if (rename(in->final, old) < 0) {
+		rc = pgb_failsys(err, "cannot move the previous %s aside", in->final);
+		goto out;
+	}
+	if (rename(in->staging, in->final) < 0) {
+		rc = pgb_failsys(err, "cannot rename %s to %s", in->staging, in->final);
+		if (old)
+			rename(old, in->final);
+		goto out;
+	}
+	in->ctx.changes++;
+	inst_log_change(in->ctx.log, "put the repository in place at %s", in->final);
+	free(in->extracted);
+	in->extracted = xstrdup(in->final);
+	if (in->ctx.config_path != in->o->config) {
+		/* The bundled config moved with the tree. */
+		free((char *)in->ctx.config_path);
+		in->ctx.config_path = util_path_join(in->final, in->ctx.bundle->config);
+	}
+	if (old)
+		rc = util_rm_rf(old, err);
+	if (rc == 0)
+		rc = record_repo(in->final, err);
+out:
+	free(old);
+	return rc;
+}
+
+static int step_apt(struct install *in, struct pgb_err *err)
+{
+	char *key = util_path_join(in->extracted, "pgbundle.gpg");
+	int rc;
+
+	inst_log_step(in->ctx.log, "apt: the bundle as the only source");
+	rc = aptconf_configure(&in->ctx, ETC_APT, key, err);
+	free(key);
+	if (rc == 0)
+		rc = aptconf_update(&in->ctx, ETC_APT, err);
+	return rc;
+}
+
+static int step_packages(struct install *in, struct pgb_err *err)
+{
+	inst_log_step(in->ctx.log, "Packages: %zu requested", in->pkgs.n);
+	return pkg_install(&in->ctx, &in->pkgs, &in->plan, err);
+}
+
+static int step_postgres(struct install *in, struct pgb_err *err)
+{
+	double t = now();
+	int rc;
+
+	/* pg_bootstrap and pgbouncer_setup announce their own steps. */
+	rc = pg_bootstrap(&in->ctx, &in->cfg, err);
+	if (rc == 0 && !in->o->dry_run)
+		inst_log_info(in->ctx.log, "PostgreSQL ready %.1f s after the start (%.1f s for "
+			      "this step)", now() - in->t0, now() - t);
+	if (rc < 0 || !in->cfg.pgbouncer_enabled)
+		return rc;
+	return pgbouncer_setup(&in->ctx, &in->cfg, err);
+}
+
+static void finish(struct install *in)
+{
+	const char *log = inst_log_path(in->ctx.log);
+
+	if (in->o->dry_run)
+		printf("Dry run: %d change%s would be made; nothing was changed.\n",
+		       in->ctx.changes, in->ctx.changes == 1 ? "" : "s");
+	else if (in->ctx.changes == 0)
+		printf("Everything is as the config says: nothing to change.\n");
+	else
+		printf("Done: %d change%s in %.1f s.  Generated passwords: %s (root only).\n",
+		       in->ctx.changes, in->ctx.changes == 1 ? "" : "s", now() - in->t0,
+		       INST_CREDENTIALS);
+	if (log)
+		printf("Log: %s\n", log);
+}
+
+static void cleanup(struct install *in)
+{
+	struct pgb_err ignored;
+
+	/* Staging left over only on failure, or a dry run's temporary tree. */
+	if (in->staging && (in->staging_is_tmp || !in->extracted ||
+			    strcmp(in->extracted, in->final) != 0)) {
+		util_rm_rf(in->staging, &ignored);
+		unmake_prefix(in);
+	}
+	if (in->ctx.config_path != in->o->config)
+		free((char *)in->ctx.config_path);
+	inst_config_free(&in->cfg);
+	pkg_plan_free(&in->plan);
+	strlist_free(&in->pkgs);
+	inst_log_close(in->ctx.log);
+	free(in->made_top);
+	free(in->top);
+	free(in->final);
+	free(in->staging);
+	free(in->extracted);
+	free(in->ctx.repo_dir);
+}
+
+static int run_steps(struct install *in, struct pgb_err *err)
+{
+	const struct inst_bundle *b = in->ctx.bundle;
+
+	inst_log_step(in->ctx.log, "Bundle %s %s for %s: verified, signed by %s", b->name,
+		      b->version, b->target, runfile_signer(in->o->run));
+	inst_log_step(in->ctx.log, "Host");
+	if (host_check(&in->ctx, marker_matches(in->final, runfile_payload_sha256(in->o->run)) ?
+			      0 : b->size + b->size / 20, err) < 0 ||
+	    step_extract(in, err) < 0 || step_config(in, err) < 0 ||
+	    step_preflight(in, err) < 0 || confirm(in, err) < 0 || step_place(in, err) < 0 ||
+	    step_apt(in, err) < 0 || step_packages(in, err) < 0 || step_postgres(in, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cmd_install(const struct inst_opts *o)
+{
+	struct install in;
+	struct pgb_err err;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	in.o = o;
+	in.t0 = now();
+	in.ctx.prefix = o->prefix;
+	in.ctx.bundle = o->bundle;
+	in.ctx.yes = o->yes;
+	in.ctx.dry_run = o->dry_run;
+	in.ctx.no_start = o->no_start;
+	in.ctx.force = o->force;
+	in.top = bundle_top(o->bundle);
+	in.final = util_path_join(o->prefix, in.top);
+	in.ctx.repo_dir = xstrdup(in.final);
+	if (inst_log_open(&in.ctx.log, INST_LOG_DIR, o->dry_run, &err) < 0) {
+		cleanup(&in);
+		return inst_print_error(&err);
+	}
+	rc = run_steps(&in, &err);
+	if (rc == 0)
+		finish(&in);
+	else
+		inst_log_detail(in.ctx.log, "error: %s", err.msg);
+	cleanup(&in);
+	return rc == 0 ? 0 : inst_print_error(&err);
+}

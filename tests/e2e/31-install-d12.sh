@@ -1,0 +1,10 @@
+#!/bin/sh
+# tier: fast
+# The d12 .run on a fresh air-gapped bookworm booted with systemd: install
+# with the bundled singleton config, then scram logins over TCP with the
+# generated password, the config's extensions, PgBouncer on 6432, services
+# enabled; a second run changes nothing; uninstall restores /etc/apt.
+. tests/lib.sh
+. tests/e2e/install_target.sh
+need_root "install d12"
+install_target d12 bookworm 15

@@ -1,0 +1,441 @@
+/*
+ * test_config.c - the installer's config (installer/config.c) and what is
+ * rendered from it (installer/pgconf.c): settings, HBA, PgBouncer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "inst.h"
+#include "unit.h"
+
+#define GB (1024ull * 1024ull * 1024ull)
+
+static int pg15[] = { 15 };
+
+/* A bundle like d12's: PostgreSQL 15, pgsql and pgbouncer modules. */
+static void fake_bundle(struct inst_bundle *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->name = "pgsql-d12";
+	b->family = "deb";
+	b->postgres = pg15;
+	b->npostgres = 1;
+	strlist_add(&b->modules, "pgsql");
+	strlist_add(&b->modules, "pgbouncer");
+	strlist_add(&b->requested, "postgresql-15");
+	strlist_add(&b->requested, "postgresql-15-cron");
+}
+
+static void bundle_free(struct inst_bundle *b)
+{
+	strlist_free(&b->modules);
+	strlist_free(&b->requested);
+}
+
+/* Load text; returns the load status, err holds the message. */
+static int load(struct inst_config *c, const char *text, int with_bundle, struct pgb_err *err)
+{
+	struct inst_bundle b;
+	int rc;
+
+	fake_bundle(&b);
+	rc = inst_config_load_mem(c, "cfg.yml", text, strlen(text), with_bundle ? &b : NULL, err);
+	bundle_free(&b);
+	return rc;
+}
+
+/* The text fails to load with a message containing want. */
+static int fails_with(const char *text, const char *want)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	int rc = load(&c, text, 1, &err);
+
+	inst_config_free(&c);
+	CHECKF(rc == -1, "loaded: %s", text);
+	CHECKF(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg, want);
+	return 0;
+}
+
+static int test_config_singleton_loads_with_the_bundle_resolving_auto(void)
+{
+	struct inst_bundle b;
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	const struct inst_pg_database *db;
+	int rc;
+
+	fake_bundle(&b);
+	rc = inst_config_load(&c, "manifests/config/singleton.yml", &b, &err);
+	bundle_free(&b);
+	CHECKF(rc == 0, "%s", err.msg);
+	CHECK(c.pg_major == 15);
+	CHECK(strcmp(c.pg_cluster, "pg-meta") == 0 && c.pg_port == 5432);
+	CHECK(c.n_pg_users == 1 && strcmp(c.pg_users[0].name, "dbuser_meta") == 0);
+	CHECK(c.pg_users[0].login && c.pg_users[0].pgbouncer && !c.pg_users[0].password);
+	CHECK(c.n_pg_databases == 1);
+	db = &c.pg_databases[0];
+	CHECK(strcmp(db->name, "meta") == 0 && strcmp(db->owner, "dbuser_meta") == 0);
+	CHECK(db->n_extensions == 6 && strcmp(db->extensions[5].name, "pg_stat_kcache") == 0);
+	CHECK(c.n_pg_hba_rules == 2 && strcmp(c.pg_hba_rules[1].addr, "::1/128") == 0);
+	CHECK(c.pgbouncer_enabled && c.pgbouncer_port == 6432);
+	CHECK(strcmp(c.pgbouncer_poolmode, "transaction") == 0);
+	CHECK(inst_config_has_module(&c, "pgsql") && inst_config_has_module(&c, "pgbouncer"));
+	inst_config_free(&c);
+	return 0;
+}
+
+static int test_config_defaults_fill_an_empty_config(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+
+	CHECKF(load(&c, "pg_cluster: pg-test\n", 0, &err) == 0, "%s", err.msg);
+	CHECK(c.pg_major == 0 && strcmp(c.pg_version, "auto") == 0);
+	CHECK(strcmp(c.pg_listen, "localhost") == 0 && c.pg_port == 5432);
+	CHECK(c.pgbouncer_enabled && strcmp(c.pgbouncer_listen, "127.0.0.1") == 0);
+	CHECK(c.n_pg_users == 0 && c.n_pg_databases == 0 && c.n_pg_hba_rules == 0);
+	inst_config_free(&c);
+	return 0;
+}
+
+static int test_config_rejects_unknown_key_naming_line_and_column(void)
+{
+	return fails_with("pg_port: 5432\npg_usres: []\n",
+			  "cfg.yml:2:1: unknown key 'pg_usres'");
+}
+
+static int test_config_rejects_unknown_user_key_at_its_position(void)
+{
+	return fails_with("pg_users:\n  - name: a\n    superuzer: true\n",
+			  "cfg.yml:3:5: unknown key 'superuzer'");
+}
+
+static int test_config_rejects_wrong_types_naming_line_and_column(void)
+{
+	return fails_with("pg_port: five\n", "cfg.yml:1:10:") ||
+	       fails_with("pg_users: {name: a}\n", "cfg.yml:1:11:") ||
+	       fails_with("pg_users:\n  - name: a\n    createdb: maybe\n", "cfg.yml:3:15:") ||
+	       fails_with("pg_port: 70000\n", "TCP port");
+}
+
+static int test_config_rejects_a_database_owner_that_is_no_user(void)
+{
+	return fails_with("pg_databases:\n  - { name: app, owner: nobody }\n",
+			  "cfg.yml:2:25: database 'app': owner 'nobody' is not a user");
+}
+
+static int test_config_rejects_reserved_and_duplicate_names(void)
+{
+	return fails_with("pg_users: [{name: postgres}]\n", "cluster's superuser") ||
+	       fails_with("pg_users: [{name: pg_x}]\n", "reserved") ||
+	       fails_with("pg_users: [{name: dbrole_admin}]\n", "group roles") ||
+	       fails_with("pg_users: [{name: a}, {name: a}]\n", "defined twice") ||
+	       fails_with("pg_users: [{name: 'a;b'}]\n", "must be a role name") ||
+	       fails_with("pg_databases: [{name: template1}]\n", "created by initdb") ||
+	       fails_with("pg_databases: [{name: x}, {name: x}]\n", "defined twice");
+}
+
+static int test_config_rejects_an_unknown_granted_role(void)
+{
+	return fails_with("pg_users: [{name: a, roles: [dbrole_admin, boss]}]\n",
+			  "unknown role 'boss'");
+}
+
+static int test_config_accepts_grants_of_other_users_in_any_order(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+
+	CHECKF(load(&c, "pg_users: [{name: a, roles: [b, pg_monitor]}, {name: b}]\n", 1,
+		    &err) == 0, "%s", err.msg);
+	inst_config_free(&c);
+	return 0;
+}
+
+static int test_config_refuses_auth_that_lets_anyone_in(void)
+{
+	return fails_with("pg_hba_rules: [{user: all, db: all, addr: world, auth: trust}]\n",
+			  "trust, password, md5 and ident are refused") ||
+	       fails_with("pg_hba_rules: [{user: a, db: a, addr: 10.0.0.0/8, auth: peer}]\n",
+			  "local socket only") ||
+	       fails_with("pg_hba_rules: [{user: a, db: a, addr: 10.0.0.0/33, auth: scram}]\n",
+			  "'addr' must be a CIDR") ||
+	       fails_with("pg_hba_rules: [{user: a, db: a, type: host, auth: scram}]\n",
+			  "needs 'addr'");
+}
+
+static int test_config_expands_hba_address_names(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+
+	CHECKF(load(&c, "pg_hba_rules:\n"
+		    "  - { user: a, db: a, addr: localhost, auth: pwd }\n"
+		    "  - { user: +dbrole_readonly, db: all, addr: world, auth: deny }\n"
+		    "  - { user: a, db: a, addr: 10.1.2.3, auth: scram-sha-256 }\n"
+		    "  - { user: a, db: a, auth: scram }\n", 1, &err) == 0, "%s", err.msg);
+	CHECK(c.n_pg_hba_rules == 6);
+	CHECK(strcmp(c.pg_hba_rules[0].addr, "127.0.0.1/32") == 0);
+	CHECK(strcmp(c.pg_hba_rules[1].addr, "::1/128") == 0);
+	CHECK(strcmp(c.pg_hba_rules[0].auth, "scram-sha-256") == 0);
+	CHECK(strcmp(c.pg_hba_rules[2].addr, "0.0.0.0/0") == 0);
+	CHECK(strcmp(c.pg_hba_rules[3].addr, "::/0") == 0);
+	CHECK(strcmp(c.pg_hba_rules[3].auth, "reject") == 0);
+	CHECK(strcmp(c.pg_hba_rules[4].addr, "10.1.2.3/32") == 0);
+	CHECK(strcmp(c.pg_hba_rules[5].type, "local") == 0 && !c.pg_hba_rules[5].addr);
+	inst_config_free(&c);
+	return 0;
+}
+
+static int test_config_refuses_parameters_it_manages(void)
+{
+	return fails_with("pg_parameters: {shared_preload_libraries: x}\n",
+			  "cfg.yml:1:17: 'shared_preload_libraries' cannot be set in "
+			  "pg_parameters: list the libraries in pg_libs") ||
+	       fails_with("pg_parameters: {port: 5433}\n", "set pg_port") ||
+	       fails_with("pg_parameters: {password_encryption: md5}\n", "scram-sha-256") ||
+	       fails_with("pg_parameters: {work_mem: [1]}\n", "single value") ||
+	       fails_with("pg_parameters: {'bad name': 1}\n", "not a parameter name");
+}
+
+static int test_config_puts_pg_cron_in_its_database(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	int found = 0;
+
+	CHECKF(load(&c, "pg_databases: [{name: app, extensions: [pg_cron]}]\n", 1, &err) == 0,
+	       "%s", err.msg);
+	for (size_t i = 0; i < c.n_pg_parameters; i++)
+		found |= strcmp(c.pg_parameters[i].key, "cron.database_name") == 0 &&
+			 strcmp(c.pg_parameters[i].value, "app") == 0;
+	inst_config_free(&c);
+	CHECK(found);
+	return fails_with("pg_parameters: {cron.database_name: other}\n"
+			  "pg_databases: [{name: app, extensions: [pg_cron]}]\n",
+			  "cron.database_name is other") ||
+	       fails_with("pg_databases: [{name: a, extensions: [pg_cron]}, "
+			  "{name: b, extensions: [pg_cron]}]\n", "more than one");
+}
+
+static int test_config_checks_version_modules_and_packages_against_the_bundle(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+
+	CHECKF(load(&c, "pg_extensions: [\"postgresql-{pg}-cron\"]\n", 1, &err) == 0, "%s",
+	       err.msg);
+	CHECK(c.pg_extensions.n == 1 && strcmp(c.pg_extensions.v[0], "postgresql-15-cron") == 0);
+	inst_config_free(&c);
+	return fails_with("pg_version: 16\n", "cfg.yml:1:13: PostgreSQL 16 is not in bundle "
+			  "pgsql-d12") ||
+	       fails_with("pg_version: 99\n", "PostgreSQL major") ||
+	       fails_with("modules: [pgsql, redis]\n", "module 'redis' is not in bundle") ||
+	       fails_with("pg_extensions:\n  - postgresql-{pg}-repack\n",
+			  "package postgresql-15-repack is not in bundle") ||
+	       fails_with("modules: [pgsql]\npgbouncer_enabled: true\n", "lacks pgbouncer") ||
+	       fails_with("pgbouncer_port: 5432\n", "must differ") ||
+	       fails_with("pgbouncer_poolmode: sometimes\n", "session, transaction or statement");
+}
+
+static int test_config_takes_extensions_as_names_or_name_and_schema(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	const struct inst_pg_database *db;
+
+	CHECKF(load(&c, "pg_databases:\n  - name: app\n    extensions: [postgis, "
+		    "{name: hypopg, schema: ext}]\n    schemas: [ext]\n", 1, &err) == 0, "%s",
+	       err.msg);
+	db = &c.pg_databases[0];
+	CHECK(db->n_extensions == 2 && !db->extensions[0].schema);
+	CHECK(strcmp(db->extensions[1].name, "hypopg") == 0);
+	CHECK(strcmp(db->extensions[1].schema, "ext") == 0);
+	CHECK(strcmp(db->owner, "postgres") == 0 && strcmp(db->encoding, "UTF8") == 0);
+	inst_config_free(&c);
+	return fails_with("pg_databases: [{name: a, extensions: [x, x]}]\n", "twice") ||
+	       fails_with("pg_databases: [{name: a, extensions: [{name: x, version: 1}]}]\n",
+			  "unknown key 'version'");
+}
+
+/* --- rendering --- */
+
+static int load_singleton(struct inst_config *c)
+{
+	struct inst_bundle b;
+	struct pgb_err err = { { 0 } };
+	int rc;
+
+	fake_bundle(&b);
+	rc = inst_config_load(c, "manifests/config/singleton.yml", &b, &err);
+	bundle_free(&b);
+	if (rc < 0)
+		fprintf(stderr, "# %s\n", err.msg);
+	return rc;
+}
+
+static int test_preload_puts_needs_first_and_citus_before_all(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	struct strlist libs = STRLIST_INIT;
+	int ok;
+
+	CHECKF(load(&c, "pg_libs: [pg_cron, auto_explain]\n"
+		    "pg_databases: [{name: a, extensions: [pg_stat_kcache, citus, hypopg]}]\n",
+		    1, &err) == 0, "%s", err.msg);
+	inst_pg_preload_libs(&c, &libs);
+	ok = libs.n == 5 && strcmp(libs.v[0], "citus") == 0 &&
+	     strcmp(libs.v[1], "pg_cron") == 0 && strcmp(libs.v[2], "auto_explain") == 0 &&
+	     strcmp(libs.v[3], "pg_stat_statements") == 0 &&
+	     strcmp(libs.v[4], "pg_stat_kcache") == 0;
+	for (size_t i = 0; !ok && i < libs.n; i++)
+		fprintf(stderr, "# lib %zu: %s\n", i, libs.v[i]);
+	strlist_free(&libs);
+	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
+static int test_memory_is_sized_to_the_host(void)
+{
+	struct inst_pg_memory m;
+
+	inst_pg_memory_size(4 * GB, 100, &m);
+	CHECK(m.shared_buffers == 1024 && m.effective_cache_size == 3072);
+	CHECK(m.maintenance_work_mem == 204 && m.work_mem == 10);
+	inst_pg_memory_size(256 * GB, 100, &m);
+	CHECK(m.shared_buffers == 65536 && m.maintenance_work_mem == 2048 && m.work_mem == 256);
+	inst_pg_memory_size(64ull * 1024 * 1024, 500, &m);
+	CHECK(m.shared_buffers == 32 && m.maintenance_work_mem == 64 && m.work_mem == 4);
+	CHECK(inst_pg_host_memory() > 0);
+	return 0;
+}
+
+static int test_settings_hold_scram_listen_and_let_parameters_win(void)
+{
+	struct inst_config c;
+	struct inst_pgconf p = { 0 };
+	struct pgb_err err = { { 0 } };
+	struct sbuf out = SBUF_INIT;
+	int ok;
+
+	CHECKF(load(&c, "pg_listen: 127.0.0.1\npg_port: 5433\n"
+		    "pg_parameters: {work_mem: 1GB, max_connections: 50, "
+		    "log_line_prefix: \"it's %m \"}\n", 1, &err) == 0, "%s", err.msg);
+	inst_pg_settings(&c, 8 * GB, &p);
+	inst_pgconf_render_pg(&p, "line one\nline two", &out);
+	ok = strstr(out.buf, "# line one\n# line two\n") &&
+	     strstr(out.buf, "\nlisten_addresses = '127.0.0.1'\n") &&
+	     strstr(out.buf, "\nport = '5433'\n") &&
+	     strstr(out.buf, "\npassword_encryption = 'scram-sha-256'\n") &&
+	     strstr(out.buf, "\nshared_buffers = '2048MB'\n") &&
+	     strstr(out.buf, "\nwork_mem = '1GB'\n") && !strstr(out.buf, "work_mem = '40MB'") &&
+	     strstr(out.buf, "\nlog_line_prefix = 'it''s %m '\n") &&
+	     strcmp(inst_pgconf_get(&p, "cluster_name"), "pg-meta") == 0;
+	if (!ok)
+		fprintf(stderr, "# rendered:\n%s", out.buf);
+	sbuf_free(&out);
+	inst_pgconf_free(&p);
+	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
+static int test_hba_lets_in_postgres_by_peer_and_the_rules_only(void)
+{
+	struct inst_config c;
+	struct sbuf out = SBUF_INIT;
+	int ok;
+
+	CHECK(load_singleton(&c) == 0);
+	inst_pg_hba_render(&c, &out);
+	ok = strstr(out.buf, "\nlocal   all             postgres                "
+		    "                peer\n") &&
+	     strstr(out.buf, "\nlocal   meta            dbuser_meta             "
+		    "                scram-sha-256\n") &&
+	     strstr(out.buf, "\nhost    meta            dbuser_meta     127.0.0.1/32 "
+		    "           scram-sha-256\n") &&
+	     !strstr(out.buf, "0.0.0.0") && !strstr(out.buf, "trust") &&
+	     !strstr(out.buf, "local   all             all");
+	if (!ok)
+		fprintf(stderr, "# rendered:\n%s", out.buf);
+	sbuf_free(&out);
+	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
+static int test_pgbouncer_ini_serves_business_databases_with_scram(void)
+{
+	struct inst_config c;
+	struct inst_pg_layout l;
+	struct pgb_err err = { { 0 } };
+	struct sbuf out = SBUF_INIT, ul = SBUF_INIT;
+	int ok;
+
+	CHECK(load_singleton(&c) == 0);
+	CHECKF(inst_pg_layout_init(&l, "deb", 15, 5432, &err) == 0, "%s", err.msg);
+	CHECK(strcmp(l.unit, "postgresql@15-main") == 0);
+	CHECK(strcmp(l.conf_file, "/etc/postgresql/15/main/conf.d/pgbundle.conf") == 0);
+	inst_pgbouncer_ini(&c, &l, &out);
+	inst_pgbouncer_userlist_add(&ul, "a\"b", "SCRAM-SHA-256$x");
+	ok = strstr(out.buf, "\n[databases]\nmeta = host=/var/run/postgresql port=5432 "
+		    "dbname=meta\n") &&
+	     strstr(out.buf, "\nauth_type = scram-sha-256\n") &&
+	     strstr(out.buf, "\nlisten_addr = 127.0.0.1\nlisten_port = 6432\n") &&
+	     strstr(out.buf, "\npool_mode = transaction\n") &&
+	     strcmp(ul.buf, "\"a\"\"b\" \"SCRAM-SHA-256$x\"\n") == 0;
+	if (!ok)
+		fprintf(stderr, "# rendered:\n%s%s", out.buf, ul.buf);
+	sbuf_free(&out);
+	sbuf_free(&ul);
+	inst_pg_layout_free(&l);
+	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
+static int test_layout_knows_el_and_refuses_unknown_families(void)
+{
+	struct inst_pg_layout l;
+	struct pgb_err err = { { 0 } };
+
+	CHECK(inst_pg_layout_init(&l, "rpm", 16, 5432, &err) == 0);
+	CHECK(strcmp(l.data_dir, "/var/lib/pgsql/16/data") == 0);
+	CHECK(strcmp(l.unit, "postgresql-16") == 0 && !l.debian);
+	inst_pg_layout_free(&l);
+	CHECK(inst_pg_layout_init(&l, "apk", 16, 5432, &err) == -1);
+	CHECK(strstr(err.msg, "unknown package family 'apk'"));
+	CHECK(inst_pg_layout_init(&l, "deb", 0, 5432, &err) == -1);
+	return 0;
+}
+
+int main(void)
+{
+	struct t_sum s = { 0, 0 };
+
+	T_RUN(&s, test_config_singleton_loads_with_the_bundle_resolving_auto);
+	T_RUN(&s, test_config_defaults_fill_an_empty_config);
+	T_RUN(&s, test_config_rejects_unknown_key_naming_line_and_column);
+	T_RUN(&s, test_config_rejects_unknown_user_key_at_its_position);
+	T_RUN(&s, test_config_rejects_wrong_types_naming_line_and_column);
+	T_RUN(&s, test_config_rejects_a_database_owner_that_is_no_user);
+	T_RUN(&s, test_config_rejects_reserved_and_duplicate_names);
+	T_RUN(&s, test_config_rejects_an_unknown_granted_role);
+	T_RUN(&s, test_config_accepts_grants_of_other_users_in_any_order);
+	T_RUN(&s, test_config_refuses_auth_that_lets_anyone_in);
+	T_RUN(&s, test_config_expands_hba_address_names);
+	T_RUN(&s, test_config_refuses_parameters_it_manages);
+	T_RUN(&s, test_config_puts_pg_cron_in_its_database);
+	T_RUN(&s, test_config_checks_version_modules_and_packages_against_the_bundle);
+	T_RUN(&s, test_config_takes_extensions_as_names_or_name_and_schema);
+	T_RUN(&s, test_preload_puts_needs_first_and_citus_before_all);
+	T_RUN(&s, test_memory_is_sized_to_the_host);
+	T_RUN(&s, test_settings_hold_scram_listen_and_let_parameters_win);
+	T_RUN(&s, test_hba_lets_in_postgres_by_peer_and_the_rules_only);
+	T_RUN(&s, test_pgbouncer_ini_serves_business_databases_with_scram);
+	T_RUN(&s, test_layout_knows_el_and_refuses_unknown_families);
+	return t_done(&s);
+}

@@ -151,14 +151,17 @@ int inst_pg_systemctl(const char *verb, const char *unit, struct pgb_err *err)
 	return st == 0 ? 0 : -1;
 }
 
-/* "enabled" by systemctl is-enabled (enabled-runtime is lost on reboot). */
+/* "enabled" by systemctl is-enabled (enabled-runtime is lost on reboot).  For
+ * a SysV service (bullseye's pgbouncer) the answer follows lines about
+ * systemd-sysv-install, so look for it as a line of its own. */
 static int unit_enabled(const char *unit)
 {
 	const char *argv[] = { "systemctl", "is-enabled", unit, NULL };
 	struct sbuf out = SBUF_INIT;
 	struct pgb_err ignored;
 	int st = inst_run(argv, &out, &ignored);
-	int yes = st == 0 && out.buf && strncmp(out.buf, "enabled\n", 8) == 0;
+	int yes = st == 0 && out.buf &&
+		  (strncmp(out.buf, "enabled\n", 8) == 0 || strstr(out.buf, "\nenabled\n"));
 
 	sbuf_free(&out);
 	return yes;

@@ -70,6 +70,7 @@ etc_apt_listing() {
 # generates (pg_updateaptconfig).  The differences go to AFTER.diff.
 etc_apt_same() {
 	in_ct sh -c 'dpkg-query -W -f="\${Conffiles}\n" | awk "{ print \$1 }"
+		echo /etc/apt/apt.conf.d/01autoremove-postgresql
 		echo /etc/apt/apt.conf.d/02autoremove-postgresql' | grep '^/etc/apt/' | sort -u >"$2.kept"
 	awk 'FILENAME == ARGV[1] { before[$NF] = 1; next }
 	     FILENAME == ARGV[2] { kept[$1] = 1; next }
@@ -143,7 +144,9 @@ install_checks() {	# T PG
 		ok "$ic_t: PgBouncer refuses a wrong password" ;;
 	*) not_ok "$ic_t: PgBouncer refuses a wrong password" "$got" ;;
 	esac
-	en=$(in_ct systemctl is-enabled "postgresql@$ic_pg-main" pgbouncer 2>&1 | tr '\n' ' ')
+	# bullseye's pgbouncer is a SysV service: systemctl says so before its answer.
+	en=$(in_ct systemctl is-enabled "postgresql@$ic_pg-main" pgbouncer 2>&1 |
+		grep -Ev 'not a native service|^Executing' | tr '\n' ' ')
 	act=$(in_ct systemctl is-active "postgresql@$ic_pg-main" pgbouncer 2>&1 | tr '\n' ' ')
 	if [ "$en" = "enabled enabled " ] && [ "$act" = "active active " ]; then
 		ok "$ic_t: postgresql@$ic_pg-main and pgbouncer are enabled and running"

@@ -206,7 +206,8 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 			 "key", fpr, "config", config_name);
 	if (root && ((mods = module_packages_json(p, err)) == NULL ||
 		     json_object_set_new(root, "module_packages", mods) < 0 ||
-		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0)) {
+		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0 ||
+		     json_object_set_new(root, "extension_names", strlist_json(&p->ext_names)) < 0)) {
 		json_decref(root);
 		return pgb_err_prefix(err, "bundle.json");
 	}

@@ -33,6 +33,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_ext(int argc, char **argv);
 
 /* Print "pgbundle: <msg>" to stderr. */
 void cli_error(const struct pgb_err *err);
@@ -59,7 +60,7 @@ char *cli_cache_dir(void);
 struct cli_plan_args {
 	const char *manifest, *lock, *outdir, *key;
 	struct strlist mirrors;		/* --mirror KEY=URL */
-	int json, allow_expired, allow_missing, zstd_level, threads;
+	int json, allow_expired, allow_unverified_contents, allow_missing, zstd_level, threads;
 };
 
 /* Parse the options of `plan` (build = 0) or `build` (build = 1).  Returns 0 to

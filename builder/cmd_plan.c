@@ -33,6 +33,10 @@ static void plan_help(int build)
 	       "      --mirror KEY=URL  where the upstreams with mirror KEY are (repeatable);\n"
 	       "                        default: PGBUNDLE_MIRROR_KEY, the manifest, the host's apt sources\n"
 	       "      --allow-expired   accept upstream Release files past their Valid-Until\n"
+	       "      --allow-unverified-contents\n"
+	       "                        map extension names with a Contents index that does not\n"
+	       "                        match its signed Release (packages stay verified; also\n"
+	       "                        PGBUNDLE_ALLOW_UNVERIFIED_CONTENTS=1)\n"
 	       "  -h, --help            this text\n");
 }
 
@@ -43,6 +47,7 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 		{ "lock", required_argument, NULL, 'l' },
 		{ "mirror", required_argument, NULL, 'm' },
 		{ "allow-expired", no_argument, NULL, 'E' },
+		{ "allow-unverified-contents", no_argument, NULL, 'U' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "allow-missing", no_argument, NULL, 'M' },
@@ -75,6 +80,7 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 			strlist_add(&a->mirrors, optarg);
 			break;
 		case 'E': a->allow_expired = 1; break;
+		case 'U': a->allow_unverified_contents = 1; break;
 		case 'o': a->outdir = optarg; break;
 		case 'k': a->key = optarg; break;
 		case 'M': a->allow_missing = 1; break;
@@ -119,6 +125,11 @@ int cli_plan_run(const struct cli_plan_args *a, struct plan *p, struct fetcher *
 	po.lock_path = a->lock;
 	po.mirrors = &a->mirrors;
 	po.allow_expired = a->allow_expired;
+	{
+		const char *uv = getenv("PGBUNDLE_ALLOW_UNVERIFIED_CONTENTS");
+
+		po.allow_unverified_contents = a->allow_unverified_contents || (uv && !strcmp(uv, "1"));
+	}
 	po.warn = warn_stderr;
 	if (fetch_new(f, cache, &fo, &err) == 0) {
 		po.fetch = *f;

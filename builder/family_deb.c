@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aptidx.h"
 #include "hash.h"
@@ -164,43 +165,153 @@ out:
 	return rc;
 }
 
-static int fetch_component(const struct upstream_opts *o, struct upstream *u,
-			   const struct aptidx_release *rel, const char *base, const char *comp,
-			   struct pgb_err *err)
+/* The best compressed form of a component's Contents-ARCH, or NULL: suites
+ * such as -updates may publish none, which is not an error. */
+static const struct aptidx_relfile *pick_contents(const struct aptidx_release *rel,
+						  const char *comp, const char *arch)
 {
-	const struct aptidx_relfile *f = pick_index(rel, comp, o->arch);
+	static const char *const exts[] = { ".gz", ".xz", ".zst", ".bz2", "" };
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		char *p = xasprintf("%s/Contents-%s%s", comp, arch, exts[i]);
+		const struct aptidx_relfile *f = aptidx_release_find(rel, p);
+
+		free(p);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* Fetch a verified index file (its SHA-256 and size from the signed Release)
+ * into the content-addressed cache; *path is the malloc'd cache path. */
+static int fetch_verified(const struct upstream_opts *o, const struct upstream *u,
+			  const struct aptidx_release *rel, const char *base,
+			  const struct aptidx_relfile *f, char **path, struct pgb_err *err)
+{
 	struct fetch_item it = { 0 };
-	struct upstream_index *ix;
-	char *url, *label, *dir;
+	char *dir = xstrndup(f->path, (size_t)(strrchr(f->path, '/') - f->path));
+	char *url = rel->acquire_by_hash
+			    ? xasprintf("%s/%s/by-hash/SHA256/%s", base, dir, f->sha256)
+			    : xasprintf("%s/%s", base, f->path);
+	char *label = xasprintf("%s %s %s", u->name, u->suite, f->path);
 	int rc;
 
-	if (!f)
-		return pgb_fail(err, "%s/Release lists no %s/binary-%s/Packages index", base, comp,
-				o->arch);
-	dir = xstrndup(f->path, (size_t)(strrchr(f->path, '/') - f->path));
-	url = rel->acquire_by_hash ? xasprintf("%s/%s/by-hash/SHA256/%s", base, dir, f->sha256)
-				   : xasprintf("%s/%s", base, f->path);
-	label = xasprintf("%s %s %s", u->name, u->suite, f->path);
 	it.url = url;
 	it.sha256 = f->sha256;
 	it.size = f->size;
 	it.label = label;
 	rc = fetch_batch(o->fetch, &it, 1, err);
+	if (rc < 0 && rel->acquire_by_hash) {
+		/* Mirrors do not keep every file under by-hash (trixie's Contents);
+		 * the plain path is checked against the same signed hash. */
+		free(it.path);
+		free(url);
+		url = xasprintf("%s/%s", base, f->path);
+		it.url = url;
+		it.path = NULL;
+		rc = fetch_batch(o->fetch, &it, 1, err);
+	}
+	*path = it.path;
+	free(url);
+	free(label);
+	free(dir);
+	return rc;
+}
+
+/* The mirror's file list as it is, put in the cache under the hash of what
+ * was received (so the cache's name-is-content rule holds), with a warning. */
+static int contents_unverified(const struct upstream_opts *o, const char *base,
+			       const struct aptidx_relfile *f, struct upstream_index *ix,
+			       struct pgb_err *err)
+{
+	char *url = xasprintf("%s/%s", base, f->path), *tmp = NULL, *m;
+	struct sbuf body = SBUF_INIT;
+	char hex[HASH_HEX_MAX];
+	int rc = -1;
+
+	if (fetch_to_mem(o->fetch, url, &body, err) < 0)
+		goto out;
+	hash_buf_hex(HASH_SHA256, body.buf, body.len, hex);
+	tmp = xasprintf("%s/tmp/%s.unverified", o->cache_dir, hex);
+	if (util_write_atomic(tmp, body.buf, body.len, 0644, err) < 0 ||
+	    fetch_cache_put(o->fetch, tmp, hex, NULL, err) < 0)
+		goto out;
+	memcpy(ix->contents[ix->ncontents].sha256, hex, 65);
+	ix->contents[ix->ncontents].size = body.len;
+	ix->contents[ix->ncontents++].unverified = 1;
+	if (o->warn) {
+		m = xasprintf("warning: %s does not match the signed Release (the mirror is out of "
+			      "sync); used UNVERIFIED for extension names only, packages are still "
+			      "checked against the verified Packages index", url);
+		o->warn(o->warn_ctx, m);
+		free(m);
+	}
+	rc = 0;
+out:
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	free(url);
+	sbuf_free(&body);
+	return rc;
+}
+
+static int fetch_contents(const struct upstream_opts *o, const struct upstream *u,
+			  const struct aptidx_release *rel, const char *base, const char *comp,
+			  struct upstream_index *ix, struct pgb_err *err)
+{
+	const char *const archs[2] = { o->arch, "all" };
+
+	for (size_t i = 0; i < 2; i++) {
+		const struct aptidx_relfile *f = pick_contents(rel, comp, archs[i]);
+		char *path = NULL;
+		int rc;
+
+		if (!f || !strchr(f->path, '/'))
+			continue;
+		rc = fetch_verified(o, u, rel, base, f, &path, err);
+		free(path);
+		if (rc == 0) {
+			memcpy(ix->contents[ix->ncontents].sha256, f->sha256, 65);
+			ix->contents[ix->ncontents++].size = f->size;
+		} else if (!o->contents_unverified_ok ||
+			   contents_unverified(o, base, f, ix, err) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int fetch_component(const struct upstream_opts *o, struct upstream *u,
+			   const struct aptidx_release *rel, const char *base, const char *comp,
+			   struct pgb_err *err)
+{
+	const struct aptidx_relfile *f = pick_index(rel, comp, o->arch);
+	struct upstream_index *ix;
+	char *path = NULL;
+	int rc;
+
+	if (!f)
+		return pgb_fail(err, "%s/Release lists no %s/binary-%s/Packages index", base, comp,
+				o->arch);
+	rc = fetch_verified(o, u, rel, base, f, &path, err);
 	if (rc == 0) {
 		u->idx = xrealloc(u->idx, (u->nidx + 1) * sizeof(*u->idx));
 		ix = &u->idx[u->nidx];
 		memset(ix, 0, sizeof(*ix));
-		rc = unpack_index(o, rel, comp, o->arch, it.path, f->sha256, &ix->path, err);
+		rc = unpack_index(o, rel, comp, o->arch, path, f->sha256, &ix->path, err);
+		if (rc == 0 && o->want_contents)
+			rc = fetch_contents(o, u, rel, base, comp, ix, err);
 		if (rc == 0) {
 			ix->component = xstrdup(comp);
 			ix->key = xstrdup(f->sha256);
 			u->nidx++;
+		} else {
+			free(ix->path);
 		}
 	}
-	free(it.path);
-	free(url);
-	free(label);
-	free(dir);
+	free(path);
 	return rc;
 }
 

@@ -18,6 +18,7 @@ static const struct cli_cmd commands[] = {
 	{ "build", cmd_build, "build the signed offline repository bundle of a manifest" },
 	{ "verify", cmd_verify, "verify a bundle's signature and every file's hash" },
 	{ "ls", cmd_ls, "list the packages of a bundle" },
+	{ "ext", cmd_ext, "PostgreSQL extensions the upstreams publish: list, info, search, avail" },
 };
 
 static void usage(FILE *out)
@@ -37,7 +38,8 @@ static void usage(FILE *out)
 		"  PGBUNDLE_CACHE            download cache (default ~/.cache/pgbundle)\n"
 		"  PGBUNDLE_RECIPES          recipes directory (default: the source tree's recipes/)\n"
 		"  PGBUNDLE_MIRROR_<NAME>    mirror of an upstream mirror key, e.g. PGBUNDLE_MIRROR_DEBIAN\n"
-		"  SOURCE_DATE_EPOCH         timestamp of a build (default: the lock's, else now)\n");
+		"  SOURCE_DATE_EPOCH         timestamp of a build (default: the lock's, else now)\n"
+		"  PGBUNDLE_ALLOW_UNVERIFIED_CONTENTS=1  as --allow-unverified-contents\n");
 }
 
 int main(int argc, char **argv)

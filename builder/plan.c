@@ -6,6 +6,7 @@
 
 #include "aptshim.h"
 #include "deb822.h"
+#include "extdisc.h"
 #include "upstream.h"
 
 static int64_t build_date(const struct lock *locked)
@@ -33,6 +34,37 @@ static void add_templated(struct plan *p, const struct strlist *items)
 	}
 }
 
+/* Extension names, aliases, category:C and all become packages (discovery from
+ * the upstreams' Contents, the catalog for aliases); the manifest's list then
+ * names those packages, and p->ext_names the extensions they carry. */
+static int plan_extensions(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+{
+	struct strlist mirrors = STRLIST_INIT, keep = STRLIST_INIT;
+	struct extdisc_opts eo;
+	int rc;
+
+	for (size_t i = 0; o->mirrors && i < o->mirrors->n; i++)
+		strlist_add(&mirrors, o->mirrors->v[i]);
+	for (size_t i = 0; i < p->m.mirrors.n; i++)
+		strlist_add(&mirrors, p->m.mirrors.v[i]);
+	eo = (struct extdisc_opts){ o->fetch, o->cache_dir, &p->rc, p->target, p->m.arch,
+				    &p->m.upstreams, &mirrors, o->allow_expired,
+				    o->allow_unverified_contents, o->warn, o->warn_ctx };
+	rc = extdisc_plan(&eo, o->recipes_dir, &p->m.extensions, p->m.postgres, p->m.npostgres,
+			  &keep, &p->ext_names, err);
+	for (size_t i = 0; rc == 0 && i < p->m.extensions.n; i++)
+		if (strstr(p->m.extensions.v[i], "{pg}"))
+			strlist_add(&keep, p->m.extensions.v[i]);
+	strlist_free(&mirrors);
+	if (rc < 0) {
+		strlist_free(&keep);
+		return -1;
+	}
+	strlist_free(&p->m.extensions);
+	p->m.extensions = keep;
+	return 0;
+}
+
 int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 {
 	memset(p, 0, sizeof(*p));
@@ -45,6 +77,8 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 		if (recipes_module_packages(&p->rc, p->m.modules.v[i], p->target, p->m.postgres,
 					    p->m.npostgres, &p->requests, err) < 0)
 			return pgb_err_prefix(err, "%s", o->manifest_path);
+	if (extdisc_items_need_discovery(&p->m.extensions) && plan_extensions(p, o, err) < 0)
+		return pgb_err_prefix(err, "%s: extensions", o->manifest_path);
 	add_templated(p, &p->m.extensions);
 	add_templated(p, &p->m.packages);
 	strlist_sort(&p->requests);
@@ -374,6 +408,7 @@ void plan_free(struct plan *p)
 	free(p->missing);
 	lock_free(&p->lock);
 	strlist_free(&p->requests);
+	strlist_free(&p->ext_names);
 	manifest_free(&p->m);
 	recipes_free(&p->rc);
 	memset(p, 0, sizeof(*p));

@@ -26,6 +26,7 @@ struct plan_opts {
 	const char *lock_path;		/* use this lock instead of resolving; may be NULL */
 	const struct strlist *mirrors;	/* --mirror KEY=URL */
 	int allow_expired;
+	int allow_unverified_contents;	/* Contents not matching its Release: names only */
 	struct fetcher *fetch;
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;
@@ -36,6 +37,7 @@ struct plan {
 	struct manifest m;
 	const struct recipe_target *target;
 	struct strlist requests;	/* package names asked for, sorted, unique */
+	struct strlist ext_names;	/* extensions the manifest's items resolved to */
 	struct lock lock;		/* the bundle's packages, sorted by name */
 	struct resolve_missing *missing;	/* requests that could not be resolved */
 	size_t nmissing;

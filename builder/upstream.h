@@ -24,6 +24,21 @@ struct upstream_index {
 	char *component;
 	char *path;		/* decompressed index in the cache */
 	char *key;		/* SHA-256 of the index as published: names the cache files */
+	/* The component's file lists (apt: Contents-ARCH and Contents-all, the
+	 * latter for Architecture: all packages such as postgis' scripts),
+	 * compressed as published, verified against the signed metadata and put
+	 * in the content-addressed cache (fetch_cache_lookup(f, sha256, size)
+	 * finds them); only when upstream_opts.want_contents asked for them and
+	 * the upstream publishes them.  Read by extdisc.h. */
+	struct upstream_filelist {
+		char sha256[65];
+		uint64_t size;
+		/* 1 when the mirror's file did not match the signed Release and was
+		 * taken anyway (upstream_opts.contents_unverified_ok); sha256 is
+		 * then the hash of what was received. */
+		int unverified;
+	} contents[2];
+	size_t ncontents;
 };
 
 struct upstream {
@@ -47,6 +62,12 @@ struct upstream_opts {
 	const char *apt_etc;		/* host apt configuration, for mirrors */
 	const char *keyring_dir;	/* where relative keyring paths are looked up; NULL = as given */
 	int allow_expired;		/* accept a Release past its Valid-Until (loudly) */
+	int want_contents;		/* also fetch each component's file list (discovery) */
+	/* When the mirror's file list does not match the signed Release (a mirror
+	 * out of sync), use it anyway, loudly, instead of failing: it only maps
+	 * extension names to package names, which are still resolved against the
+	 * verified Packages.  Never for package data. */
+	int contents_unverified_ok;
 	int64_t now;
 	void (*warn)(void *ctx, const char *msg);	/* may be NULL */
 	void *warn_ctx;

@@ -1,0 +1,399 @@
+/* test_extdisc.c - extension discovery: the Contents parser on fixtures
+ * (several packages per line, contrib, bad lines, compressed streams), the
+ * join with Packages, and manifest item resolution (names, aliases,
+ * categories, all, unresolved). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "extdisc.h"
+#include "unit.h"
+
+static const char contents_fixture[] =
+	"FILE                                                    LOCATION\n"
+	"usr/bin/psql                                            database/postgresql-client-15\n"
+	"usr/share/postgresql/15/extension/pg_trgm.control       database/postgresql-15\n"
+	"usr/share/postgresql/15/extension/pg_trgm--1.6.sql      database/postgresql-15\n"
+	"usr/share/postgresql/15/extension/postgis.control       database/postgresql-15-postgis-3\n"
+	"usr/share/postgresql/15/extension/postgis_raster.control database/postgresql-15-postgis-3\n"
+	"usr/share/postgresql/15/extension/hll.control   database/postgresql-15-hll,contrib/database/postgresql-15-hll-old\n"
+	"usr/share/postgresql/13/extension/vector.control\tdatabase/postgresql-13-pgvector\n"
+	"usr/share/postgresql/15/extension/sub/x.control        database/postgresql-15-odd\n"
+	"usr/share/postgresql-common/extension/y.control        database/postgresql-common\n"
+	"usr/share/postgresql/15/contrib/z.control              database/postgresql-15\n"
+	"usr/share/postgresql/15/extension/last.control database/postgresql-15-last";	/* no final newline */
+
+static struct pgb_err err;
+
+static const struct extdisc_ext *find(const struct extdisc *d, const char *name, int pg,
+				      const char *pkg)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i].name, name) && d->v[i].pg == pg && !strcmp(d->v[i].package, pkg))
+			return &d->v[i];
+	return NULL;
+}
+
+static int parse_fixture(struct extdisc *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (extdisc_parse_contents(d, contents_fixture, strlen(contents_fixture), "Contents", &err)) {
+		fprintf(stderr, "# %s\n", err.msg);
+		return -1;
+	}
+	extdisc_sort(d);
+	return 0;
+}
+
+static int test_contents_contrib_extension_maps_to_postgresql_major(void)
+{
+	struct extdisc d;
+
+	CHECK(parse_fixture(&d) == 0);
+	CHECK(find(&d, "pg_trgm", 15, "postgresql-15"));
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_contents_package_shipping_several_extensions_maps_them_all(void)
+{
+	struct extdisc d;
+
+	CHECK(parse_fixture(&d) == 0);
+	CHECK(find(&d, "postgis", 15, "postgresql-15-postgis-3"));
+	CHECK(find(&d, "postgis_raster", 15, "postgresql-15-postgis-3"));
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_contents_several_packages_on_one_line_each_map(void)
+{
+	struct extdisc d;
+
+	CHECK(parse_fixture(&d) == 0);
+	CHECK(find(&d, "hll", 15, "postgresql-15-hll"));
+	CHECK(find(&d, "hll", 15, "postgresql-15-hll-old"));
+	CHECK(find(&d, "vector", 13, "postgresql-13-pgvector"));	/* tab separator */
+	CHECK(find(&d, "last", 15, "postgresql-15-last"));		/* no final newline */
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_contents_skips_files_that_are_not_control_files_of_the_extension_dir(void)
+{
+	struct extdisc d;
+
+	CHECK(parse_fixture(&d) == 0);
+	/* pg_trgm, postgis, postgis_raster, hll x2, vector, last: nothing else. */
+	CHECKF(d.n == 7, "%zu entries", d.n);
+	CHECK(!extdisc_lookup(&d, "x", 0) && !extdisc_lookup(&d, "y", 0) &&
+	      !extdisc_lookup(&d, "z", 0) && !extdisc_lookup(&d, "pg_trgm--1.6", 0));
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_contents_rejects_control_line_without_package_column(void)
+{
+	static const char bad[] = "usr/bin/x  admin/x\n"
+				  "usr/share/postgresql/15/extension/broken.control\n";
+	struct extdisc d = { 0 };
+
+	CHECK(extdisc_parse_contents(&d, bad, strlen(bad), "fix/Contents", &err) < 0);
+	CHECKF(strstr(err.msg, "fix/Contents:2") && strstr(err.msg, "no package column"), "%s",
+	       err.msg);
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_contents_rejects_empty_package_in_location_list(void)
+{
+	static const char bad[] = "usr/share/postgresql/15/extension/a.control  database/p,database/\n";
+	struct extdisc d = { 0 };
+
+	CHECK(extdisc_parse_contents(&d, bad, strlen(bad), "C", &err) < 0);
+	CHECKF(strstr(err.msg, "C:1") && strstr(err.msg, "empty package"), "%s", err.msg);
+	extdisc_free(&d);
+	return 0;
+}
+
+/* Write text gzip-compressed (libarchive raw + gzip filter) to path. */
+static int write_gz(const char *path, const char *text, size_t len)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	int rc = 0;
+
+	archive_write_add_filter_gzip(a);
+	archive_write_set_format_raw(a);
+	if (archive_write_open_filename(a, path) != ARCHIVE_OK)
+		rc = -1;
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_pathname(e, "data");
+	if (rc == 0 && archive_write_header(a, e) != ARCHIVE_OK)
+		rc = -1;
+	if (rc == 0 && archive_write_data(a, text, len) != (ssize_t)len)
+		rc = -1;
+	archive_entry_free(e);
+	if (archive_write_close(a) != ARCHIVE_OK)
+		rc = -1;
+	archive_write_free(a);
+	return rc;
+}
+
+static int test_contents_gzip_file_streams_across_blocks_like_text(void)
+{
+	char dir[] = "/tmp/test_extdisc.XXXXXX", *path;
+	struct sbuf big = SBUF_INIT;
+	struct extdisc d = { 0 }, t = { 0 };
+	int ok;
+
+	CHECK(mkdtemp(dir));
+	path = util_path_join(dir, "Contents-amd64.gz");
+	/* Filler lines so that control lines straddle the 64 KiB read blocks. */
+	for (int i = 0; i < 4000; i++) {
+		sbuf_addf(&big, "usr/share/doc/filler-%d/changelog.gz   doc/filler-%d\n", i, i);
+		if (i % 97 == 0)
+			sbuf_addf(&big, "usr/share/postgresql/17/extension/e%d.control   "
+				  "database/postgresql-17-e%d\n", i, i % 5);
+	}
+	ok = write_gz(path, big.buf, big.len) == 0 &&
+	     extdisc_parse_contents_file(&d, path, &err) == 0 &&
+	     extdisc_parse_contents(&t, big.buf, big.len, "text", &err) == 0;
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	sbuf_free(&big);
+	CHECKF(ok, "%s", err.msg);
+	extdisc_sort(&d);
+	extdisc_sort(&t);
+	CHECKF(d.n == t.n && d.n == 42, "%zu vs %zu", d.n, t.n);
+	for (size_t i = 0; i < d.n; i++)
+		CHECK(!strcmp(d.v[i].name, t.v[i].name) && !strcmp(d.v[i].package, t.v[i].package));
+	CHECK(find(&d, "e3977", 17, "postgresql-17-e2"));
+	extdisc_free(&d);
+	extdisc_free(&t);
+	return 0;
+}
+
+static int test_contents_missing_file_fails_naming_it(void)
+{
+	struct extdisc d = { 0 };
+
+	CHECK(extdisc_parse_contents_file(&d, "/nonexistent/Contents-amd64.gz", &err) < 0);
+	CHECKF(strstr(err.msg, "/nonexistent/Contents-amd64.gz"), "%s", err.msg);
+	return 0;
+}
+
+static int test_join_packages_fills_versions_and_leaves_absent_null(void)
+{
+	static const char pk[] = "Package: postgresql-15\nVersion: 15.13-0+deb12u1\n"
+				 "Architecture: amd64\n\n"
+				 "Package: postgresql-15-postgis-3\nVersion: 3.3.2+dfsg-1\n"
+				 "Architecture: amd64\n";
+	char path[] = "/tmp/test_extdisc_pk.XXXXXX";
+	struct extdisc d;
+	int fd, rc;
+
+	CHECK(parse_fixture(&d) == 0);
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK(write(fd, pk, strlen(pk)) == (ssize_t)strlen(pk));
+	close(fd);
+	rc = extdisc_join_packages(&d, path, &err);
+	unlink(path);
+	CHECKF(rc == 0, "%s", err.msg);
+	CHECK(!strcmp(find(&d, "pg_trgm", 15, "postgresql-15")->version, "15.13-0+deb12u1"));
+	CHECK(!strcmp(find(&d, "postgis_raster", 15, "postgresql-15-postgis-3")->version,
+		      "3.3.2+dfsg-1"));
+	CHECK(find(&d, "hll", 15, "postgresql-15-hll")->version == NULL);
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_sort_drops_duplicates_keeping_the_last_appended(void)
+{
+	static const char a[] = "usr/share/postgresql/15/extension/x.control database/pkg\n";
+	struct extdisc d = { 0 };
+
+	CHECK(extdisc_parse_contents(&d, a, strlen(a), "a", &err) == 0);
+	CHECK(extdisc_parse_contents(&d, a, strlen(a), "b", &err) == 0);
+	d.v[0].upstream = xstrdup("debian");
+	d.v[1].upstream = xstrdup("debian-security");
+	extdisc_sort(&d);
+	CHECK(d.n == 1 && !strcmp(d.v[0].upstream, "debian-security"));
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_majors_lists_each_major_once_ascending(void)
+{
+	struct extdisc d;
+	int pg[4];
+
+	CHECK(parse_fixture(&d) == 0);
+	CHECK(extdisc_majors(&d, pg, 4) == 2 && pg[0] == 13 && pg[1] == 15);
+	extdisc_free(&d);
+	return 0;
+}
+
+static const char catalog[] =
+	"postgis:\n  category: GIS\n  description: spatial types\n"
+	"postgis_raster:\n  category: GIS\n  description: raster types\n"
+	"vector:\n  category: RAG\n  description: vector similarity\n  aliases: [pgvector]\n"
+	"pg_trgm:\n  category: FTS\n  description: trigram matching\n";
+
+struct resolved {
+	struct strlist items, pk, names, unres, other;
+};
+
+static int resolve(struct resolved *r, const char *const *items, int pg, int with_cat)
+{
+	struct extdisc d;
+	struct extcat cat = { 0 };
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; items[i]; i++)
+		strlist_add(&r->items, items[i]);
+	if (parse_fixture(&d) < 0)
+		return -1;
+	if (with_cat && extcat_load_mem(&cat, "extensions.yml", catalog, strlen(catalog), &err)) {
+		fprintf(stderr, "# %s\n", err.msg);
+		extdisc_free(&d);
+		return -1;
+	}
+	rc = extdisc_resolve_items(&d, with_cat ? &cat : NULL, &r->items, &pg, 1, &r->pk,
+				   &r->names, &r->unres, &r->other, &err);
+	extdisc_free(&d);
+	extcat_free(&cat);
+	return rc;
+}
+
+static void resolved_free(struct resolved *r)
+{
+	strlist_free(&r->items);
+	strlist_free(&r->pk);
+	strlist_free(&r->names);
+	strlist_free(&r->unres);
+	strlist_free(&r->other);
+}
+
+static int test_resolve_extension_name_gives_its_package_for_the_major(void)
+{
+	struct resolved r;
+
+	CHECK(resolve(&r, (const char *[]){ "postgis_raster", "pg_trgm", NULL }, 15, 0) == 0);
+	CHECK(r.pk.n == 2 && !strcmp(r.pk.v[0], "postgresql-15") &&
+	      !strcmp(r.pk.v[1], "postgresql-15-postgis-3"));
+	CHECK(r.names.n == 2 && !strcmp(r.names.v[0], "pg_trgm"));
+	CHECK(!r.unres.n && !r.other.n);
+	resolved_free(&r);
+	return 0;
+}
+
+static int test_resolve_alias_from_catalog_names_the_extension(void)
+{
+	struct resolved r;
+
+	CHECK(resolve(&r, (const char *[]){ "pgvector", NULL }, 13, 1) == 0);
+	CHECK(r.pk.n == 1 && !strcmp(r.pk.v[0], "postgresql-13-pgvector"));
+	CHECK(r.names.n == 1 && !strcmp(r.names.v[0], "vector"));
+	resolved_free(&r);
+	return 0;
+}
+
+static int test_resolve_category_takes_catalogued_extensions_the_target_has(void)
+{
+	struct resolved r;
+
+	CHECK(resolve(&r, (const char *[]){ "category:GIS", NULL }, 15, 1) == 0);
+	CHECK(r.names.n == 2 && !strcmp(r.names.v[0], "postgis") &&
+	      !strcmp(r.names.v[1], "postgis_raster"));
+	CHECK(r.pk.n == 1 && !strcmp(r.pk.v[0], "postgresql-15-postgis-3"));
+	resolved_free(&r);
+	return 0;
+}
+
+static int test_resolve_unknown_category_fails_listing_the_valid_ones(void)
+{
+	struct resolved r;
+
+	CHECK(resolve(&r, (const char *[]){ "category:NOPE", NULL }, 15, 1) < 0);
+	CHECKF(strstr(err.msg, "NOPE") && strstr(err.msg, "GIS"), "%s", err.msg);
+	resolved_free(&r);
+	return 0;
+}
+
+static int test_resolve_all_takes_every_extension_of_the_major(void)
+{
+	struct resolved r;
+
+	CHECK(resolve(&r, (const char *[]){ "all", NULL }, 15, 0) == 0);
+	/* hll, last, pg_trgm, postgis, postgis_raster; vector is PG 13 only. */
+	CHECKF(r.names.n == 5, "%zu", r.names.n);
+	CHECK(!strlist_has(&r.names, "vector"));
+	CHECK(strlist_has(&r.pk, "postgresql-15-hll") && strlist_has(&r.pk, "postgresql-15-last"));
+	resolved_free(&r);
+	return 0;
+}
+
+static int test_resolve_extension_of_another_major_is_unresolved(void)
+{
+	struct resolved r;
+
+	CHECK(resolve(&r, (const char *[]){ "vector", NULL }, 15, 0) == 0);
+	CHECK(r.unres.n == 1 && !strcmp(r.unres.v[0], "vector") && !r.pk.n);
+	resolved_free(&r);
+	return 0;
+}
+
+static int test_resolve_non_extension_and_templates_are_left_to_the_caller(void)
+{
+	struct resolved r;
+
+	CHECK(resolve(&r, (const char *[]){ "jq", "postgresql-{pg}-cron", NULL }, 15, 1) == 0);
+	CHECK(r.other.n == 1 && !strcmp(r.other.v[0], "jq"));
+	CHECK(!r.pk.n && !r.names.n && !r.unres.n);
+	resolved_free(&r);
+	return 0;
+}
+
+static int test_items_need_discovery_only_without_templates(void)
+{
+	struct strlist l = STRLIST_INIT;
+
+	strlist_add(&l, "postgresql-{pg}-cron");
+	CHECK(!extdisc_items_need_discovery(&l));
+	strlist_add(&l, "vector");
+	CHECK(extdisc_items_need_discovery(&l));
+	strlist_free(&l);
+	return 0;
+}
+
+int main(void)
+{
+	struct t_sum s = { 0, 0 };
+
+	T_RUN(&s, test_contents_contrib_extension_maps_to_postgresql_major);
+	T_RUN(&s, test_contents_package_shipping_several_extensions_maps_them_all);
+	T_RUN(&s, test_contents_several_packages_on_one_line_each_map);
+	T_RUN(&s, test_contents_skips_files_that_are_not_control_files_of_the_extension_dir);
+	T_RUN(&s, test_contents_rejects_control_line_without_package_column);
+	T_RUN(&s, test_contents_rejects_empty_package_in_location_list);
+	T_RUN(&s, test_contents_gzip_file_streams_across_blocks_like_text);
+	T_RUN(&s, test_contents_missing_file_fails_naming_it);
+	T_RUN(&s, test_join_packages_fills_versions_and_leaves_absent_null);
+	T_RUN(&s, test_sort_drops_duplicates_keeping_the_last_appended);
+	T_RUN(&s, test_majors_lists_each_major_once_ascending);
+	T_RUN(&s, test_resolve_extension_name_gives_its_package_for_the_major);
+	T_RUN(&s, test_resolve_alias_from_catalog_names_the_extension);
+	T_RUN(&s, test_resolve_category_takes_catalogued_extensions_the_target_has);
+	T_RUN(&s, test_resolve_unknown_category_fails_listing_the_valid_ones);
+	T_RUN(&s, test_resolve_all_takes_every_extension_of_the_major);
+	T_RUN(&s, test_resolve_extension_of_another_major_is_unresolved);
+	T_RUN(&s, test_resolve_non_extension_and_templates_are_left_to_the_caller);
+	T_RUN(&s, test_items_need_discovery_only_without_templates);
+	return t_done(&s);
+}

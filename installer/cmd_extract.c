@@ -71,7 +71,7 @@ int cmd_extract(const struct inst_opts *o)
 	if (prepare_dir(dir, &made, &err) < 0)
 		return inst_print_error(&err);
 	rc = pack_extract(NULL, runfile_fd(o->run), runfile_payload_offset(o->run),
-			  runfile_payload_length(o->run), dir, count_file, &files, &err);
+			  runfile_payload_length(o->run), dir, 0, count_file, &files, &err);
 	if (rc < 0) {
 		pgb_err_prefix(&err, "cannot extract the payload of %s into %s", o->self, dir);
 		if (made)

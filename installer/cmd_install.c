@@ -169,7 +169,7 @@ static int step_extract(struct install *in, struct pgb_err *err)
 	if (make_staging(in, err) < 0)
 		return -1;
 	rc = pack_extract(NULL, runfile_fd(run), runfile_payload_offset(run),
-			  runfile_payload_length(run), in->staging, count_file, in, err);
+			  runfile_payload_length(run), in->staging, 0, count_file, in, err);
 	if (rc < 0)
 		return pgb_err_prefix(err, "cannot extract the bundle into %s", in->staging);
 	marker = util_path_join(in->staging, MARKER);

@@ -851,6 +851,7 @@ struct extractor {
 	const char *dest;
 	void (*cb)(void *ctx, const char *path, const char *hex);
 	void *ctx;
+	unsigned flags;		/* PACK_EXTRACT_* */
 };
 
 static int dir_check_empty(const char *dir, struct pgb_err *err)
@@ -931,19 +932,22 @@ static int disk_fail(struct extractor *x, const char *path, struct pgb_err *err)
 static int extract_data(struct extractor *x, const struct pack_entry_info *e,
 			char hex[HASH_HEX_MAX], struct pgb_err *err)
 {
-	struct hash_ctx *h = hash_new(HASH_SHA256);
+	struct hash_ctx *h = x->flags & PACK_EXTRACT_SHA256 ? hash_new(HASH_SHA256) : NULL;
 	char buf[PACK_CHUNK];
 	long n;
 
 	while ((n = pack_reader_read(x->r, buf, sizeof(buf), err)) > 0) {
-		hash_update(h, buf, (size_t)n);
+		if (h)
+			hash_update(h, buf, (size_t)n);
 		if (archive_write_data(x->disk, buf, (size_t)n) != n) {
 			n = disk_fail(x, e->path, err);
 			break;
 		}
 	}
-	hash_final_hex(h, hex);
-	hash_free(h);
+	if (h) {
+		hash_final_hex(h, hex);
+		hash_free(h);
+	}
 	return n < 0 ? -1 : 0;
 }
 
@@ -960,7 +964,7 @@ static int extract_entry(struct extractor *x, const struct pack_entry_info *e,
 	if (archive_write_finish_entry(x->disk) != ARCHIVE_OK)
 		return disk_fail(x, e->path, err);
 	if (e->type == 'f' && x->cb)
-		x->cb(x->ctx, e->path, hex);
+		x->cb(x->ctx, e->path, x->flags & PACK_EXTRACT_SHA256 ? hex : NULL);
 	return 0;
 }
 
@@ -1021,11 +1025,11 @@ static int extract_in_dest(struct extractor *x, struct pgb_err *err)
 }
 
 int pack_extract(const char *archive_path_or_null, int fd, uint64_t offset, uint64_t length,
-		 const char *dest_dir,
-		 void (*sha256_cb)(void *ctx, const char *path, const char *hex), void *ctx,
+		 const char *dest_dir, unsigned flags,
+		 void (*file_cb)(void *ctx, const char *path, const char *hex), void *ctx,
 		 struct pgb_err *err)
 {
-	struct extractor x = { NULL, NULL, NULL, dest_dir, sha256_cb, ctx };
+	struct extractor x = { NULL, NULL, NULL, dest_dir, file_cb, ctx, flags };
 	int rc;
 
 	if (dir_check_empty(dest_dir, err) < 0)

@@ -131,19 +131,21 @@ void pack_reader_free(struct pack_reader *r);
  * ARCHIVE_EXTRACT_SECURE_NODOTDOT, _SECURE_SYMLINKS and
  * _SECURE_NOABSOLUTEPATHS, without owners, ACLs, xattrs or flags; modes
  * become 0755 (directories, executables) or 0644; mtimes are restored.  Data
- * is streamed, so memory stays flat whatever the archive size.  If sha256_cb
+ * is streamed, so memory stays flat whatever the archive size.  If file_cb
  * is not NULL it is called after each regular file ('f') is written, with
- * ctx, its path (without the top) and its lowercase hex SHA-256; hard links
- * are not reported.
+ * ctx, its path (without the top) and, with flags PACK_EXTRACT_SHA256, its
+ * lowercase hex SHA-256 (else NULL: callers that verified the whole archive
+ * need not pay for a second hash); hard links are not reported.
  *
  * On error, everything written into dest_dir is removed again (dest_dir
  * itself stays) and err says which entry failed.  libarchive resolves the
  * paths it writes against the working directory, so the call changes into
  * dest_dir and back: do not run it while another thread relies on the cwd.
  */
+#define PACK_EXTRACT_SHA256 1u	/* hash each file for file_cb (costs a pass of SHA-256) */
 int pack_extract(const char *archive_path_or_null, int fd, uint64_t offset, uint64_t length,
-		 const char *dest_dir,
-		 void (*sha256_cb)(void *ctx, const char *path, const char *hex), void *ctx,
+		 const char *dest_dir, unsigned flags,
+		 void (*file_cb)(void *ctx, const char *path, const char *hex), void *ctx,
 		 struct pgb_err *err);
 
 #ifdef __cplusplus

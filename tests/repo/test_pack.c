@@ -639,7 +639,7 @@ static int test_reader_fails_cleanly_on_truncated_archive(void)
 	CHECK(pack_reader_next(r, &e, &err) == -1);
 	pack_reader_free(r);
 	CHECK(mkdir(dest, 0755) == 0);
-	CHECK(pack_extract(cut, -1, 0, 0, dest, NULL, NULL, &err) == -1);
+	CHECK(pack_extract(cut, -1, 0, 0, dest, 0, NULL, NULL, &err) == -1);
 	CHECKF(strstr(err.msg, cut), "%s", err.msg);
 	CHECK(dir_count(dest) == 0);
 	free(data);
@@ -712,7 +712,7 @@ static int test_extract_recreates_tree_and_reports_sha256_of_each_file(void)
 	src = util_path_join(dir, "src");
 	CHECK(mkdir(dest, 0755) == 0);
 	old = umask(077);
-	CHECKF(pack_extract(arc, -1, 0, 0, dest, collect_hash, &h, &err) == 0, "%s", err.msg);
+	CHECKF(pack_extract(arc, -1, 0, 0, dest, PACK_EXTRACT_SHA256, collect_hash, &h, &err) == 0, "%s", err.msg);
 	umask(old);
 	CHECK(extracted_tree_matches(dir, dest) == 0);
 	CHECK(hashes_match_tree(&h, src) == 0);
@@ -735,7 +735,7 @@ static int test_extract_reads_archive_from_byte_range_of_fd(void)
 	dest = util_path_join(dir, "dest");
 	CHECK(mkdir(dest, 0755) == 0);
 	CHECK(embed_archive(dir, &fd, &len) == 0);
-	CHECKF(pack_extract(NULL, fd, 1000, len, dest, NULL, NULL, &err) == 0, "%s", err.msg);
+	CHECKF(pack_extract(NULL, fd, 1000, len, dest, 0, NULL, NULL, &err) == 0, "%s", err.msg);
 	CHECK(extracted_tree_matches(dir, dest) == 0);
 	close(fd);
 	free(dest);
@@ -753,7 +753,7 @@ static int test_extract_refuses_non_empty_destination(void)
 	dest = util_path_join(dir, "dest");
 	keep = util_path_join(dest, "keep");
 	CHECK(mkdir(dest, 0755) == 0 && put_file(keep, "k", 1, 0644) == 0);
-	CHECK(pack_extract(arc, -1, 0, 0, dest, NULL, NULL, &err) == -1);
+	CHECK(pack_extract(arc, -1, 0, 0, dest, 0, NULL, NULL, &err) == -1);
 	CHECKF(strstr(err.msg, dest) && strstr(err.msg, "not empty"), "%s", err.msg);
 	CHECK(dir_count(dest) == 1);
 	free(arc);
@@ -845,7 +845,7 @@ static int check_rejected(const struct hent *v, size_t n, const char *named)
 	       err.msg);
 	CHECK(mkdir(sandbox, 0755) == 0 && mkdir(dest, 0755) == 0);
 	err.msg[0] = '\0';
-	CHECK(pack_extract(arc, -1, 0, 0, dest, NULL, NULL, &err) == -1);
+	CHECK(pack_extract(arc, -1, 0, 0, dest, 0, NULL, NULL, &err) == -1);
 	CHECKF(strstr(err.msg, named), "%s", err.msg);
 	CHECK(dir_count(sandbox) == 1 && dir_count(dest) == 0);
 	free(arc);
@@ -972,7 +972,7 @@ static int test_accept_inner_symlink_and_hardlink(void)
 
 	dest = util_path_join(dir, "dest");
 	CHECK(make_archive(arc, v, sizeof(v) / sizeof(v[0])) == 0 && mkdir(dest, 0755) == 0);
-	CHECKF(pack_extract(arc, -1, 0, 0, dest, collect_hash, &h, &err) == 0, "%s", err.msg);
+	CHECKF(pack_extract(arc, -1, 0, 0, dest, PACK_EXTRACT_SHA256, collect_hash, &h, &err) == 0, "%s", err.msg);
 	f = util_path_join(dest, "a/f");
 	hl = util_path_join(dest, "h");
 	CHECK(stat(f, &sf) == 0 && stat(hl, &sh) == 0 && sf.st_ino == sh.st_ino);

@@ -23,23 +23,12 @@ static void count_file(void *ctx, const char *path, const char *hex)
 /* --dry-run: check every entry as extraction would, write nothing. */
 static int check_only(const struct inst_opts *o, const char *dir, struct pgb_err *err)
 {
-	struct pack_reader *r;
-	struct pack_entry_info e;
-	uint64_t n = 0;
-	char *what = xasprintf("the payload of %s", o->self);
-	int rc;
+	struct inst_payload_stats w = { 0, 0, 0 };
 
-	rc = pack_reader_open_fd(&r, runfile_fd(o->run), runfile_payload_offset(o->run),
-				 runfile_payload_length(o->run), what, err);
-	free(what);
-	if (rc < 0)
+	if (inst_payload_walk(o, &w, err) < 0)
 		return -1;
-	while ((rc = pack_reader_next(r, &e, err)) == 1)
-		n++;
-	pack_reader_free(r);
-	if (rc == 0)
-		printf("dry run: would extract %llu entries into %s\n", (unsigned long long)n, dir);
-	return rc;
+	printf("dry run: would extract %llu entries into %s\n", (unsigned long long)w.entries, dir);
+	return 0;
 }
 
 /* DIR must be an empty directory, or not exist (then it is made, 0755, in an existing parent). */

@@ -11,42 +11,15 @@
 #include "pack.h"
 #include "runfile.h"
 
-struct walk {
-	uint64_t entries, files, bytes;
-};
-
-static int walk_payload(const struct inst_opts *o, struct walk *w, struct pgb_err *err)
-{
-	struct pack_reader *r;
-	struct pack_entry_info e;
-	char *what = xasprintf("the payload of %s", o->self);
-	int rc;
-
-	rc = pack_reader_open_fd(&r, runfile_fd(o->run), runfile_payload_offset(o->run),
-				 runfile_payload_length(o->run), what, err);
-	free(what);
-	if (rc < 0)
-		return -1;
-	while ((rc = pack_reader_next(r, &e, err)) == 1) {
-		w->entries++;
-		if (e.type == 'f') {
-			w->files++;
-			w->bytes += e.size;
-		}
-	}
-	pack_reader_free(r);
-	return rc;
-}
-
 int cmd_verify(const struct inst_opts *o)
 {
-	struct walk w = { 0, 0, 0 };
+	struct inst_payload_stats w = { 0, 0, 0 };
 	struct pgb_err err;
 	time_t t = (time_t)runfile_signed_at(o->run);
 	struct tm tm;
 	char day[64] = "?";
 
-	if (walk_payload(o, &w, &err) < 0)
+	if (inst_payload_walk(o, &w, &err) < 0)
 		return inst_print_error(&err);
 	if (gmtime_r(&t, &tm))
 		strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S UTC", &tm);

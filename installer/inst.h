@@ -95,6 +95,13 @@ struct inst_opts {
 /* One function per command (git style).  Each returns the exit status
  * (0 done, 1 failed, 2 bad usage) and prints its own messages: results on
  * stdout, errors as "pgbundle-installer: MESSAGE" on stderr (inst_print_error). */
+/* payload.c: walk the payload's entries with every safety check, extracting
+ * nothing; counts go into *w (which the caller zeroes). */
+struct inst_payload_stats {
+	uint64_t entries, files, bytes;
+};
+int inst_payload_walk(const struct inst_opts *o, struct inst_payload_stats *w,
+		      struct pgb_err *err);
 int cmd_install(const struct inst_opts *o);	/* cmd_install.c */
 int cmd_uninstall(const struct inst_opts *o);	/* cmd_uninstall.c */
 int cmd_verify(const struct inst_opts *o);	/* cmd_verify.c */

@@ -136,6 +136,36 @@ static json_t *strlist_json(const struct strlist *l)
 	return a;
 }
 
+/*
+ * Per extension of the bundle, what creating it needs beyond its package:
+ * the library for shared_preload_libraries, postgresql.conf settings, the
+ * extensions it cannot share a database with, and the recorded reason when
+ * CREATE EXTENSION cannot work in a plain database.  Only the fields the
+ * catalog has; {} for an extension the catalog does not know.
+ */
+static json_t *ext_info_json(const struct plan *p)
+{
+	json_t *all = json_object();
+
+	for (size_t i = 0; i < p->ext_names.n; i++) {
+		const struct extcat_entry *e = extcat_find(&p->ext_cat, p->ext_names.v[i]);
+		json_t *o = json_object();
+
+		if (e && e->preload)
+			json_object_set_new(o, "preload", json_string(e->preload));
+		if (e && e->settings.n)
+			json_object_set_new(o, "settings", strlist_json(&e->settings));
+		if (e && e->conflicts.n)
+			json_object_set_new(o, "conflicts", strlist_json(&e->conflicts));
+		if (e && e->exception)
+			json_object_set_new(o, "exception", json_string(e->exception));
+		if (e && strcmp(e->name, p->ext_names.v[i]) != 0)
+			json_object_set_new(o, "catalog", json_string(e->name));
+		json_object_set_new(all, p->ext_names.v[i], o);
+	}
+	return all;
+}
+
 /* "module:package" for every package of every manifest module, so the
  * installer installs only the modules its config enables. */
 static json_t *module_packages_json(const struct plan *p, struct pgb_err *err)
@@ -207,7 +237,8 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 	if (root && ((mods = module_packages_json(p, err)) == NULL ||
 		     json_object_set_new(root, "module_packages", mods) < 0 ||
 		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0 ||
-		     json_object_set_new(root, "extension_names", strlist_json(&p->ext_names)) < 0)) {
+		     json_object_set_new(root, "extension_names", strlist_json(&p->ext_names)) < 0 ||
+		     json_object_set_new(root, "extension_info", ext_info_json(p)) < 0)) {
 		json_decref(root);
 		return pgb_err_prefix(err, "bundle.json");
 	}

@@ -60,6 +60,12 @@ static int plan_extensions(struct plan *p, const struct plan_opts *o, struct pgb
 		strlist_free(&keep);
 		return -1;
 	}
+	/* Again, for bundle.json: what each extension needs to be created is
+	 * data the installer reads, so it carries no catalog of its own. */
+	if (extcat_load(&p->ext_cat, o->recipes_dir, err) < 0) {
+		strlist_free(&keep);
+		return -1;
+	}
 	strlist_free(&p->m.extensions);
 	p->m.extensions = keep;
 	return 0;
@@ -409,6 +415,7 @@ void plan_free(struct plan *p)
 	lock_free(&p->lock);
 	strlist_free(&p->requests);
 	strlist_free(&p->ext_names);
+	extcat_free(&p->ext_cat);
 	manifest_free(&p->m);
 	recipes_free(&p->rc);
 	memset(p, 0, sizeof(*p));

@@ -12,6 +12,7 @@
 #define PGB_PLAN_H
 
 #include "error.h"
+#include "extcat.h"
 #include "fetch.h"
 #include "lock.h"
 #include "manifest.h"
@@ -38,6 +39,8 @@ struct plan {
 	const struct recipe_target *target;
 	struct strlist requests;	/* package names asked for, sorted, unique */
 	struct strlist ext_names;	/* extensions the manifest's items resolved to */
+	struct extcat ext_cat;		/* the catalog, when the manifest names extensions
+					 * (bundle.json's extension_info comes from it) */
 	struct lock lock;		/* the bundle's packages, sorted by name */
 	struct resolve_missing *missing;	/* requests that could not be resolved */
 	size_t nmissing;

@@ -527,6 +527,20 @@ const struct extdisc_ext *extdisc_lookup_entry(const struct extdisc *d,
 	return e;
 }
 
+/*
+ * Debian splits some extensions in two: "P-scripts" ships the .control and SQL
+ * files, "P" the module library and depends on P-scripts, not the other way
+ * round (postgis, pgrouting).  Installing the extension needs both.
+ */
+static void add_library_package(const char *pkg, struct strlist *packages)
+{
+	static const char suffix[] = "-scripts";
+	size_t n = strlen(pkg), k = sizeof(suffix) - 1;
+
+	if (n > k && !strcmp(pkg + n - k, suffix))
+		strlist_add_owned(packages, xstrndup(pkg, n - k));
+}
+
 /* Add name's package for each major; returns how many majors had one. */
 static size_t add_ext(const struct extdisc *d, const struct extcat *cat, const char *name,
 		      const int *pg, size_t npg, struct strlist *packages, struct strlist *names)
@@ -540,6 +554,7 @@ static size_t add_ext(const struct extdisc *d, const struct extcat *cat, const c
 		if (!e)
 			continue;
 		strlist_add(packages, e->package);
+		add_library_package(e->package, packages);
 		strlist_add(names, e->name);
 		found++;
 	}

@@ -360,6 +360,33 @@ static int test_resolve_non_extension_and_templates_are_left_to_the_caller(void)
 	return 0;
 }
 
+static int test_resolve_scripts_package_brings_its_library_package(void)
+{
+	static const char text[] =
+		"usr/share/postgresql/15/extension/pgrouting.control database/postgresql-15-pgrouting-scripts\n";
+	struct strlist items = STRLIST_INIT, pk = STRLIST_INIT, names = STRLIST_INIT;
+	struct strlist unres = STRLIST_INIT, other = STRLIST_INIT;
+	struct extdisc d = { 0 };
+	int pg = 15;
+
+	strlist_add(&items, "pgrouting");
+	CHECK(extdisc_parse_contents(&d, text, strlen(text), "Contents", &err) == 0);
+	extdisc_sort(&d);
+	CHECKF(extdisc_resolve_items(&d, NULL, &items, &pg, 1, &pk, &names, &unres, &other,
+				     &err) == 0, "%s", err.msg);
+	strlist_sort(&pk);
+	CHECK(pk.n == 2 && !strcmp(pk.v[0], "postgresql-15-pgrouting") &&
+	      !strcmp(pk.v[1], "postgresql-15-pgrouting-scripts"));
+	CHECK(names.n == 1 && !strcmp(names.v[0], "pgrouting"));
+	extdisc_free(&d);
+	strlist_free(&items);
+	strlist_free(&pk);
+	strlist_free(&names);
+	strlist_free(&unres);
+	strlist_free(&other);
+	return 0;
+}
+
 static int test_items_need_discovery_only_without_templates(void)
 {
 	struct strlist l = STRLIST_INIT;
@@ -394,6 +421,7 @@ int main(void)
 	T_RUN(&s, test_resolve_all_takes_every_extension_of_the_major);
 	T_RUN(&s, test_resolve_extension_of_another_major_is_unresolved);
 	T_RUN(&s, test_resolve_non_extension_and_templates_are_left_to_the_caller);
+	T_RUN(&s, test_resolve_scripts_package_brings_its_library_package);
 	T_RUN(&s, test_items_need_discovery_only_without_templates);
 	return t_done(&s);
 }

@@ -108,14 +108,13 @@ static int check_release(const struct upstream_opts *o, struct upstream *u,
 	return 0;
 }
 
-/* The best compressed form the Release lists for a component's index. */
-static const struct aptidx_relfile *pick_index(const struct aptidx_release *rel,
-					       const char *comp, const char *arch)
+/* The first of `stem` + each of exts (a NULL-terminated list, in order of
+ * preference) that the Release lists, or NULL. */
+static const struct aptidx_relfile *pick_compressed(const struct aptidx_release *rel,
+						    const char *stem, const char *const *exts)
 {
-	static const char *const exts[] = { ".xz", ".gz", ".zst", ".bz2", "" };
-
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		char *p = xasprintf("%s/binary-%s/Packages%s", comp, arch, exts[i]);
+	for (; *exts; exts++) {
+		char *p = xasprintf("%s%s", stem, *exts);
 		const struct aptidx_relfile *f = aptidx_release_find(rel, p);
 
 		free(p);
@@ -123,6 +122,18 @@ static const struct aptidx_relfile *pick_index(const struct aptidx_release *rel,
 			return f;
 	}
 	return NULL;
+}
+
+/* The best compressed form the Release lists for a component's index. */
+static const struct aptidx_relfile *pick_index(const struct aptidx_release *rel,
+					       const char *comp, const char *arch)
+{
+	static const char *const exts[] = { ".xz", ".gz", ".zst", ".bz2", "", NULL };
+	char *stem = xasprintf("%s/binary-%s/Packages", comp, arch);
+	const struct aptidx_relfile *f = pick_compressed(rel, stem, exts);
+
+	free(stem);
+	return f;
 }
 
 /* Decompress a verified index into the cache once; check it against the
@@ -170,17 +181,12 @@ out:
 static const struct aptidx_relfile *pick_contents(const struct aptidx_release *rel,
 						  const char *comp, const char *arch)
 {
-	static const char *const exts[] = { ".gz", ".xz", ".zst", ".bz2", "" };
+	static const char *const exts[] = { ".gz", ".xz", ".zst", ".bz2", "", NULL };
+	char *stem = xasprintf("%s/Contents-%s", comp, arch);
+	const struct aptidx_relfile *f = pick_compressed(rel, stem, exts);
 
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		char *p = xasprintf("%s/Contents-%s%s", comp, arch, exts[i]);
-		const struct aptidx_relfile *f = aptidx_release_find(rel, p);
-
-		free(p);
-		if (f)
-			return f;
-	}
-	return NULL;
+	free(stem);
+	return f;
 }
 
 /* Fetch a verified index file (its SHA-256 and size from the signed Release)

@@ -322,20 +322,14 @@ static int contents_text(const char *top, struct sbuf *out, struct pgb_err *err)
 static char *stub_path(void)
 {
 	const char *env = getenv("PGBUNDLE_INSTALLER_STUB");
-	char exe[4096];
-	ssize_t n;
-	char *slash;
+	char *dir, *stub;
 
 	if (env && *env)
 		return xstrdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return xstrdup("pgbundle-installer");
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	return xasprintf("%s/pgbundle-installer", exe);
+	dir = util_exe_dir();
+	stub = dir ? util_path_join(dir, "pgbundle-installer") : xstrdup("pgbundle-installer");
+	free(dir);
+	return stub;
 }
 
 static int write_run(struct stage *s, struct bundle_out *out, int64_t sigtime,

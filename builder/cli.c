@@ -29,22 +29,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return PGB_EXIT_USAGE;
 }
 
-static char *exe_dir(void)
-{
-	char buf[4096];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	return xstrdup(buf);
-}
-
 char *cli_recipes_dir(void)
 {
 	const char *env = getenv("PGBUNDLE_RECIPES");
@@ -52,7 +36,7 @@ char *cli_recipes_dir(void)
 
 	if (env && *env)
 		return xstrdup(env);
-	dir = exe_dir();
+	dir = util_exe_dir();
 	if (dir) {
 		/* build/pgbundle and build/san/pgbundle both sit below the source tree. */
 		const char *ups[] = { "/../recipes", "/../../recipes", "/../share/pgbundle/recipes" };

@@ -370,6 +370,22 @@ int util_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+char *util_exe_dir(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(buf);
+}
+
 char *util_path_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir);

@@ -77,6 +77,9 @@ int util_rm_rf(const char *path, struct pgb_err *err);
 /* Hard-link src to dst, or copy when linking is not possible (EXDEV). */
 int util_link_or_copy(const char *src, const char *dst, struct pgb_err *err);
 int util_exists(const char *path);
+/* The directory of the running executable (/proc/self/exe); malloc'd, or
+ * NULL when it cannot be read. */
+char *util_exe_dir(void);
 /* Join a directory and a relative name; malloc'd. */
 char *util_path_join(const char *dir, const char *name);
 

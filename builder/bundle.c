@@ -195,18 +195,12 @@ static json_t *module_packages_json(const struct plan *p, struct pgb_err *err)
 /* Manifest items with {pg} expanded for each major. */
 static json_t *expanded_json(const struct plan *p, const struct strlist *items)
 {
-	json_t *a = json_array();
+	struct strlist x = STRLIST_INIT;
+	json_t *a;
 
-	for (size_t i = 0; i < items->n; i++) {
-		const char *e = items->v[i];
-
-		for (size_t j = 0; j < (strstr(e, "{pg}") ? p->m.npostgres : 1); j++) {
-			char *x = recipes_expand(e, p->target, p->m.arch, p->m.postgres[j]);
-
-			json_array_append_new(a, json_string(x));
-			free(x);
-		}
-	}
+	plan_expand(p, items, &x);
+	a = strlist_json(&x);
+	strlist_free(&x);
 	return a;
 }
 

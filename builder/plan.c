@@ -20,17 +20,16 @@ static int64_t build_date(const struct lock *locked)
 	return (int64_t)time(NULL);
 }
 
-/* Expand {pg} once per PostgreSQL major; names without it are kept once. */
-static void add_templated(struct plan *p, const struct strlist *items)
+void plan_expand(const struct plan *p, const struct strlist *items, struct strlist *out)
 {
 	for (size_t i = 0; i < items->n; i++) {
 		if (!strstr(items->v[i], "{pg}")) {
-			strlist_add(&p->requests, items->v[i]);
+			strlist_add(out, items->v[i]);
 			continue;
 		}
 		for (size_t j = 0; j < p->m.npostgres; j++)
-			strlist_add_owned(&p->requests, recipes_expand(items->v[i], p->target,
-								       p->m.arch, p->m.postgres[j]));
+			strlist_add_owned(out, recipes_expand(items->v[i], p->target, p->m.arch,
+							      p->m.postgres[j]));
 	}
 }
 
@@ -85,8 +84,8 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 			return pgb_err_prefix(err, "%s", o->manifest_path);
 	if (extdisc_items_need_discovery(&p->m.extensions) && plan_extensions(p, o, err) < 0)
 		return pgb_err_prefix(err, "%s: extensions", o->manifest_path);
-	add_templated(p, &p->m.extensions);
-	add_templated(p, &p->m.packages);
+	plan_expand(p, &p->m.extensions, &p->requests);
+	plan_expand(p, &p->m.packages, &p->requests);
 	strlist_sort(&p->requests);
 	strlist_uniq(&p->requests);
 	return 0;

@@ -50,6 +50,9 @@ struct plan {
 };
 
 int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
+/* Append items to out with {pg} expanded once per PostgreSQL major of the
+ * manifest; items without it are appended once. */
+void plan_expand(const struct plan *p, const struct strlist *items, struct strlist *out);
 int plan_resolve(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
 
 /* The bundle's Packages index: every stanza with Filename rewritten to

@@ -25,6 +25,11 @@ need_root() {
 	fi
 }
 
+# The Debian mirror (and security mirror) this host's apt uses: one answer for
+# every test, from the air-gap harness (PGBUNDLE_DEBIAN_MIRROR overrides).
+t_debian_mirror() { sh "$TOP/ci/airgap/rootfs.sh" --mirror 2>/dev/null; }
+t_debian_security_mirror() { sh "$TOP/ci/airgap/rootfs.sh" --security-mirror 2>/dev/null; }
+
 # A scratch directory removed at exit.
 t_tmpdir() {
 	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pgbundle-test.XXXXXX")

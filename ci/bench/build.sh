@@ -31,10 +31,11 @@ echo "# requests: $PKGS"
 # The connected chroot Pigsty's pipeline runs in, with its apt lists (warm).
 if [ ! -x "$W/chroot/usr/bin/apt-get" ]; then
 	rm -rf "$W/chroot"
-	mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	mirror=$(sh ci/airgap/rootfs.sh --mirror)
+	security=$(sh ci/airgap/rootfs.sh --security-mirror)
 	mmdebstrap --quiet --variant=minbase --include=dpkg-dev,gzip bookworm "$W/chroot" \
 		"deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
-		"deb ${mirror%/debian}/debian-security bookworm-security main" >/dev/null
+		"deb $security bookworm-security main" >/dev/null
 fi
 for d in proc sys dev; do mountpoint -q "$W/chroot/$d" || mount --bind "/$d" "$W/chroot/$d"; done
 trap 'for d in proc sys dev; do umount "$W/chroot/$d" 2>/dev/null || true; done' EXIT

@@ -12,13 +12,7 @@
 . tests/lib.sh
 t_tmpdir
 
-host_debian_mirror() {
-	{ cat /etc/apt/sources.list 2>/dev/null; cat /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null; } |
-		sed -n -e 's/^deb \(\[[^]]*\] \)\{0,1\}\([a-z]*:[^ ]*\/debian\)\/\{0,1\} .*/\2/p' \
-		       -e 's/^URIs: *\([a-z]*:[^ ]*\/debian\)\/\{0,1\} *$/\1/p' | head -n 1
-}
-MIRROR=${PGBUNDLE_MIRROR_DEBIAN:-$(host_debian_mirror)}
+MIRROR=${PGBUNDLE_MIRROR_DEBIAN:-$(t_debian_mirror)}
 if [ -z "$MIRROR" ]; then
 	not_ok "ext discovery" "no Debian mirror in this host's apt sources (or PGBUNDLE_MIRROR_DEBIAN)"
 	exit 1

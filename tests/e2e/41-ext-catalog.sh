@@ -12,14 +12,6 @@ SUITES="bullseye bookworm trixie forky"
 CACHE=$TOP/$BUILD/test-cache/contents
 LOADER=$TOP/$BUILD/tests/builder/test_extcat
 
-host_mirror() {
-	{
-		sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null
-		sed -n 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\).*/\2/p' \
-			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
-	} | tr ' ' '\n' | grep -E '^https?://' | grep -v -- '-security' | head -n 1 | sed 's:/*$::'
-}
-
 # fetch SUITE ARCH: the suite's Contents, downloaded again only when the
 # SHA256 its Release lists changes.  The download is not held to that SHA256:
 # mirrors and proxies here serve a Contents a little out of step with Release,
@@ -53,7 +45,7 @@ control_names() {
 	sed 's:.*/::; s/\.control$//; s/--.*//'
 }
 
-MIRROR=$(host_mirror)
+MIRROR=$(t_debian_mirror)
 if [ -z "$MIRROR" ]; then
 	not_ok "host apt sources name a Debian mirror" "none in /etc/apt/sources.list*"
 	exit 1

@@ -10,6 +10,8 @@
 #define PGB_UNIT_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \
@@ -51,6 +53,29 @@ static inline void t_run(struct t_sum *s, const char *name, int (*fn)(void))
 static inline int t_done(struct t_sum *s)
 {
 	return s->failed ? 1 : 0;
+}
+
+/*
+ * The Debian mirror this host's apt uses, as the air-gap harness reads it
+ * (ci/airgap/rootfs.sh --mirror under $TOP): one answer for every test, and
+ * no mirror host written in a test.  malloc'd; NULL when there is none.
+ */
+static inline char *t_debian_mirror(void)
+{
+	const char *top = getenv("TOP");
+	char cmd[4096], line[1024] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "sh '%s/ci/airgap/rootfs.sh' --mirror 2>/dev/null",
+		 top && *top ? top : ".");
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	pclose(p);
+	line[strcspn(line, "\r\n")] = '\0';
+	return line[0] ? strdup(line) : NULL;
 }
 
 #endif

@@ -519,46 +519,6 @@ static int test_index_that_is_not_a_packages_file_fails(void)
 
 /* ---- real data ---- */
 
-/* The first URI after a "URIs:" or "deb" key that is not the security archive. */
-static char *first_uri(const char *data, const char *key)
-{
-	for (const char *p = strstr(data, key); p; p = strstr(p + 1, key)) {
-		char *uri;
-
-		if (p != data && p[-1] != '\n')
-			continue;
-		p += strlen(key);
-		p += strspn(p, " \t");
-		if (*p == '[' && strchr(p, ']'))
-			p = strchr(p, ']') + 1 + strspn(strchr(p, ']') + 1, " \t");
-		uri = xstrndup(p, strcspn(p, " \t\n"));
-		if (*uri && !strstr(uri, "security"))
-			return uri;
-		free(uri);
-	}
-	return NULL;
-}
-
-/* The Debian mirror the host's apt uses (never hard-coded here). */
-static char *host_mirror(void)
-{
-	const char *files[] = { "/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list" };
-	const char *keys[] = { "URIs:", "deb " };
-	struct pgb_err err;
-	char *uri = NULL;
-
-	for (size_t i = 0; i < 2 && !uri; i++) {
-		char *data;
-		size_t len;
-
-		if (util_read_file(files[i], &data, &len, &err) < 0)
-			continue;
-		uri = first_uri(data, keys[i]);
-		free(data);
-	}
-	return uri;
-}
-
 static int fetch_index(const char *mirror, const char *suite, const char *dir, char **out)
 {
 	char *xz = xasprintf("%s/%s-Packages.xz", dir, suite);
@@ -666,7 +626,7 @@ static int test_real_bookworm_resolves_postgresql_15_and_postgis(void)
 {
 	const char *dir = "/tmp/pgbundle-test-resolve";
 	const char *req[] = { "postgresql-15", "postgis" };
-	char *mirror = host_mirror(), *idx[2] = { NULL, NULL }, *cache[2] = { NULL, NULL };
+	char *mirror = t_debian_mirror(), *idx[2] = { NULL, NULL }, *cache[2] = { NULL, NULL };
 	char *status = xasprintf("%s/status", dir);
 	struct resolve_opts o = { "amd64", 0 };
 	struct resolve_pkg *base = NULL;

@@ -117,70 +117,6 @@ static int test_fixture_release_finds_main_amd64_packages_xz(void)
 	return 0;
 }
 
-/* The host's Debian mirror, from its apt sources: never hard-coded here. */
-static char *mirror_from_sources(const char *suite)
-{
-	glob_t g;
-	char *url = NULL;
-
-	if (glob("/etc/apt/sources.list.d/*.sources", 0, NULL, &g) != 0)
-		return NULL;
-	for (size_t i = 0; i < g.gl_pathc && !url; i++) {
-		struct deb822_iter it;
-		struct deb822_para p;
-		struct pgb_err err;
-		char *data;
-		size_t len;
-
-		if (util_read_file(g.gl_pathv[i], &data, &len, &err) < 0)
-			continue;
-		deb822_iter_init(&it, data, len, g.gl_pathv[i]);
-		while (!url && deb822_next(&it, &p, &err) == 1) {
-			char *suites = deb822_get(&p, "Suites"), *uris = deb822_get(&p, "URIs");
-			char *types = deb822_get(&p, "Types");
-
-			if (suites && uris && types && strstr(types, "deb")) {
-				for (char *s = strtok(suites, " \t\n"); s && !url; s = strtok(NULL, " \t\n"))
-					if (!strcmp(s, suite))
-						url = xstrndup(uris, strcspn(uris, " \t\n"));
-			}
-			free(suites);
-			free(uris);
-			free(types);
-		}
-		free(data);
-	}
-	globfree(&g);
-	return url;
-}
-
-static char *mirror_from_list(const char *suite)
-{
-	FILE *f = fopen("/etc/apt/sources.list", "r");
-	char line[1024], *url = NULL;
-
-	while (f && !url && fgets(line, sizeof(line), f)) {
-		char *save = NULL, *t = strtok_r(line, " \t\n", &save), *uri = NULL;
-
-		if (!t || strcmp(t, "deb"))
-			continue;
-		while ((t = strtok_r(NULL, " \t\n", &save)) && !url) {
-			if (t[0] == '[')
-				while (t && !strchr(t, ']'))
-					t = strtok_r(NULL, " \t\n", &save);
-			else if (!uri)
-				uri = t;
-			else if (!strcmp(t, suite))
-				url = xstrdup(uri);
-			else
-				break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return url;
-}
-
 static size_t to_sbuf(char *p, size_t size, size_t n, void *b)
 {
 	sbuf_add(b, p, size * n);
@@ -210,16 +146,14 @@ static int http_get(const char *url, struct sbuf *out)
 
 static int test_mirror_bookworm_release_lists_main_amd64_packages_xz(void)
 {
-	char *mirror = mirror_from_sources("bookworm"), *url;
+	char *mirror = t_debian_mirror(), *url;
 	struct sbuf body = SBUF_INIT;
 	struct aptidx_release rel;
 	const struct aptidx_relfile *f;
 	struct pgb_err err = { { 0 } };
 	size_t hex = 0;
 
-	if (!mirror)
-		mirror = mirror_from_list("bookworm");
-	CHECKF(mirror != NULL, "no bookworm entry in this host's apt sources");
+	CHECKF(mirror != NULL, "no Debian mirror in this host's apt sources");
 	url = xasprintf("%s/dists/bookworm/Release", mirror);
 	CHECKF(http_get(url, &body) == 0, "cannot fetch %s (this case needs the network)", url);
 	CHECKF(aptidx_release_parse(body.buf, body.len, url, &rel, &err) == 0, "%s", err.msg);

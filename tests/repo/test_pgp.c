@@ -830,69 +830,6 @@ static int test_expired_and_revoked_keys_give_no_good_signature(void)
 
 /* ---- Debian ---- */
 
-/* First URI of a deb source for a suite that is not -security, deb822 or one-line style. */
-static char *mirror_from_sources(const char *text)
-{
-	const char *p = text;
-
-	while ((p = strstr(p, "URIs:")) != NULL) {
-		const char *stanza_end = strstr(p, "\n\n"), *suites = strstr(p, "Suites:");
-		char uri[512];
-
-		if (sscanf(p, "URIs: %511s", uri) == 1 && suites &&
-		    (!stanza_end || suites < stanza_end) && strncmp(suites, "Suites: ", 8) == 0 &&
-		    !strstr(uri, "security"))
-			return xstrdup(uri);
-		p += 5;
-	}
-	return NULL;
-}
-
-static char *mirror_from_list(const char *text)
-{
-	const char *p = text;
-	char uri[512];
-
-	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		const char *q = p;
-
-		if (strncmp(q, "deb ", 4))
-			continue;
-		q += 4;
-		if (*q == '[')
-			q = strchr(q, ']') ? strchr(q, ']') + 1 : q;
-		if (sscanf(q, " %511s", uri) == 1 && !strstr(uri, "security"))
-			return xstrdup(uri);
-	}
-	return NULL;
-}
-
-static char *host_mirror(void)
-{
-	struct pgb_err err;
-	const char *pats[] = { "/etc/apt/sources.list.d/*.sources", "/etc/apt/sources.list",
-			       "/etc/apt/sources.list.d/*.list" };
-	char *uri = NULL;
-
-	for (size_t i = 0; i < 3 && !uri; i++) {
-		glob_t g;
-
-		if (glob(pats[i], 0, NULL, &g) != 0)
-			continue;
-		for (size_t j = 0; j < g.gl_pathc && !uri; j++) {
-			char *text;
-			size_t len;
-
-			if (util_read_file(g.gl_pathv[j], &text, &len, &err) < 0)
-				continue;
-			uri = i == 0 ? mirror_from_sources(text) : mirror_from_list(text);
-			free(text);
-		}
-		globfree(&g);
-	}
-	return uri;
-}
-
 /* Our body against gpgv's output for a Debian InRelease file. */
 static int check_debian_inrelease(const struct pgp_keyring *kr, const char *path, int64_t now)
 {
@@ -921,7 +858,7 @@ static int test_debian_inrelease_from_host_mirror_verifies_like_gpgv(void)
 	static const char *suites[] = { "bookworm", "trixie" };
 	struct pgp_keyring *kr = NULL;
 	struct pgb_err err;
-	char *mirror = host_mirror(), *dir = mktmp();
+	char *mirror = t_debian_mirror(), *dir = mktmp();
 
 	CHECKF(mirror, "no Debian mirror in /etc/apt/sources.list{,.d}");
 	CHECK(dir && have_tool("curl"));

@@ -269,10 +269,29 @@ static int write_config(struct stage *s, char **name, struct pgb_err *err)
 
 /* --- contents manifest: "sha256  path" for every file, sorted --- */
 
-static int contents_text(const char *top, struct sbuf *out, struct pgb_err *err)
+struct known_hash {
+	char *path;
+	const char *sha256;
+};
+
+static int cmp_known(const void *a, const void *b)
 {
+	return strcmp(((const struct known_hash *)a)->path, ((const struct known_hash *)b)->path);
+}
+
+/* The pool files' SHA-256 is already known: checked on download against the
+ * lock.  Only the files written here need hashing. */
+static int contents_text(const struct stage *s, struct sbuf *out, struct pgb_err *err)
+{
+	const struct lock *l = &s->p->lock;
+	struct known_hash *known = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*known));
 	struct strlist files = STRLIST_INIT;
+	const char *top = s->top;
 	int rc = 0;
+
+	for (size_t i = 0; i < l->npkgs; i++)
+		known[i] = (struct known_hash){ plan_pool_path(&l->pkgs[i]), l->pkgs[i].sha256 };
+	qsort(known, l->npkgs, sizeof(*known), cmp_known);
 
 	/* A worklist rather than nftw(), which takes no context pointer. */
 	strlist_add(&files, "");
@@ -296,17 +315,26 @@ static int contents_text(const char *top, struct sbuf *out, struct pgb_err *err)
 	}
 	strlist_sort(&files);
 	for (size_t i = 0; rc == 0 && i < files.n; i++) {
+		struct known_hash key = { files.v[i], NULL }, *hit;
 		char hex[HASH_HEX_MAX];
 		char *path;
 
 		if (!files.v[i][0])
 			continue;
+		hit = bsearch(&key, known, l->npkgs, sizeof(*known), cmp_known);
+		if (hit) {
+			sbuf_addf(out, "%s  %s\n", hit->sha256, files.v[i]);
+			continue;
+		}
 		path = util_path_join(top, files.v[i]);
 		rc = hash_file_hex(HASH_SHA256, path, hex, NULL, err);
 		if (rc == 0)
 			sbuf_addf(out, "%s  %s\n", hex, files.v[i]);
 		free(path);
 	}
+	for (size_t i = 0; i < l->npkgs; i++)
+		free(known[i].path);
+	free(known);
 	strlist_free(&files);
 	return rc;
 }
@@ -363,7 +391,7 @@ static int write_outputs(struct stage *s, struct bundle_out *out, int64_t sigtim
 	struct sbuf contents = SBUF_INIT;
 	int rc;
 
-	rc = contents_text(s->top, &contents, err);
+	rc = contents_text(s, &contents, err);
 	if (rc == 0)
 		rc = pack_write_dir(out->tar_path, s->top, &po, err);
 	if (rc == 0)

@@ -541,30 +541,82 @@ static void add_library_package(const char *pkg, struct strlist *packages)
 		strlist_add_owned(packages, xstrndup(pkg, n - k));
 }
 
-/* Add name's package for each major; returns how many majors had one. */
-static size_t add_ext(const struct extdisc *d, const struct extcat *cat, const char *name,
-		      const int *pg, size_t npg, struct strlist *packages, struct strlist *names)
+/*
+ * Extensions are collected first and given packages at the end, because a
+ * control file can ship in more than one package (forky has
+ * address_standardizer both in postgis' scripts package and in a package of
+ * its own, and the two conflict): a package some other extension needs
+ * anyway is the one to take.
+ */
+struct ext_want {
+	const struct extdisc *d;
+	const struct extcat *cat;
+	struct strlist names;	/* extension names, as given or catalogued */
+};
+
+/* Record name (as the catalog names it, so postgis-3 and postgis are one
+ * extension) when a major has a package for it; returns how many do. */
+static size_t add_ext(struct ext_want *w, const char *name, const int *pg, size_t npg)
 {
-	const struct extcat_entry *ce = cat ? extcat_find(cat, name) : NULL;
+	const struct extcat_entry *ce = w->cat ? extcat_find(w->cat, name) : NULL;
 	size_t found = 0;
 
-	for (size_t j = 0; j < npg; j++) {
-		const struct extdisc_ext *e = extdisc_lookup_entry(d, ce, name, pg[j]);
-
-		if (!e)
-			continue;
-		strlist_add(packages, e->package);
-		add_library_package(e->package, packages);
-		strlist_add(names, e->name);
-		found++;
-	}
+	for (size_t j = 0; j < npg; j++)
+		if (extdisc_lookup_entry(w->d, ce, name, pg[j]))
+			found++;
+	if (found && !strlist_has(&w->names, ce ? ce->name : name))
+		strlist_add(&w->names, ce ? ce->name : name);
 	return found;
 }
 
-static int add_category(const struct extdisc *d, const struct extcat *cat, const char *c,
-			const int *pg, size_t npg, struct strlist *packages,
-			struct strlist *names, struct pgb_err *err)
+/* Up to max entries shipping name or one of its aliases (Debian's versioned
+ * control files) at major pg, name's own first; returns how many. */
+static size_t ext_candidates(const struct extdisc *d, const struct extcat_entry *ce,
+			     const char *name, int pg, const struct extdisc_ext **out, size_t max)
 {
+	size_t n = 0;
+
+	for (size_t a = 0; a <= (ce ? ce->aliases.n : 0); a++) {
+		const char *want = a ? ce->aliases.v[a - 1] : name;
+
+		for (size_t i = 0; i < d->n && n < max; i++)
+			if (d->v[i].pg == pg && !strcmp(d->v[i].name, want))
+				out[n++] = &d->v[i];
+	}
+	return n;
+}
+
+static void take(const struct extdisc_ext *e, struct strlist *packages, struct strlist *names)
+{
+	strlist_add(packages, e->package);
+	add_library_package(e->package, packages);
+	strlist_add(names, e->name);
+}
+
+/* Pass 1 (single) takes the extensions one package ships; pass 2 the
+ * others: a candidate already taken, else the first. */
+static void want_packages(struct ext_want *w, const int *pg, size_t npg, int single,
+			  struct strlist *packages, struct strlist *names)
+{
+	for (size_t i = 0; i < w->names.n; i++)
+		for (size_t j = 0; j < npg; j++) {
+			const char *name = w->names.v[i];
+			const struct extcat_entry *ce = w->cat ? extcat_find(w->cat, name) : NULL;
+			const struct extdisc_ext *e[16];
+			size_t n = ext_candidates(w->d, ce, name, pg[j], e, 16), k = 0;
+
+			if (!n || (n == 1) != single)
+				continue;
+			while (k < n && !strlist_has(packages, e[k]->package))
+				k++;
+			take(e[k < n ? k : 0], packages, names);
+		}
+}
+
+static int add_category(struct ext_want *w, const char *c, const int *pg, size_t npg,
+			struct pgb_err *err)
+{
+	const struct extcat *cat = w->cat;
 	const struct extcat_entry **v;
 	size_t n;
 
@@ -584,7 +636,7 @@ static int add_category(const struct extdisc *d, const struct extcat *cat, const
 	v = xcalloc(n ? n : 1, sizeof(*v));
 	extcat_by_category(cat, c, v, n);
 	for (size_t i = 0; i < n; i++)
-		add_ext(d, cat, v[i]->name, pg, npg, packages, names);
+		add_ext(w, v[i]->name, pg, npg);
 	free(v);
 	return 0;
 }
@@ -594,6 +646,8 @@ int extdisc_resolve_items(const struct extdisc *d, const struct extcat *cat,
 			  struct strlist *packages, struct strlist *names,
 			  struct strlist *unresolved, struct strlist *other, struct pgb_err *err)
 {
+	struct ext_want w = { d, cat, STRLIST_INIT };
+
 	for (size_t i = 0; i < items->n; i++) {
 		const char *it = items->v[i], *name = it;
 		const struct extcat_entry *ce = cat ? extcat_find(cat, it) : NULL;
@@ -602,23 +656,28 @@ int extdisc_resolve_items(const struct extdisc *d, const struct extcat *cat,
 			continue;
 		if (!strcmp(it, "all")) {
 			for (size_t k = 0; k < d->n; k++)
-				add_ext(d, NULL, d->v[k].name, pg, npg, packages, names);
+				add_ext(&w, d->v[k].name, pg, npg);
 			continue;
 		}
 		if (!strncmp(it, "category:", 9)) {
-			if (add_category(d, cat, it + 9, pg, npg, packages, names, err) < 0)
+			if (add_category(&w, it + 9, pg, npg, err) < 0) {
+				strlist_free(&w.names);
 				return -1;
+			}
 			continue;
 		}
 		if (ce)
 			name = ce->name;
-		if (add_ext(d, cat, name, pg, npg, packages, names))
+		if (add_ext(&w, name, pg, npg))
 			continue;
 		if (ce || extdisc_lookup_entry(d, ce, name, 0))
 			strlist_add(unresolved, name);
 		else
 			strlist_add(other, it);
 	}
+	want_packages(&w, pg, npg, 1, packages, names);
+	want_packages(&w, pg, npg, 0, packages, names);
+	strlist_free(&w.names);
 	strlist_sort(packages);
 	strlist_uniq(packages);
 	strlist_sort(names);

@@ -387,6 +387,48 @@ static int test_resolve_scripts_package_brings_its_library_package(void)
 	return 0;
 }
 
+/* forky: address_standardizer ships in postgis' scripts package and in a
+ * package of its own that conflicts with it; with postgis asked too, the
+ * package postgis needs anyway serves both.  Asked alone, the first by name. */
+static int test_resolve_prefers_a_package_another_extension_needs_anyway(void)
+{
+	static const char text[] =
+		"usr/share/postgresql/18/extension/address_standardizer.control "
+		"database/postgresql-18-address-standardizer,database/postgresql-18-postgis-3-scripts\n"
+		"usr/share/postgresql/18/extension/postgis.control database/postgresql-18-postgis-3-scripts\n";
+	const char *sets[][3] = { { "address_standardizer", "postgis", NULL },
+				  { "address_standardizer", NULL, NULL } };
+	const char *want[] = { "postgresql-18-postgis-3,postgresql-18-postgis-3-scripts,",
+			       "postgresql-18-address-standardizer," };
+
+	for (size_t t = 0; t < 2; t++) {
+		struct strlist items = STRLIST_INIT, pk = STRLIST_INIT, names = STRLIST_INIT;
+		struct strlist unres = STRLIST_INIT, other = STRLIST_INIT;
+		struct extdisc d = { 0 };
+		struct sbuf got = SBUF_INIT;
+		int pg = 18;
+
+		for (size_t i = 0; sets[t][i]; i++)
+			strlist_add(&items, sets[t][i]);
+		CHECK(extdisc_parse_contents(&d, text, strlen(text), "Contents", &err) == 0);
+		extdisc_sort(&d);
+		CHECKF(extdisc_resolve_items(&d, NULL, &items, &pg, 1, &pk, &names, &unres,
+					     &other, &err) == 0, "%s", err.msg);
+		for (size_t i = 0; i < pk.n; i++)
+			sbuf_addf(&got, "%s,", pk.v[i]);
+		CHECKF(got.buf && !strcmp(got.buf, want[t]), "set %zu: got %s", t, got.buf);
+		CHECK(names.n == (t ? 1u : 2u));
+		sbuf_free(&got);
+		extdisc_free(&d);
+		strlist_free(&items);
+		strlist_free(&pk);
+		strlist_free(&names);
+		strlist_free(&unres);
+		strlist_free(&other);
+	}
+	return 0;
+}
+
 static int test_items_need_discovery_only_without_templates(void)
 {
 	struct strlist l = STRLIST_INIT;
@@ -422,6 +464,7 @@ int main(void)
 	T_RUN(&s, test_resolve_extension_of_another_major_is_unresolved);
 	T_RUN(&s, test_resolve_non_extension_and_templates_are_left_to_the_caller);
 	T_RUN(&s, test_resolve_scripts_package_brings_its_library_package);
+	T_RUN(&s, test_resolve_prefers_a_package_another_extension_needs_anyway);
 	T_RUN(&s, test_items_need_discovery_only_without_templates);
 	return t_done(&s);
 }

@@ -153,6 +153,8 @@ static json_t *ext_info_json(const struct plan *p)
 
 		if (e && e->preload)
 			json_object_set_new(o, "preload", json_string(e->preload));
+		if (e && e->preload_after.n)
+			json_object_set_new(o, "preload_after", strlist_json(&e->preload_after));
 		if (e && e->settings.n)
 			json_object_set_new(o, "settings", strlist_json(&e->settings));
 		if (e && e->conflicts.n)

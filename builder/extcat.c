@@ -18,8 +18,8 @@ static const char *const template_upstreams[] = {
 };
 
 static const char *const entry_keys[] = {
-	"category", "description", "aliases", "preload", "settings", "conflicts", "exception",
-	"templates", "checked", NULL
+	"category", "description", "aliases", "preload", "preload_after", "settings",
+	"conflicts", "exception", "templates", "checked", NULL
 };
 
 /* Positions of list items, kept only while loading, for later checks. */
@@ -134,7 +134,7 @@ static int entry_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 static int entry_lists(const struct yamldoc *d, const struct yamldoc_node *m,
 		       struct extcat_entry *e, struct entry_where *w, struct pgb_err *err)
 {
-	struct strlist ws = STRLIST_INIT, wt = STRLIST_INIT;
+	struct strlist ws = STRLIST_INIT, wt = STRLIST_INIT, wa = STRLIST_INIT;
 	int rc = -1;
 
 	if (yamldoc_get_strlist(d, m, "aliases", YAMLDOC_OPTIONAL, &e->aliases, &w->aliases,
@@ -144,10 +144,18 @@ static int entry_lists(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_strlist(d, m, "settings", YAMLDOC_OPTIONAL, &e->settings, &ws,
 				err) < 0 ||
 	    yamldoc_get_strlist(d, m, "templates", YAMLDOC_OPTIONAL, &e->templates, &wt,
-				err) < 0)
+				err) < 0 ||
+	    yamldoc_get_strlist(d, m, "preload_after", YAMLDOC_OPTIONAL, &e->preload_after,
+				&wa, err) < 0)
 		goto out;
+	if (e->preload_after.n && !e->preload) {
+		pgb_fail(err, "%s: 'preload_after' without 'preload': it orders this "
+			 "extension's own library after others", wa.v[0]);
+		goto out;
+	}
 	if (check_names(&e->aliases, &w->aliases, "aliases", err) < 0 ||
 	    check_names(&e->conflicts, &w->conflicts, "conflicts", err) < 0 ||
+	    check_names(&e->preload_after, &wa, "preload_after", err) < 0 ||
 	    check_settings(&e->settings, &ws, err) < 0 ||
 	    check_templates(&e->templates, &wt, err) < 0)
 		goto out;
@@ -155,6 +163,7 @@ static int entry_lists(const struct yamldoc *d, const struct yamldoc_node *m,
 out:
 	strlist_free(&ws);
 	strlist_free(&wt);
+	strlist_free(&wa);
 	return rc;
 }
 
@@ -372,6 +381,7 @@ static void entry_free(struct extcat_entry *e)
 	free(e->category);
 	strlist_free(&e->aliases);
 	free(e->preload);
+	strlist_free(&e->preload_after);
 	strlist_free(&e->settings);
 	free(e->description);
 	strlist_free(&e->conflicts);

@@ -29,6 +29,7 @@
  *       category: ADMIN
  *       description: run SQL on a cron schedule inside the server
  *       preload: pg_cron                  # library for shared_preload_libraries
+ *       preload_after: []                 # libraries to load before it
  *       settings: ["cron.database_name=postgres"]
  *       aliases: [cron]
  *       conflicts: []
@@ -64,6 +65,10 @@ struct extcat_entry {
 	char *category;		/* one of extcat_categories */
 	struct strlist aliases;	/* other names users may type */
 	char *preload;		/* library for shared_preload_libraries, or NULL */
+	/* Libraries that must come before preload in shared_preload_libraries
+	 * (the installer adds them when missing): pg_stat_kcache's hooks call
+	 * into pg_stat_statements'. */
+	struct strlist preload_after;
 	struct strlist settings;	/* "key=value" it needs in postgresql.conf */
 	char *description;	/* one line */
 	struct strlist conflicts;	/* extensions that cannot share its database */

@@ -18,6 +18,7 @@ static const char good[] =
 	"  category: ADMIN\n"
 	"  description: cron jobs inside the server\n"
 	"  preload: pg_cron\n"
+	"  preload_after: [pg_stat_statements]\n"
 	"  settings: [\"cron.database_name=postgres\"]\n"
 	"  aliases: [cron]\n"
 	"  templates:\n"
@@ -72,6 +73,7 @@ static int test_valid_catalog_loads_every_field(void)
 	e = extcat_find(&c, "pg_cron");
 	CHECK(e && !strcmp(e->category, "ADMIN"));
 	CHECK(e->preload && !strcmp(e->preload, "pg_cron"));
+	CHECK(e->preload_after.n == 1 && !strcmp(e->preload_after.v[0], "pg_stat_statements"));
 	CHECK(e->settings.n == 1 && !strcmp(e->settings.v[0], "cron.database_name=postgres"));
 	CHECK(e->templates.n == 2 && !strcmp(e->templates.v[1], "pgdg-yum:pg_cron_{pg}"));
 	CHECK(e->checked == 0);
@@ -121,6 +123,10 @@ static int test_unknown_key_fails_at_the_key(void)
 {
 	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preloads: vector\n",
 			 "ext.yml:4:3:", "unknown key 'preloads'"));
+	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preload_after: [a]\n",
+			 "ext.yml:4:19:", "'preload_after' without 'preload'"));
+	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preload: vector\n"
+			 "  preload_after: [A b]\n", "ext.yml:5:19:", "invalid extension name"));
 	return 0;
 }
 
@@ -244,8 +250,10 @@ static int test_real_catalog_loads_with_core_facts(void)
 	CHECK(e && !strcmp(e->name, "postgis") && !strcmp(e->category, "GIS"));
 	e = extcat_find(&c, "pg_stat_statements");
 	CHECK(e && e->preload && !strcmp(e->preload, "pg_stat_statements"));
-	e = extcat_find(&c, "plpgsql");
+	e = extcat_find(&c, "pg_sphere");
 	CHECK(e && e->exception);
+	e = extcat_find(&c, "pg_stat_kcache");
+	CHECK(e && e->preload_after.n == 1);
 	extcat_free(&c);
 	return 0;
 }

@@ -118,6 +118,118 @@ static int get_config(struct meta *m, struct inst_bundle *b)
 	return 0;
 }
 
+/* --- extension_info (optional: bundles before it, or of packages only) --- */
+
+/* Extension and library names as the catalog allows them (extcat.c). */
+static int ext_word(const char *s)
+{
+	if (!s || !(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", *s))
+			return 0;
+	return 1;
+}
+
+/* "key=value", one line, key a PostgreSQL parameter name. */
+static int setting_ok(const char *s)
+{
+	const char *eq = strchr(s, '=');
+
+	if (!eq || eq == s || strpbrk(s, "\n\r'"))
+		return 0;
+	for (const char *p = s; p < eq; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_.", *p))
+			return 0;
+	return 1;
+}
+
+static int ext_list(struct meta *m, const char *name, json_t *o, const char *key,
+		    int (*ok)(const char *), struct strlist *out)
+{
+	json_t *a = json_object_get(o, key), *v;
+	size_t i;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return pgb_fail(m->err, "%s: extension_info.%s.%s is not an array", m->what,
+				name, key);
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v) || !ok(json_string_value(v)))
+			return pgb_fail(m->err, "%s: extension_info.%s.%s[%zu] is not a valid "
+					"value; the bundle's metadata is damaged", m->what, name,
+					key, i);
+		else
+			strlist_add(out, json_string_value(v));
+	return 0;
+}
+
+static int ext_str(struct meta *m, const char *name, json_t *o, const char *key,
+		   int (*ok)(const char *), char **out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || (ok && !ok(json_string_value(v))))
+		return pgb_fail(m->err, "%s: extension_info.%s.%s is not a valid value; the "
+				"bundle's metadata is damaged", m->what, name, key);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int any_line(const char *s)
+{
+	return *s && !strpbrk(s, "\n\r");
+}
+
+static int get_ext_info(struct meta *m, struct inst_bundle *b)
+{
+	json_t *all = json_object_get(m->root, "extension_info"), *o;
+	const char *name;
+
+	if (!all)
+		return 0;
+	if (!json_is_object(all))
+		return bad_key(m, "extension_info", "an object");
+	b->ext = xcalloc(json_object_size(all) + 1, sizeof(*b->ext));
+	/* jansson iterates in insertion order; the builder writes sorted keys. */
+	json_object_foreach(all, name, o) {
+		struct inst_ext_info *e = &b->ext[b->n_ext++];
+
+		if (!ext_word(name) || !json_is_object(o))
+			return pgb_fail(m->err, "%s: extension_info has an entry '%.100s' that is "
+					"not an extension; the bundle's metadata is damaged",
+					m->what, name);
+		e->name = xstrdup(name);
+		if (ext_str(m, name, o, "catalog", ext_word, &e->catalog) < 0 ||
+		    ext_str(m, name, o, "preload", ext_word, &e->preload) < 0 ||
+		    ext_str(m, name, o, "exception", any_line, &e->exception) < 0 ||
+		    ext_list(m, name, o, "preload_after", ext_word, &e->preload_after) < 0 ||
+		    ext_list(m, name, o, "settings", setting_ok, &e->settings) < 0 ||
+		    ext_list(m, name, o, "conflicts", ext_word, &e->conflicts) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+const struct inst_ext_info *inst_bundle_ext(const struct inst_bundle *b, const char *name)
+{
+	for (size_t i = 0; i < b->n_ext; i++)
+		if (strcmp(b->ext[i].name, name) == 0)
+			return &b->ext[i];
+	for (size_t i = 0; i < b->n_ext; i++)
+		if (b->ext[i].catalog && strcmp(b->ext[i].catalog, name) == 0)
+			return &b->ext[i];
+	return NULL;
+}
+
+const char *inst_ext_sql_name(const struct inst_ext_info *e)
+{
+	return e->catalog ? e->catalog : e->name;
+}
+
 static int fill(struct meta *m, struct inst_bundle *b)
 {
 	json_t *fmt = json_object_get(m->root, "format");
@@ -143,6 +255,8 @@ static int fill(struct meta *m, struct inst_bundle *b)
 	     get_strings(m, "module_packages", &b->module_packages) < 0) ||
 	    (json_object_get(m->root, "packages_extra") &&
 	     get_strings(m, "packages_extra", &b->extra_packages) < 0))
+		return -1;
+	if (get_ext_info(m, b) < 0)
 		return -1;
 	if (get_uint(m, "size", &b->size) < 0 || get_uint(m, "packages", &n) < 0 ||
 	    get_uint(m, "date", &date) < 0)
@@ -190,6 +304,18 @@ void inst_bundle_free(struct inst_bundle *b)
 	strlist_free(&b->extra_packages);
 	strlist_free(&b->extensions);
 	strlist_free(&b->modules);
+	for (size_t i = 0; i < b->n_ext; i++) {
+		struct inst_ext_info *e = &b->ext[i];
+
+		free(e->name);
+		free(e->catalog);
+		free(e->preload);
+		free(e->exception);
+		strlist_free(&e->preload_after);
+		strlist_free(&e->settings);
+		strlist_free(&e->conflicts);
+	}
+	free(b->ext);
 	free(b->key_fpr);
 	free(b->config);
 	memset(b, 0, sizeof(*b));

@@ -8,13 +8,19 @@
  *   pg_users            [{name, password, comment, roles, login, superuser,
  *                        createdb, createrole, replication, bypassrls, pgbouncer}]
  *   pg_databases        [{name, owner, comment, encoding, locale, extensions,
- *                        schemas, pgbouncer}]; an extension is a name or
- *                        {name, schema}
+ *                        schemas, pgbouncer}]; an extension is a name,
+ *                        {name, schema}, or "all": every extension of the
+ *                        bundle that can be created in that database
  *   pg_hba_rules        [{user, db, addr, auth, type, title}]; addr is a CIDR,
  *                        an IP, localhost, world (every address: only when
  *                        written) or local (the unix socket)
  *   pg_parameters       {name: value} for the conf.d file
- *   pg_libs             shared_preload_libraries asked for
+ *   pg_libs             shared_preload_libraries asked for; the libraries the
+ *                       bundle says the created extensions need are added,
+ *                       in an order that loads (pgext.c)
+ *   pg_libs_auto        also preload what every extension the bundle chose
+ *                       needs, so any can be created later without a
+ *                       restart (default true)
  *   pg_extensions       extra packages to install ({pg}: the major)
  *   pgbouncer_enabled, pgbouncer_port, pgbouncer_listen, pgbouncer_poolmode
  *   modules             what to install: pgsql, pgbouncer, ...
@@ -36,7 +42,8 @@
 
 static const char *const top_keys[] = {
 	"pg_cluster", "pg_version", "pg_port", "pg_listen", "pg_users", "pg_databases",
-	"pg_hba_rules", "pg_parameters", "pg_extensions", "pg_libs", "pgbouncer_enabled",
+	"pg_hba_rules", "pg_parameters", "pg_extensions", "pg_libs", "pg_libs_auto",
+	"pgbouncer_enabled",
 	"pgbouncer_port", "pgbouncer_listen", "pgbouncer_poolmode", "modules", NULL
 };
 static const char *const user_keys[] = {
@@ -366,6 +373,10 @@ static int parse_ext(struct cload *l, const struct yamldoc_node *it, struct inst
 			     err) < 0 ||
 		    get_name(l, it, "schema", 0, name_ok, "a schema name", &e->schema, err) < 0)
 			return -1;
+	} else if (yamldoc_is_scalar(it) && strcmp(yamldoc_scalar(it), "all") == 0) {
+		db->n_extensions--;
+		db->all = 1;
+		return 0;
 	} else if (yamldoc_str(l->d, it, "extensions", &e->name, err) < 0) {
 		return pgb_err_prefix(err, "database '%s': each extension is a name or {name, "
 				      "schema}", db->name);
@@ -742,6 +753,10 @@ static int get_libs(struct cload *l, struct pgb_err *err)
 	struct strlist where = STRLIST_INIT;
 	int rc = yamldoc_get_strlist(l->d, l->root, "pg_libs", 0, &l->c->pg_libs, &where, err);
 
+	l->c->pg_libs_auto = 1;
+	if (rc >= 0 && yamldoc_get_bool(l->d, l->root, "pg_libs_auto", 0, &l->c->pg_libs_auto,
+					err) < 0)
+		rc = -1;
 	for (size_t i = 0; rc >= 0 && i < l->c->pg_libs.n; i++)
 		if (!lib_ok(l->c->pg_libs.v[i]))
 			rc = pgb_fail(err, "%s: 'pg_libs': '%.100s' is not a library name "
@@ -904,8 +919,10 @@ static int load_doc(struct cload *l, struct pgb_err *err)
 	if (load_top(l, err) < 0 || get_users(l, err) < 0 || get_databases(l, err) < 0 ||
 	    get_hba(l, err) < 0 || get_params(l, err) < 0 || get_libs(l, err) < 0 ||
 	    get_extension_pkgs(l, err) < 0 || get_modules(l, err) < 0 ||
-	    get_pgbouncer(l, err) < 0 || check_cron(l, err) < 0)
+	    get_pgbouncer(l, err) < 0 || inst_pgext_expand(l->c, l->b, err) < 0 ||
+	    check_cron(l, err) < 0)
 		return -1;
+	inst_pgext_preload(l->c, l->b);
 	return 0;
 }
 
@@ -972,6 +989,7 @@ static void db_free(struct inst_pg_database *db)
 		free(db->extensions[i].schema);
 	}
 	free(db->extensions);
+	strlist_free(&db->left_out);
 	strlist_free(&db->schemas);
 	free(db->where);
 }
@@ -1008,6 +1026,7 @@ void inst_config_free(struct inst_config *c)
 	free(c->pgbouncer_poolmode);
 	strlist_free(&c->pg_extensions);
 	strlist_free(&c->pg_libs);
+	strlist_free(&c->pg_preload);
 	strlist_free(&c->modules);
 	memset(c, 0, sizeof(*c));
 }

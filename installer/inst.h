@@ -29,6 +29,18 @@
 #define INST_CREDENTIALS "/etc/pgbundle/credentials"	/* 0600, generated passwords */
 
 /* The bundle's metadata (bundle.json of the payload, also in the trailer). */
+/* What creating one of the bundle's extensions needs beyond its package
+ * (bundle.json "extension_info", from recipes/extensions.yml). */
+struct inst_ext_info {
+	char *name;			/* as its .control file (postgis-3) */
+	char *catalog;			/* the name to CREATE when it differs (postgis), or NULL */
+	char *preload;			/* library for shared_preload_libraries, or NULL */
+	struct strlist preload_after;	/* libraries to load before preload */
+	struct strlist settings;	/* "key=value" */
+	struct strlist conflicts;	/* extensions that cannot share its database */
+	char *exception;		/* why CREATE EXTENSION fails in a plain database */
+};
+
 struct inst_bundle {
 	char *name, *version, *target, *family, *codename, *arch;
 	int *postgres;
@@ -37,6 +49,10 @@ struct inst_bundle {
 	struct strlist extensions, modules;	/* extension packages, manifest modules */
 	struct strlist module_packages;		/* "module:package" */
 	struct strlist extra_packages;		/* the manifest's raw packages */
+	/* The extensions the manifest chose, in name order; empty for bundles
+	 * that name packages only, and for bundles made before it existed. */
+	struct inst_ext_info *ext;
+	size_t n_ext;
 	char *key_fpr;
 	char *config;		/* path inside the bundle of the bundled config, or NULL */
 	uint64_t size;
@@ -118,6 +134,10 @@ int inst_print_error(const struct pgb_err *err);
 int inst_bundle_parse(struct inst_bundle *b, const char *json, size_t len, const char *what,
 		      struct pgb_err *err);
 void inst_bundle_free(struct inst_bundle *b);
+/* The extension_info entry whose name or catalog name is name, or NULL. */
+const struct inst_ext_info *inst_bundle_ext(const struct inst_bundle *b, const char *name);
+/* The name to CREATE EXTENSION for e: its catalog name, else its own. */
+const char *inst_ext_sql_name(const struct inst_ext_info *e);
 
 /* --- part B: host checks, apt, packages, logging and running programs --- */
 
@@ -273,8 +293,10 @@ struct inst_pg_database {
 	char *name, *owner;	/* owner defaults to postgres */
 	char *comment;		/* NULL: none */
 	char *encoding, *locale;	/* used at creation only; UTF8, C.UTF-8 */
-	struct inst_pg_ext *extensions;
+	struct inst_pg_ext *extensions;	/* after "all" is expanded (pgext.c) */
 	size_t n_extensions;
+	int all;		/* "all" listed: every extension of the bundle that can be here */
+	struct strlist left_out;	/* "NAME (why)": what "all" could not put here */
 	struct strlist schemas;
 	int pgbouncer;		/* served by PgBouncer (default yes) */
 	char *where;
@@ -305,6 +327,11 @@ struct inst_config {
 	size_t n_pg_parameters;
 	struct strlist pg_extensions;	/* extra packages, {pg} expanded (for pkgs.c) */
 	struct strlist pg_libs;		/* shared_preload_libraries asked for */
+	int pg_libs_auto;		/* also preload what every bundled extension needs */
+	/* shared_preload_libraries as written: pg_libs, then what the created
+	 * (and, with pg_libs_auto, the bundled) extensions need, each after the
+	 * libraries it must load after (pgext.c). */
+	struct strlist pg_preload;
 	int pgbouncer_enabled, pgbouncer_port;	/* default: "pgbouncer" in modules; 6432 */
 	char *pgbouncer_listen;		/* 127.0.0.1 */
 	char *pgbouncer_poolmode;	/* session, transaction (default), statement */
@@ -328,6 +355,17 @@ int inst_config_load_mem(struct inst_config *c, const char *name, const char *te
 void inst_config_free(struct inst_config *c);
 /* 1 when the config enables module m ("pgsql", "pgbouncer", ...). */
 int inst_config_has_module(const struct inst_config *c, const char *m);
+
+/* pgext.c - the bundle's extension_info applied to a loaded config (b may be
+ * NULL: nothing is known then).  inst_pgext_expand() replaces each
+ * database's "all" by every extension of the bundle without a recorded
+ * exception or a conflict with one already there (those go to left_out),
+ * and refuses two extensions the config puts in one database that cannot
+ * share it (naming the database's FILE:LINE:COL).  inst_pgext_preload()
+ * fills c->pg_preload and appends to pg_parameters the settings the
+ * extensions need that the config does not set itself. */
+int inst_pgext_expand(struct inst_config *c, const struct inst_bundle *b, struct pgb_err *err);
+void inst_pgext_preload(struct inst_config *c, const struct inst_bundle *b);
 
 /* pgconf.c - what PostgreSQL and PgBouncer read, derived from the config
  * without touching the host (so all of it is unit-tested). */
@@ -372,9 +410,7 @@ struct inst_pg_memory {
 	unsigned long shared_buffers, effective_cache_size, maintenance_work_mem, work_mem;
 };
 void inst_pg_memory_size(uint64_t mem_bytes, int max_connections, struct inst_pg_memory *m);
-/* shared_preload_libraries: pg_libs plus what the databases' extensions
- * need, in an order that loads (pg_stat_statements before pg_stat_kcache,
- * citus first, ...).  Appended to out. */
+/* shared_preload_libraries: c->pg_preload (pgext.c).  Appended to out. */
 void inst_pg_preload_libs(const struct inst_config *c, struct strlist *out);
 /* Every setting of our conf.d file, in order, for mem_bytes of RAM. */
 void inst_pg_settings(const struct inst_config *c, uint64_t mem_bytes, struct inst_pgconf *out);

@@ -203,74 +203,12 @@ void inst_pg_memory_size(uint64_t mem, int max_connections, struct inst_pg_memor
 	m->work_mem = clamp_mb(mem / 4 / (uint64_t)max_connections, 4, 256);
 }
 
-/* --- shared_preload_libraries --- */
-
-/*
- * Extensions that work only with their library preloaded, the libraries
- * that must be loaded before them, and where they go: citus insists on
- * being first, timescaledb early; the rest keep the config's order.
- */
-static const struct {
-	const char *ext, *lib, *needs;
-	int rank;
-} preload[] = {
-	{ "citus", "citus", NULL, 0 },
-	{ "timescaledb", "timescaledb", NULL, 1 },
-	{ "pg_stat_statements", "pg_stat_statements", NULL, 5 },
-	{ "pg_stat_kcache", "pg_stat_kcache", "pg_stat_statements", 5 },
-	{ "pg_qualstats", "pg_qualstats", "pg_stat_statements", 5 },
-	{ "pg_cron", "pg_cron", NULL, 5 },
-	{ "pg_squeeze", "pg_squeeze", NULL, 5 },
-	{ "pg_wait_sampling", "pg_wait_sampling", NULL, 5 },
-	{ "pg_stat_monitor", "pg_stat_monitor", NULL, 5 },
-	{ "pgaudit", "pgaudit", NULL, 5 },
-	{ "pglogical", "pglogical", NULL, 5 },
-};
-#define NPRELOAD (sizeof(preload) / sizeof(preload[0]))
-
-static int lib_rank(const char *lib)
-{
-	for (size_t i = 0; i < NPRELOAD; i++)
-		if (strcmp(preload[i].lib, lib) == 0)
-			return preload[i].rank;
-	return 5;
-}
-
-/* Append lib after what it needs. */
-static void add_lib(struct strlist *out, const char *lib)
-{
-	if (strlist_has(out, lib))
-		return;
-	for (size_t i = 0; i < NPRELOAD; i++)
-		if (strcmp(preload[i].lib, lib) == 0 && preload[i].needs)
-			add_lib(out, preload[i].needs);
-	strlist_add(out, lib);
-}
+/* --- shared_preload_libraries: decided by pgext.c at config load --- */
 
 void inst_pg_preload_libs(const struct inst_config *c, struct strlist *out)
 {
-	struct strlist l = STRLIST_INIT;
-
-	for (size_t i = 0; i < c->pg_libs.n; i++)
-		add_lib(&l, c->pg_libs.v[i]);
-	for (size_t i = 0; i < c->n_pg_databases; i++)
-		for (size_t j = 0; j < c->pg_databases[i].n_extensions; j++)
-			for (size_t k = 0; k < NPRELOAD; k++)
-				if (strcmp(c->pg_databases[i].extensions[j].name,
-					   preload[k].ext) == 0)
-					add_lib(&l, preload[k].lib);
-	/* Stable insertion sort by rank keeps each "needs" before its user. */
-	for (size_t i = 1; i < l.n; i++) {
-		char *s = l.v[i];
-		size_t j = i;
-
-		for (; j > 0 && lib_rank(l.v[j - 1]) > lib_rank(s); j--)
-			l.v[j] = l.v[j - 1];
-		l.v[j] = s;
-	}
-	for (size_t i = 0; i < l.n; i++)
-		strlist_add(out, l.v[i]);
-	strlist_free(&l);
+	for (size_t i = 0; i < c->pg_preload.n; i++)
+		strlist_add(out, c->pg_preload.v[i]);
 }
 
 /* --- postgresql.conf settings --- */

@@ -471,6 +471,9 @@ static int database(struct pgo *o, const struct inst_pg_database *db, struct pgb
 		json_object_set_new(in, "schemas", json_object());
 	}
 	rc = ensure_schemas(o, db, in, err);
+	for (size_t i = 0; rc == 0 && i < db->left_out.n; i++)
+		inst_log_info(o->ctx->log, "database %s: \"all\" leaves out %s", db->name,
+			      db->left_out.v[i]);
 	if (rc == 0)
 		rc = ensure_extensions(o, db, &in, err);
 	json_decref(in);

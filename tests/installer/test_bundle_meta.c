@@ -10,7 +10,12 @@
 
 static const char good[] =
 	"{\"arch\": \"amd64\", \"codename\": \"bookworm\", \"config\": \"config/singleton.yml\","
-	" \"date\": 1700000000, \"extensions\": [\"postgis\", \"vector\"], \"family\": \"deb\","
+	" \"date\": 1700000000, \"extensions\": [\"postgis\", \"vector\"],"
+	" \"extension_info\": {\"pg_stat_kcache\": {\"preload\": \"pg_stat_kcache\","
+	" \"preload_after\": [\"pg_stat_statements\"]}, \"pg_cron\": {\"preload\": \"pg_cron\","
+	" \"settings\": [\"cron.database_name=postgres\"], \"exception\": \"one database\"},"
+	" \"postgis-3\": {\"catalog\": \"postgis\"}, \"mimeo\": {\"conflicts\": [\"pg_partman\"]}},"
+	" \"family\": \"deb\","
 	" \"format\": 1, \"key\": \"7f19d61e88a36c7fa00af3f53f6df431786b9f3e\","
 	" \"modules\": [\"pgsql\", \"pgbouncer\"], \"name\": \"pg\", \"packages\": 120,"
 	" \"postgres\": [16, 17], \"requested\": [\"postgresql-16\", \"postgresql-17\"],"
@@ -99,6 +104,41 @@ static int test_refuses_bad_json_other_formats_and_missing_keys(void)
 	return 0;
 }
 
+static int test_parses_extension_info_and_finds_by_name_or_catalog_name(void)
+{
+	struct inst_bundle b;
+	struct pgb_err err = { "" };
+	const struct inst_ext_info *e;
+
+	CHECKF(inst_bundle_parse(&b, good, strlen(good), "t.json", &err) == 0, "%s", err.msg);
+	CHECK(b.n_ext == 4);
+	e = inst_bundle_ext(&b, "pg_stat_kcache");
+	CHECK(e && !strcmp(e->preload, "pg_stat_kcache") && e->preload_after.n == 1 &&
+	      !strcmp(e->preload_after.v[0], "pg_stat_statements"));
+	e = inst_bundle_ext(&b, "pg_cron");
+	CHECK(e && e->settings.n == 1 && !strcmp(e->exception, "one database"));
+	e = inst_bundle_ext(&b, "postgis");
+	CHECK(e && !strcmp(e->name, "postgis-3") && !strcmp(inst_ext_sql_name(e), "postgis"));
+	e = inst_bundle_ext(&b, "mimeo");
+	CHECK(e && e->conflicts.n == 1 && !e->preload && !e->catalog);
+	CHECK(!inst_bundle_ext(&b, "vector"));
+	inst_bundle_free(&b);
+	return 0;
+}
+
+static int test_refuses_damaged_extension_info(void)
+{
+	CHECK(refused_with("\"preload\": \"pg_cron\"", "\"preload\": \"pg_cron,x\"",
+			   "extension_info.pg_cron.preload"));
+	CHECK(refused_with("cron.database_name=postgres", "cron.database_name",
+			   "extension_info.pg_cron.settings[0]"));
+	CHECK(refused_with("cron.database_name=postgres", "x=1\\nshared_preload_libraries=evil",
+			   "extension_info.pg_cron.settings[0]"));
+	CHECK(refused_with("\"mimeo\": {", "\"../mimeo\": {", "extension_info has an entry"));
+	CHECK(refused_with("[\"pg_partman\"]", "\"pg_partman\"", "not an array"));
+	return 0;
+}
+
 static int test_refuses_strings_that_could_leave_a_directory(void)
 {
 	CHECK(refused_with("\"name\": \"pg\"", "\"name\": \"../pg\"", "\"name\""));
@@ -117,5 +157,7 @@ int main(void)
 	T_RUN(&s, test_config_may_be_absent_and_codename_empty);
 	T_RUN(&s, test_refuses_bad_json_other_formats_and_missing_keys);
 	T_RUN(&s, test_refuses_strings_that_could_leave_a_directory);
+	T_RUN(&s, test_parses_extension_info_and_finds_by_name_or_catalog_name);
+	T_RUN(&s, test_refuses_damaged_extension_info);
 	return t_done(&s);
 }

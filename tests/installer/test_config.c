@@ -26,10 +26,70 @@ static void fake_bundle(struct inst_bundle *b)
 	strlist_add(&b->requested, "postgresql-15-cron");
 }
 
+static void split(struct strlist *out, const char *s)
+{
+	const char *c;
+
+	for (; (c = strchr(s, ',')) != NULL; s = c + 1)
+		strlist_add_owned(out, xstrndup(s, (size_t)(c - s)));
+	strlist_add(out, s);
+}
+
+/* One extension_info entry; lists are "a,b" strings, NULL for none. */
+static void fake_ext(struct inst_bundle *b, const char *name, const char *catalog,
+		     const char *preload, const char *after, const char *settings,
+		     const char *conflicts, const char *exception)
+{
+	struct inst_ext_info *e;
+
+	b->ext = xrealloc(b->ext, (b->n_ext + 1) * sizeof(*b->ext));
+	e = &b->ext[b->n_ext++];
+	memset(e, 0, sizeof(*e));
+	e->name = xstrdup(name);
+	e->catalog = catalog ? xstrdup(catalog) : NULL;
+	e->preload = preload ? xstrdup(preload) : NULL;
+	e->exception = exception ? xstrdup(exception) : NULL;
+	if (after)
+		split(&e->preload_after, after);
+	if (settings)
+		split(&e->settings, settings);
+	if (conflicts)
+		split(&e->conflicts, conflicts);
+}
+
+/* A d12-all like bundle: what the catalog says of a few extensions, in
+ * name order as the builder writes them. */
+static void fake_bundle_ext(struct inst_bundle *b)
+{
+	fake_bundle(b);
+	fake_ext(b, "debversion", NULL, NULL, NULL, NULL, NULL, "operator error");
+	fake_ext(b, "hypopg", NULL, NULL, NULL, NULL, NULL, NULL);
+	fake_ext(b, "mimeo", NULL, NULL, NULL, NULL, NULL, NULL);
+	fake_ext(b, "pg_cron", NULL, "pg_cron", NULL, "cron.database_name=postgres", NULL,
+		 "only in cron.database_name");
+	fake_ext(b, "pg_partman", NULL, NULL, NULL, NULL, "mimeo", NULL);
+	fake_ext(b, "pg_stat_kcache", NULL, "pg_stat_kcache", "pg_stat_statements", NULL,
+		 NULL, NULL);
+	fake_ext(b, "pg_stat_statements", NULL, "pg_stat_statements", NULL, NULL, NULL, NULL);
+	fake_ext(b, "pglogical", NULL, "pglogical", NULL, "wal_level=logical", NULL, NULL);
+	fake_ext(b, "postgis", NULL, NULL, NULL, NULL, NULL, NULL);
+	fake_ext(b, "postgis-3", "postgis", NULL, NULL, NULL, NULL, NULL);
+}
+
 static void bundle_free(struct inst_bundle *b)
 {
 	strlist_free(&b->modules);
 	strlist_free(&b->requested);
+	for (size_t i = 0; i < b->n_ext; i++) {
+		free(b->ext[i].name);
+		free(b->ext[i].catalog);
+		free(b->ext[i].preload);
+		free(b->ext[i].exception);
+		strlist_free(&b->ext[i].preload_after);
+		strlist_free(&b->ext[i].settings);
+		strlist_free(&b->ext[i].conflicts);
+	}
+	free(b->ext);
 }
 
 /* Load text; returns the load status, err holds the message. */
@@ -275,26 +335,132 @@ static int load_singleton(struct inst_config *c)
 	return rc;
 }
 
-static int test_preload_puts_needs_first_and_citus_before_all(void)
+static int load_ext(struct inst_config *c, const char *text, struct pgb_err *err)
+{
+	struct inst_bundle b;
+	int rc;
+
+	fake_bundle_ext(&b);
+	rc = inst_config_load_mem(c, "cfg.yml", text, strlen(text), &b, err);
+	bundle_free(&b);
+	return rc;
+}
+
+static const char *param(const struct inst_config *c, const char *key)
+{
+	for (size_t i = 0; i < c->n_pg_parameters; i++)
+		if (strcmp(c->pg_parameters[i].key, key) == 0)
+			return c->pg_parameters[i].value;
+	return NULL;
+}
+
+/* libs joined with ",", for comparing in one CHECK. */
+static char *joined(const struct strlist *l)
+{
+	struct sbuf b = SBUF_INIT;
+
+	for (size_t i = 0; i < l->n; i++)
+		sbuf_addf(&b, "%s%s", i ? "," : "", l->v[i]);
+	return b.buf ? sbuf_detach(&b, NULL) : xstrdup("");
+}
+
+static int test_preload_takes_created_extensions_libraries_after_what_they_need(void)
 {
 	struct inst_config c;
 	struct pgb_err err = { { 0 } };
 	struct strlist libs = STRLIST_INIT;
-	int ok;
+	char *got;
 
-	CHECKF(load(&c, "pg_libs: [pg_cron, auto_explain]\n"
-		    "pg_databases: [{name: a, extensions: [pg_stat_kcache, citus, hypopg]}]\n",
-		    1, &err) == 0, "%s", err.msg);
+	CHECKF(load_ext(&c, "pg_libs: [pg_cron, auto_explain]\npg_libs_auto: false\n"
+			"pg_databases: [{name: a, extensions: [pg_stat_kcache, hypopg]}]\n",
+			&err) == 0, "%s", err.msg);
 	inst_pg_preload_libs(&c, &libs);
-	ok = libs.n == 5 && strcmp(libs.v[0], "citus") == 0 &&
-	     strcmp(libs.v[1], "pg_cron") == 0 && strcmp(libs.v[2], "auto_explain") == 0 &&
-	     strcmp(libs.v[3], "pg_stat_statements") == 0 &&
-	     strcmp(libs.v[4], "pg_stat_kcache") == 0;
-	for (size_t i = 0; !ok && i < libs.n; i++)
-		fprintf(stderr, "# lib %zu: %s\n", i, libs.v[i]);
+	got = joined(&libs);
+	CHECKF(strcmp(got, "pg_cron,auto_explain,pg_stat_statements,pg_stat_kcache") == 0,
+	       "got %s", got);
+	/* pg_cron's own library is in pg_libs, but nothing creates it here. */
+	CHECK(!param(&c, "cron.database_name") && !param(&c, "wal_level"));
+	free(got);
 	strlist_free(&libs);
 	inst_config_free(&c);
-	CHECK(ok);
+	return 0;
+}
+
+static int test_preload_auto_adds_every_bundled_extensions_library_and_settings(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	struct strlist libs = STRLIST_INIT;
+	char *got;
+
+	/* pg_stat_kcache asked first in pg_libs still loads after pg_stat_statements. */
+	CHECKF(load_ext(&c, "pg_libs: [pg_stat_kcache]\npg_parameters: {wal_level: replica}\n",
+			&err) == 0, "%s", err.msg);
+	inst_pg_preload_libs(&c, &libs);
+	got = joined(&libs);
+	CHECKF(strcmp(got, "pg_stat_statements,pg_stat_kcache,pg_cron,pglogical") == 0,
+	       "got %s", got);
+	CHECK(param(&c, "cron.database_name") && !strcmp(param(&c, "cron.database_name"), "postgres"));
+	/* The config's own value wins over the catalog's. */
+	CHECK(param(&c, "wal_level") && !strcmp(param(&c, "wal_level"), "replica"));
+	free(got);
+	strlist_free(&libs);
+	inst_config_free(&c);
+	return 0;
+}
+
+static int test_all_creates_every_bundled_extension_but_exceptions_and_conflicts(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	const struct inst_pg_database *db;
+	struct strlist names = STRLIST_INIT;
+	char *got, *left;
+
+	CHECKF(load_ext(&c, "pg_databases: [{name: a, extensions: [pg_partman, all]}]\n",
+			&err) == 0, "%s", err.msg);
+	db = &c.pg_databases[0];
+	CHECK(db->all);
+	for (size_t i = 0; i < db->n_extensions; i++)
+		strlist_add(&names, db->extensions[i].name);
+	got = joined(&names);
+	left = joined(&db->left_out);
+	/* postgis-3 is postgis under its catalog name: once. */
+	CHECKF(strcmp(got, "pg_partman,hypopg,pg_stat_kcache,pg_stat_statements,pglogical,"
+			   "postgis") == 0, "got %s", got);
+	CHECKF(strcmp(left, "debversion (operator error),mimeo (cannot share a database with "
+			    "pg_partman),pg_cron (only in cron.database_name)") == 0,
+	       "left out %s", left);
+	free(got);
+	free(left);
+	strlist_free(&names);
+	inst_config_free(&c);
+	return 0;
+}
+
+static int test_config_refuses_two_extensions_that_cannot_share_a_database(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	int rc = load_ext(&c, "pg_databases:\n  - name: a\n    extensions: [mimeo, pg_partman]\n",
+			  &err);
+
+	inst_config_free(&c);
+	CHECK(rc == -1);
+	CHECKF(strstr(err.msg, "cfg.yml:2:5: database 'a' lists mimeo and pg_partman, which "
+		       "cannot share a database"), "%s", err.msg);
+	return 0;
+}
+
+static int test_config_derives_cron_database_over_the_catalog_setting(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+
+	CHECKF(load_ext(&c, "pg_databases: [{name: jobs, extensions: [pg_cron]}]\n",
+			&err) == 0, "%s", err.msg);
+	CHECK(param(&c, "cron.database_name") && !strcmp(param(&c, "cron.database_name"), "jobs"));
+	inst_config_free(&c);
 	return 0;
 }
 
@@ -431,7 +597,11 @@ int main(void)
 	T_RUN(&s, test_config_puts_pg_cron_in_its_database);
 	T_RUN(&s, test_config_checks_version_modules_and_packages_against_the_bundle);
 	T_RUN(&s, test_config_takes_extensions_as_names_or_name_and_schema);
-	T_RUN(&s, test_preload_puts_needs_first_and_citus_before_all);
+	T_RUN(&s, test_preload_takes_created_extensions_libraries_after_what_they_need);
+	T_RUN(&s, test_preload_auto_adds_every_bundled_extensions_library_and_settings);
+	T_RUN(&s, test_all_creates_every_bundled_extension_but_exceptions_and_conflicts);
+	T_RUN(&s, test_config_refuses_two_extensions_that_cannot_share_a_database);
+	T_RUN(&s, test_config_derives_cron_database_over_the_catalog_setting);
 	T_RUN(&s, test_memory_is_sized_to_the_host);
 	T_RUN(&s, test_settings_hold_scram_listen_and_let_parameters_win);
 	T_RUN(&s, test_hba_lets_in_postgres_by_peer_and_the_rules_only);

@@ -16,7 +16,7 @@
 #include "upstream.h"
 
 #define CONTENTS_PREFIX "usr/share/postgresql/"
-#define CACHE_FORMAT "pgbundle-extdisc 1"
+#define CACHE_FORMAT "pgbundle-extdisc 2"	/* 2: no NAME--VERSION.control */
 
 /* ---- the set ---- */
 
@@ -137,7 +137,10 @@ size_t extdisc_majors(const struct extdisc *d, int *pg, size_t max)
 
 /* ---- Contents ---- */
 
-/* "MAJOR/extension/NAME.control": 1 with the parts, 0 for any other file. */
+/* "MAJOR/extension/NAME.control": 1 with the parts, 0 for any other file.
+ * NAME--VERSION.control is a secondary control file of extension NAME
+ * (trixie's pgnodemx ships pg_proctab--0.0.10-compat.control): PostgreSQL
+ * does not list it as an extension, and neither do we. */
 static int control_path(const char *p, size_t len, int *pg, const char **name, size_t *nl)
 {
 	static const char mid[] = "/extension/", suf[] = ".control";
@@ -153,7 +156,7 @@ static int control_path(const char *p, size_t len, int *pg, const char **name, s
 		return 0;
 	*name = p + i;
 	*nl = len - i - (sizeof(suf) - 1);
-	if (memchr(*name, '/', *nl))
+	if (memchr(*name, '/', *nl) || memmem(*name, *nl, "--", 2))
 		return 0;
 	*pg = major;
 	return 1;

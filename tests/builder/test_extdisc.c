@@ -16,6 +16,7 @@ static const char contents_fixture[] =
 	"usr/bin/psql                                            database/postgresql-client-15\n"
 	"usr/share/postgresql/15/extension/pg_trgm.control       database/postgresql-15\n"
 	"usr/share/postgresql/15/extension/pg_trgm--1.6.sql      database/postgresql-15\n"
+	"usr/share/postgresql/15/extension/pg_proctab--0.0.10-compat.control database/postgresql-15-pgnodemx\n"
 	"usr/share/postgresql/15/extension/postgis.control       database/postgresql-15-postgis-3\n"
 	"usr/share/postgresql/15/extension/postgis_raster.control database/postgresql-15-postgis-3\n"
 	"usr/share/postgresql/15/extension/hll.control   database/postgresql-15-hll,contrib/database/postgresql-15-hll-old\n"
@@ -90,6 +91,8 @@ static int test_contents_skips_files_that_are_not_control_files_of_the_extension
 	CHECKF(d.n == 7, "%zu entries", d.n);
 	CHECK(!extdisc_lookup(&d, "x", 0) && !extdisc_lookup(&d, "y", 0) &&
 	      !extdisc_lookup(&d, "z", 0) && !extdisc_lookup(&d, "pg_trgm--1.6", 0));
+	/* A secondary control file is no extension (PostgreSQL skips "--" too). */
+	CHECK(!extdisc_lookup(&d, "pg_proctab--0.0.10-compat", 0));
 	extdisc_free(&d);
 	return 0;
 }

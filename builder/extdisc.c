@@ -419,7 +419,9 @@ static int fl_parse(struct extdisc *d, const char *file, const char *what, struc
 	if (cr_xml_parse_filelists(file, NULL, NULL, fl_package, &c, NULL, NULL, &gerr) !=
 	    CRE_OK)
 		rc = pgb_fail(err, "%s: not a valid filelists.xml: %s; delete it so that it is "
-			      "fetched again", what, gerr ? gerr->message : "unknown error");
+			      "fetched again", what,
+			      gerr ? g_strstrip(g_strdelimit(gerr->message, "\r\n", ' '))
+				   : "unknown error");
 	g_clear_error(&gerr);
 	return rc;
 }

@@ -80,7 +80,8 @@ static int rpm_parse_repomd(const struct upstream_opts *o, const struct rpm_repo
 	r = cr_repomd_new();
 	if (cr_xml_parse_repomd(tmp, r, NULL, NULL, &gerr) != CRE_OK) {
 		pgb_fail(err, "%s: not a valid repomd.xml: %s", rr->md_url,
-			 gerr ? gerr->message : "unknown error");
+			 gerr ? g_strstrip(g_strdelimit(gerr->message, "\r\n", ' '))
+			      : "unknown error");
 		cr_repomd_free(r);
 	} else {
 		*out = r;

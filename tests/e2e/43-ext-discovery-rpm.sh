@@ -8,9 +8,9 @@
 # lists exactly the control files directly in /usr/pgsql-N/share/extension/
 # of the built rpms (found with rpm -qp, not with the code under test): contrib,
 # several extensions in one package, two majors, nested files left out, the
-# newest of two builds.  Then `ext avail`, a tampered, an unsigned repomd.xml
-# and a filelists not matching its checksum are refused, and a warm run reads
-# the cached results (the fixture's filelists deleted).
+# newest of two builds.  Then `ext avail`; a tampered or unsigned repomd.xml,
+# sha1 checksums, a filelists not matching its checksum or its size are
+# refused; and a warm run reads the cached results (fixture filelists deleted).
 . tests/lib.sh
 . tests/e2e/fixture_repo.sh
 . tests/e2e/fixture_setup.sh
@@ -120,8 +120,15 @@ printf 'X' | dd of="$fl" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 [ "$(stat -c %s "$fl")" = "$size" ] || not_ok "fixture: a byte flipped in filelists keeps its size"
 refused "filelists with a byte flipped (same size, wrong SHA-256)" "$X/badfl" \
 	"filelists.xml.gz.*SHA-256 mismatch"
-cp "$(ls "$M/pgdg/17/repodata/"*-filelists.xml.gz)" "$fl"
+printf 'X' >>"$fl"
 refused "filelists of another size" "$X/badfl" "filelists.xml.gz.*size mismatch"
+
+mkdir -p "$X/sha1/16/Packages"
+cp "$R/16"/*.rpm "$X/sha1/16/Packages/"
+createrepo_c --quiet --checksum sha1 "$X/sha1/16" >/dev/null
+gpg --homedir "$T_TMP/gk" --batch --quiet --yes --armor --detach-sign \
+	-o "$X/sha1/16/repodata/repomd.xml.asc" "$X/sha1/16/repodata/repomd.xml"
+refused "signed repomd.xml with sha1 checksums" "$X/sha1" "only sha256 is trusted"
 
 # Warm: the filelists are gone from the fixture; the cached results answer.
 rm -f "$M"/pgdg/*/repodata/*-filelists.xml.gz

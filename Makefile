@@ -14,10 +14,13 @@ CFLAGS   ?= -O2 -g
 CXXFLAGS ?= -O2 -g
 MANIFEST ?= manifests/d12.yml
 
-PKGS     = libsolv libsolvext libarchive libzstd libcrypto yaml-0.1 libcurl jansson apt-pkg
+PKGS     = libsolv libsolvext libarchive libzstd libcrypto yaml-0.1 libcurl jansson apt-pkg \
+           createrepo_c
 # Recursive (=) so pkg-config runs after the deps stamp has installed the .pc files.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+# Debian's createrepo_c.pc has an empty libdir, so a bare "-L" that would
+# swallow the next flag: dropped.
+PKG_LIBS   = $(filter-out -L,$(shell pkg-config --libs $(PKGS)))
 
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "extcat.h"
 #include "extdisc.h"
+#include "mirror.h"
 
 static const int all_majors[] = { 13, 14, 15, 16, 17, 18 };
 #define NMAJORS (sizeof(all_majors) / sizeof(all_majors[0]))
@@ -40,9 +41,12 @@ static void ext_help(void)
 	       "       pgbundle ext search WORD [--target T] [--json]\n"
 	       "       pgbundle ext avail NAME [--json]\n\n"
 	       "The PostgreSQL extensions the upstream repositories publish, found in their\n"
-	       "metadata (apt: each suite's Contents index joined with Packages; every\n"
-	       "NAME.control file maps to the package that ships it), with the category,\n"
-	       "aliases and description of recipes/extensions.yml.\n\n"
+	       "metadata (apt: each suite's Contents index joined with Packages; rpm-md:\n"
+	       "each repository's filelists; every NAME.control file maps to the package\n"
+	       "that ships it), with the category, aliases and description of\n"
+	       "recipes/extensions.yml.  An EL target is read when every one of its\n"
+	       "upstreams has a --mirror (or PGBUNDLE_MIRROR_*); {pg} in pgdg-yum's URL\n"
+	       "stands for each major (13-18, or --pg).\n\n"
 	       "  list     the extensions of a target (default d12)\n"
 	       "  info     one extension (name or alias): catalog entry and packages per target\n"
 	       "  search   extensions whose name, alias, category or description holds WORD\n"
@@ -176,13 +180,32 @@ static int discover(struct ext_ctx *c, const struct recipe_target *t, struct ext
 	o.allow_expired = 1;
 	o.contents_unverified_ok = c->a->unverified_ok;
 	o.warn = warn_stderr;
+	o.pg = c->a->pg ? &c->a->pg : NULL;
+	o.npg = c->a->pg ? 1 : 0;
 	if (extdisc_discover(&o, d, err) < 0)
 		return pgb_err_prefix(err, "target %s", t->name);
 	return 0;
 }
 
+/* No rpm-md repository is reachable from here: an EL target counts when the
+ * user said where each of its upstreams is (--mirror, PGBUNDLE_MIRROR_*). */
+static int rpm_target_given(const struct ext_ctx *c, const struct recipe_target *t)
+{
+	struct mirror_ctx mc = { &c->a->mirrors, &c->rc, "/etc/apt" };
+
+	for (size_t i = 0; i < t->upstreams.n; i++) {
+		const struct recipe_repo *r = recipes_repo(&c->rc, t->upstreams.v[i]);
+
+		if (!r || !r->mirror || !mirror_given(&mc, r->mirror))
+			return 0;
+	}
+	return t->upstreams.n > 0;
+}
+
 static int real_target(const struct ext_ctx *c, const struct recipe_target *t)
 {
+	if (!strcmp(t->family, "rpm"))
+		return extdisc_target_checked(&c->rc, t) || rpm_target_given(c, t);
 	return !strcmp(t->family, "deb") && extdisc_target_checked(&c->rc, t);
 }
 
@@ -199,8 +222,10 @@ static const struct recipe_target *want_target(struct ext_ctx *c, struct pgb_err
 		pgb_fail(err, "unknown target '%s'; known: %s", name, known);
 	else
 		pgb_fail(err, "target %s has no reachable, checked metadata to discover from "
-			 "(its upstreams are not `checked` in recipes/repos.yml); try "
-			 "`pgbundle ext avail NAME` for its package templates", name);
+			 "(its upstreams are not `checked` in recipes/repos.yml%s); try "
+			 "`pgbundle ext avail NAME` for its package templates", name,
+			 strcmp(t->family, "rpm") ? "" : ", and not every one of them has "
+			 "a --mirror KEY=URL");
 	free(known);
 	return NULL;
 }

@@ -1,21 +1,30 @@
 /*
- * extdisc.c - extension discovery: Contents parsing, the join with Packages,
- * the per-index result cache and the manifest item resolution.
+ * extdisc.c - extension discovery: Contents and rpm-md filelists parsing, the
+ * join with Packages, the per-index result cache and the manifest item
+ * resolution.
  */
 #include "extdisc.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <createrepo_c/compression_wrapper.h>
+#include <createrepo_c/error.h>
+#include <createrepo_c/misc.h>
+#include <createrepo_c/package.h>
+#include <createrepo_c/xml_parser.h>
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "deb822.h"
 #include "hash.h"
 #include "upstream.h"
 
 #define CONTENTS_PREFIX "usr/share/postgresql/"
+#define RPM_PREFIX "/usr/pgsql-"
 #define CACHE_FORMAT "pgbundle-extdisc 2"	/* 2: no NAME--VERSION.control */
 
 /* ---- the set ---- */
@@ -137,29 +146,43 @@ size_t extdisc_majors(const struct extdisc *d, int *pg, size_t max)
 
 /* ---- Contents ---- */
 
-/* "MAJOR/extension/NAME.control": 1 with the parts, 0 for any other file.
- * NAME--VERSION.control is a secondary control file of extension NAME
- * (trixie's pgnodemx ships pg_proctab--0.0.10-compat.control): PostgreSQL
- * does not list it as an extension, and neither do we. */
-static int control_path(const char *p, size_t len, int *pg, const char **name, size_t *nl)
+/* p[0..len) is "NAME.control", directly in the extension directory: 1 with
+ * NAME.  NAME--VERSION.control is a secondary control file of extension
+ * NAME (trixie's pgnodemx ships pg_proctab--0.0.10-compat.control):
+ * PostgreSQL does not list it as an extension, and neither do we. */
+static int control_name(const char *p, size_t len, const char **name, size_t *nl)
 {
-	static const char mid[] = "/extension/", suf[] = ".control";
-	size_t i = 0;
+	static const char suf[] = ".control";
+	const size_t sl = sizeof(suf) - 1;
+
+	if (len <= sl || memcmp(p + len - sl, suf, sl) || memchr(p, '/', len - sl) ||
+	    memmem(p, len - sl, "--", 2))
+		return 0;
+	*name = p;
+	*nl = len - sl;
+	return 1;
+}
+
+/* The major at p (digits), then mid: the offset after mid, 0 if not so. */
+static size_t major_then(const char *p, size_t len, const char *mid, int *pg)
+{
+	size_t i = 0, ml = strlen(mid);
 	int major = 0;
 
 	while (i < len && i < 4 && isdigit((unsigned char)p[i]))
 		major = major * 10 + (p[i++] - '0');
-	if (!i || i >= len || len - i < sizeof(mid) - 1 || memcmp(p + i, mid, sizeof(mid) - 1))
-		return 0;
-	i += sizeof(mid) - 1;
-	if (len - i <= sizeof(suf) - 1 || memcmp(p + len - (sizeof(suf) - 1), suf, sizeof(suf) - 1))
-		return 0;
-	*name = p + i;
-	*nl = len - i - (sizeof(suf) - 1);
-	if (memchr(*name, '/', *nl) || memmem(*name, *nl, "--", 2))
+	if (!i || len - i < ml || memcmp(p + i, mid, ml))
 		return 0;
 	*pg = major;
-	return 1;
+	return i + ml;
+}
+
+/* "MAJOR/extension/NAME.control": 1 with the parts, 0 for any other file. */
+static int control_path(const char *p, size_t len, int *pg, const char **name, size_t *nl)
+{
+	size_t i = major_then(p, len, "/extension/", pg);
+
+	return i && control_name(p + i, len - i, name, nl);
 }
 
 static int add_locations(struct extdisc *d, const char *name, size_t nl, int pg, const char *loc,
@@ -299,6 +322,168 @@ int extdisc_parse_contents_file(struct extdisc *d, const char *path, struct pgb_
 	return rc;
 }
 
+/* ---- rpm-md filelists ---- */
+
+/* "/usr/pgsql-MAJOR/share/extension/NAME.control": 1 with the parts. */
+static int rpm_control_path(const char *p, int *pg, const char **name, size_t *nl)
+{
+	const size_t plen = sizeof(RPM_PREFIX) - 1;
+	size_t len = strlen(p), i;
+
+	if (strncmp(p, RPM_PREFIX, plen))
+		return 0;
+	i = major_then(p + plen, len - plen, "/share/extension/", pg);
+	return i && control_name(p + plen + i, len - plen - i, name, nl);
+}
+
+/* The version as dnf prints it: EPOCH: only when not 0. */
+static char *rpm_evr(const cr_Package *pkg)
+{
+	const char *e = pkg->epoch, *v = pkg->version ? pkg->version : "";
+	const char *r = pkg->release ? pkg->release : "";
+	int epoch = e && *e && strcmp(e, "0");
+
+	return xasprintf("%s%s%s%s%s", epoch ? e : "", epoch ? ":" : "", v, *r ? "-" : "", r);
+}
+
+/* Is version a (dnf's "E:V-R") newer than b? */
+static int rpm_newer(const char *a, const char *b)
+{
+	cr_EVR *x = cr_str_to_evr(a, NULL), *y = cr_str_to_evr(b, NULL);
+	int c = cr_cmp_evr(x->epoch, x->version, x->release, y->epoch, y->version, y->release);
+
+	cr_evr_free(x);
+	cr_evr_free(y);
+	return c > 0;
+}
+
+struct fl_ctx {
+	struct extdisc *d;
+	size_t start;		/* the entries this parse appended start here */
+};
+
+/* Repositories keep older builds beside the newest (PGDG does): one entry per
+ * (extension, major, package), with the highest version. */
+static void fl_add(struct fl_ctx *c, const char *name, size_t nl, int pg, const char *pkg,
+		   const char *ver)
+{
+	struct extdisc *d = c->d;
+
+	for (size_t i = c->start; i < d->n; i++) {
+		struct extdisc_ext *e = &d->v[i];
+
+		if (e->pg != pg || strcmp(e->package, pkg) || strncmp(e->name, name, nl) ||
+		    e->name[nl])
+			continue;
+		if (rpm_newer(ver, e->version)) {
+			free(e->version);
+			e->version = xstrdup(ver);
+		}
+		return;
+	}
+	ext_add(d, name, nl, pg, pkg, strlen(pkg));
+	d->v[d->n - 1].version = xstrdup(ver);
+}
+
+static int fl_package(cr_Package *pkg, void *data, GError **gerr)
+{
+	struct fl_ctx *c = data;
+	char *ver = NULL;
+
+	(void)gerr;
+	for (GSList *l = pkg->files; pkg->name && l; l = l->next) {
+		const cr_PackageFile *f = l->data;
+		char *full;
+		const char *name;
+		size_t nl;
+		int pg;
+
+		/* Directories and %ghost files are not shipped in the payload. */
+		if (!f->name || (f->type && *f->type))
+			continue;
+		full = xasprintf("%s%s", f->path ? f->path : "", f->name);
+		if (rpm_control_path(full, &pg, &name, &nl)) {
+			if (!ver)
+				ver = rpm_evr(pkg);
+			fl_add(c, name, nl, pg, pkg->name, ver);
+		}
+		free(full);
+	}
+	free(ver);
+	cr_package_free(pkg);
+	return CR_CB_RET_OK;
+}
+
+static int fl_parse(struct extdisc *d, const char *file, const char *what, struct pgb_err *err)
+{
+	struct fl_ctx c = { d, d->n };
+	GError *gerr = NULL;
+	int rc = 0;
+
+	if (cr_xml_parse_filelists(file, NULL, NULL, fl_package, &c, NULL, NULL, &gerr) !=
+	    CRE_OK)
+		rc = pgb_fail(err, "%s: not a valid filelists.xml: %s; delete it so that it is "
+			      "fetched again", what,
+			      gerr ? g_strstrip(g_strdelimit(gerr->message, "\r\n", ' '))
+				   : "unknown error");
+	g_clear_error(&gerr);
+	return rc;
+}
+
+/* Decompress path (a compression libcreaterepo_c does not read, zstd) into
+ * the open file fd with libarchive. */
+static int fl_decompress_to(const char *path, int fd, struct pgb_err *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char buf[1 << 16];
+	ssize_t r;
+	int rc = -1;
+
+	archive_read_support_format_raw(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_filename(a, path, 1 << 16) < ARCHIVE_WARN ||
+	    archive_read_next_header(a, &e) < ARCHIVE_WARN) {
+		pgb_fail(err, "%s: cannot read: %s; delete it so that it is fetched again", path,
+			 archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)r) != r) {
+			pgb_failsys(err, "writing the decompressed %s", path);
+			goto out;
+		}
+	if (r < 0)
+		pgb_fail(err, "%s: cannot decompress: %s; delete it so that it is fetched again",
+			 path, archive_error_string(a));
+	else
+		rc = 0;
+out:
+	archive_read_free(a);
+	return rc;
+}
+
+int extdisc_parse_filelists_file(struct extdisc *d, const char *path, struct pgb_err *err)
+{
+	GError *gerr = NULL;
+	cr_CompressionType ct = cr_detect_compression(path, &gerr);
+	char tmp[] = "/tmp/pgbundle-filelists.XXXXXX";
+	int fd, rc;
+
+	g_clear_error(&gerr);
+	if (ct != CR_CW_UNKNOWN_COMPRESSION && ct != CR_CW_AUTO_DETECT_COMPRESSION)
+		return fl_parse(d, path, path, err);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return pgb_failsys(err, "%s: a temporary file to decompress it into", path);
+	rc = fl_decompress_to(path, fd, err);
+	close(fd);
+	if (rc == 0)
+		rc = fl_parse(d, tmp, path, err);
+	unlink(tmp);
+	return rc;
+}
+
 /* ---- the join with Packages ---- */
 
 static int cmp_str(const void *a, const void *b)
@@ -433,13 +618,18 @@ static int discover_index(const struct extdisc_opts *o, const struct upstream_in
 	for (size_t i = 0; rc == 0 && i < ix->ncontents; i++) {
 		contents = fetch_cache_lookup(o->fetch, ix->contents[i].sha256, ix->contents[i].size);
 		if (!contents)
-			rc = pgb_fail(err, "the Contents index %s is no longer in the cache "
-				      "(removed while running?); run again", ix->contents[i].sha256);
+			rc = pgb_fail(err, "the %s index %s is no longer in the cache "
+				      "(removed while running?); run again",
+				      ix->format == UPSTREAM_RPM_PRIMARY ? "filelists" : "Contents",
+				      ix->contents[i].sha256);
+		else if (ix->format == UPSTREAM_RPM_PRIMARY)
+			rc = extdisc_parse_filelists_file(d, contents, err);
 		else
 			rc = extdisc_parse_contents_file(d, contents, err);
 		free(contents);
 	}
-	if (rc == 0)
+	/* rpm-md filelists carry each package's version; Contents does not. */
+	if (rc == 0 && ix->format == UPSTREAM_APT_PACKAGES)
 		rc = extdisc_join_packages(d, ix->path, err);
 	if (rc == 0) {
 		extdisc_sort(d);
@@ -477,6 +667,8 @@ static int discover_upstream(const struct extdisc_opts *o, const struct upstream
 	return rc;
 }
 
+static const int extdisc_all_majors[] = { 13, 14, 15, 16, 17, 18 };
+
 int extdisc_discover(const struct extdisc_opts *o, struct extdisc *out, struct pgb_err *err)
 {
 	const struct strlist *names = o->upstreams && o->upstreams->n ? o->upstreams
@@ -485,10 +677,6 @@ int extdisc_discover(const struct extdisc_opts *o, struct extdisc *out, struct p
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (strcmp(o->target->family, "deb"))
-		return pgb_fail(err, "target %s: extension discovery reads apt Contents indexes; "
-				"the %s family (filelists) is not implemented yet", o->target->name,
-				o->target->family);
 	uo.fetch = o->fetch;
 	uo.cache_dir = o->cache_dir;
 	uo.rc = o->rc;
@@ -498,6 +686,8 @@ int extdisc_discover(const struct extdisc_opts *o, struct extdisc *out, struct p
 	uo.allow_expired = o->allow_expired;
 	uo.want_contents = 1;
 	uo.contents_unverified_ok = o->contents_unverified_ok;
+	uo.pg = o->npg ? o->pg : extdisc_all_majors;
+	uo.npg = o->npg ? o->npg : sizeof(extdisc_all_majors) / sizeof(extdisc_all_majors[0]);
 	uo.now = (int64_t)time(NULL);
 	uo.warn = o->warn;
 	uo.warn_ctx = o->warn_ctx;
@@ -780,10 +970,15 @@ int extdisc_plan(const struct extdisc_opts *o, const char *recipes_dir,
 {
 	struct strlist pk = STRLIST_INIT, unres = STRLIST_INIT, other = STRLIST_INIT;
 	struct extdisc d = { 0 }, *others = NULL;
+	struct extdisc_opts om = *o;
 	struct extcat cat;
 	size_t nothers = 0;
 	int rc = -1;
 
+	/* Per-major repositories (pgdg-yum) for the manifest's majors only. */
+	om.pg = pg;
+	om.npg = npg;
+	o = &om;
 	if (load_catalog(recipes_dir, &cat, err) < 0)
 		return -1;
 	if (extdisc_discover(o, &d, err) < 0 ||

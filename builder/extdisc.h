@@ -7,10 +7,13 @@
  * say which package that is: on apt repositories the Contents-ARCH index
  * (lines "usr/share/postgresql/MAJOR/extension/NAME.control
  * section/pkg[,section/pkg...]"), joined with the Packages index for the
- * version; on rpm-md the filelists (/usr/pgsql-MAJOR/share/extension/), not
- * implemented yet.  Contrib extensions count like any other (Debian ships
- * them inside postgresql-MAJOR), and a package shipping several extensions
- * maps them all.  Nothing here is hand-kept: the catalog (extcat.h) only adds
+ * version; on rpm-md the filelists (files /usr/pgsql-MAJOR/share/extension/
+ * NAME.control, PGDG's layout, which Pigsty's packages follow), which carry
+ * the version too.  Contrib extensions count like any other (Debian ships
+ * them inside postgresql-MAJOR, EL in postgresqlMAJOR-contrib), and a
+ * package shipping several extensions maps them all.  The EL distributions'
+ * own PostgreSQL (AppStream, /usr/share/pgsql/extension/) is not counted:
+ * that path does not say which major it is.  Nothing here is hand-kept: the catalog (extcat.h) only adds
  * what metadata cannot say.
  *
  *     struct extdisc d;
@@ -24,9 +27,10 @@
  *
  * extdisc_discover() syncs the target's upstreams (upstream.h, asking for the
  * verified file lists too), so nothing it reads was not checked against the
- * signed metadata.  The result of each (file list, Packages) pair is cached
- * in CACHE/index/<key>.extensions, key = SHA-256 over both indexes' hashes:
- * a warm run reads that small file instead of the ~150 MB Contents.
+ * signed metadata.  The result of each (file list, Packages) pair (rpm-md:
+ * (filelists, primary)) is cached in CACHE/index/<key>.extensions, key =
+ * SHA-256 over both indexes' hashes: a warm run reads that small file instead
+ * of the ~150 MB Contents or the filelists.
  *
  * The parsers are public for tests and for other callers holding the text.
  */
@@ -72,6 +76,20 @@ int extdisc_parse_contents(struct extdisc *d, const char *text, size_t len, cons
 int extdisc_parse_contents_file(struct extdisc *d, const char *path, struct pgb_err *err);
 
 /*
+ * Parse an rpm-md filelists.xml (gzip, bzip2, xz, zstd or plain), streaming,
+ * one package at a time (libcreaterepo_c), and append one entry per
+ * (extension, major, package) for every regular file
+ * /usr/pgsql-MAJOR/share/extension/NAME.control directly in that directory,
+ * with the package's version ("EPOCH:VERSION-RELEASE", the epoch only when
+ * not 0).  A package present in several versions (repositories keep older
+ * builds) gives one entry with the highest version (rpm's comparison).
+ * Directories, %ghost files and files in subdirectories do not count.  An
+ * unreadable or malformed file fails naming path; entries appended before
+ * stay (the caller frees d either way).
+ */
+int extdisc_parse_filelists_file(struct extdisc *d, const char *path, struct pgb_err *err);
+
+/*
  * Fill the version of every entry of d whose package the Packages index at
  * path has (deb822, uncompressed, as upstream.h leaves it in the cache).
  * Entries whose package is absent keep version NULL.
@@ -93,12 +111,16 @@ struct extdisc_opts {
 	int contents_unverified_ok;	/* see upstream_opts: a mirror out of sync, loudly */
 	void (*warn)(void *ctx, const char *msg);	/* may be NULL */
 	void *warn_ctx;
+	/* The majors whose per-major repositories ({pg} in the URL: pgdg-yum)
+	 * are read; NULL or 0: 13 to 18.  Other repositories are read whole. */
+	const int *pg;
+	size_t npg;
 };
 
 /*
  * Discover the extensions of one target: every upstream synced with its file
- * lists, each list parsed (or read from the cache) and joined with its
- * Packages index.  An upstream that publishes no file list contributes
+ * lists, each list parsed (or read from the cache) and, for apt, joined with
+ * its Packages index.  An upstream that publishes no file list contributes
  * nothing.  When several upstreams ship the same (extension, major,
  * package), the one listed last (updates, security) wins.  *out is
  * overwritten, sorted (extdisc_sort); the caller frees it with extdisc_free(),

@@ -9,28 +9,7 @@
 
 #include "aptidx.h"
 #include "hash.h"
-#include "pgp.h"
 #include "upstream.h"
-
-static int load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
-			struct pgp_keyring **kr, struct pgb_err *err)
-{
-	char *path;
-	int rc;
-
-	if (!r->keyring)
-		return pgb_fail(err, "no keyring for upstream '%s' in recipes/repos.yml: without "
-				"one its signature cannot be checked", r->name);
-	path = r->keyring[0] == '/' || !o->keyring_dir ? xstrdup(r->keyring)
-						       : util_path_join(o->keyring_dir, r->keyring);
-	rc = pgp_keyring_load(kr, path, err);
-	if (rc < 0)
-		pgb_err_prefix(err, "keyring of upstream '%s' (install the distribution's "
-			       "archive keyring package, or fix `keyring:` in recipes/repos.yml)",
-			       r->name);
-	free(path);
-	return rc;
-}
 
 /* Fetch and verify the suite's Release; *body is the verified text. */
 static int fetch_release(const struct upstream_opts *o, struct upstream *u, const char *base,
@@ -42,7 +21,7 @@ static int fetch_release(const struct upstream_opts *o, struct upstream *u, cons
 	char *url = xasprintf("%s/InRelease", base);
 	int rc = -1, missing;
 
-	if (load_keyring(o, u->recipe, &kr, err) < 0)
+	if (upstream_load_keyring(o, u->recipe, &kr, err) < 0)
 		goto out;
 	missing = fetch_to_mem_opt(o->fetch, url, &msg, err);
 	if (missing < 0)

@@ -1,6 +1,7 @@
 /*
  * main.c - the pgbundle command: dispatch to builder/cmd_*.c.
  */
+#include <createrepo_c/misc.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pgbundle: cannot initialise libcurl\n");
 			return PGB_EXIT_FAIL;
 		}
+		/* libcreaterepo_c also logs its errors through glib; they reach
+		 * the user once, through pgb_err. */
+		g_log_set_handler("C_CREATEREPOLIB", G_LOG_LEVEL_MASK, cr_null_log_fn, NULL);
 		rc = commands[i].fn(argc - 1, argv + 1);
 		curl_global_cleanup();
 		return rc;

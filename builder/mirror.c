@@ -211,3 +211,12 @@ int mirror_resolve(const struct mirror_ctx *mc, const char *key, char **url, str
 			"`mirrors: {%s: URL}` to the manifest, or configure it in %s/sources.list.d",
 			key, key, envname, key, mc->apt_etc);
 }
+
+int mirror_given(const struct mirror_ctx *mc, const char *key)
+{
+	char *url = NULL;
+	int given = from_overrides(mc->overrides, key, &url) || from_env(key, &url);
+
+	free(url);
+	return given;
+}

@@ -28,4 +28,8 @@ struct mirror_ctx {
  * way to set it. */
 int mirror_resolve(const struct mirror_ctx *mc, const char *key, char **url, struct pgb_err *err);
 
+/* 1 when key is set by the user (1. or 2. above), not found in apt sources:
+ * for repositories nobody can reach unless told where (rpm-md, here). */
+int mirror_given(const struct mirror_ctx *mc, const char *key);
+
 #endif

@@ -48,7 +48,8 @@ static int plan_extensions(struct plan *p, const struct plan_opts *o, struct pgb
 		strlist_add(&mirrors, p->m.mirrors.v[i]);
 	eo = (struct extdisc_opts){ o->fetch, o->cache_dir, &p->rc, p->target, p->m.arch,
 				    &p->m.upstreams, &mirrors, o->allow_expired,
-				    o->allow_unverified_contents, o->warn, o->warn_ctx };
+				    o->allow_unverified_contents, o->warn, o->warn_ctx,
+				    p->m.postgres, p->m.npostgres };
 	rc = extdisc_plan(&eo, o->recipes_dir, &p->m.extensions, p->m.postgres, p->m.npostgres,
 			  &keep, &p->ext_names, err);
 	for (size_t i = 0; rc == 0 && i < p->m.extensions.n; i++)
@@ -258,6 +259,8 @@ static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_e
 		strlist_add(&mirrors, p->m.mirrors.v[i]);
 	uo.mirrors = &mirrors;
 	uo.allow_expired = o->allow_expired;
+	uo.pg = p->m.postgres;
+	uo.npg = p->m.npostgres;
 	uo.now = (int64_t)time(NULL);
 	uo.warn = o->warn;
 	uo.warn_ctx = o->warn_ctx;
@@ -266,6 +269,12 @@ static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_e
 			goto out;
 	for (size_t i = 0; i < nups; i++) {
 		for (size_t j = 0; j < ups[i].nidx; j++) {
+			if (ups[i].idx[j].format != UPSTREAM_APT_PACKAGES) {
+				pgb_fail(err, "upstream %s: resolving packages from rpm-md "
+					 "repositories (target %s) is not implemented yet; "
+					 "`pgbundle ext` reads them", ups[i].name, p->target->name);
+				goto out;
+			}
 			repos = xrealloc(repos, (nrepos + 1) * sizeof(*repos));
 			solv = xrealloc(solv, (nrepos + 1) * sizeof(*solv));
 			repo_up = xrealloc(repo_up, (nrepos + 1) * sizeof(*repo_up));

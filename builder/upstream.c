@@ -1,11 +1,13 @@
 #include "upstream.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mirror.h"
 
-static const struct family_ops *const families[] = { &family_deb };
+static const struct family_ops *const families[] = { &family_deb, &family_rpm };
 
 const struct family_ops *family_lookup(const char *family)
 {
@@ -13,6 +15,39 @@ const struct family_ops *family_lookup(const char *family)
 		if (!strcmp(families[i]->family, family))
 			return families[i];
 	return NULL;
+}
+
+int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
+			  struct pgp_keyring **kr, struct pgb_err *err)
+{
+	char *path;
+	int rc;
+
+	if (!r->keyring)
+		return pgb_fail(err, "no keyring for upstream '%s' in recipes/repos.yml: without "
+				"one its signature cannot be checked", r->name);
+	path = r->keyring[0] == '/' || !o->keyring_dir ? xstrdup(r->keyring)
+						       : util_path_join(o->keyring_dir, r->keyring);
+	rc = pgp_keyring_load(kr, path, err);
+	if (rc < 0)
+		pgb_err_prefix(err, "keyring of upstream '%s' (install the distribution's "
+			       "archive keyring package, or fix `keyring:` in recipes/repos.yml)",
+			       r->name);
+	free(path);
+	return rc;
+}
+
+void upstream_warn(const struct upstream_opts *o, const char *fmt, ...)
+{
+	char m[PGB_ERRMAX];
+	va_list ap;
+
+	if (!o->warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	o->warn(o->warn_ctx, m);
 }
 
 static int resolve_url(const struct upstream_opts *o, const struct recipe_repo *r, char **url,
@@ -63,6 +98,7 @@ void upstream_free(struct upstream *u)
 		free(u->idx[i].component);
 		free(u->idx[i].path);
 		free(u->idx[i].key);
+		free(u->idx[i].base);
 	}
 	free(u->idx);
 	free(u->name);

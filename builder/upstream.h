@@ -6,9 +6,24 @@
  * metadata, verifies the signature against the repository's keyring, checks
  * freshness and the hash of every index it then downloads, and leaves the
  * decompressed package indexes in the cache.  Nothing downloaded is used
- * before it is verified.  The family-specific work (apt's InRelease and
- * Packages today, rpm-md's repomd.xml later) sits in family_<name>.c behind
- * struct family_ops; the builder never branches on the family.
+ * before it is verified.  The family-specific work sits in family_<name>.c
+ * behind struct family_ops; the builder never branches on the family:
+ *
+ *   family_deb.c  InRelease (or Release + Release.gpg), each component's
+ *                 Packages and, for discovery, Contents-ARCH/-all, checked
+ *                 against the Release's SHA-256; Valid-Until enforced.
+ *   family_rpm.c  repodata/repomd.xml with its detached repomd.xml.asc (what
+ *                 dnf's repo_gpgcheck checks), then primary and, for
+ *                 discovery, filelists, checked against the SHA-256 and size
+ *                 the signed repomd.xml gives.  rpm-md has no Valid-Until:
+ *                 a replayed old repomd.xml is not detected (date is the
+ *                 newest record timestamp, for information; valid_until 0).
+ *                 A repository whose URL holds {pg} (pgdg-yum) is one
+ *                 repository per PostgreSQL major: it is synced once per
+ *                 major of upstream_opts.pg, one index each.
+ *
+ * Each index says what it is (upstream_index.format), so readers need not
+ * know the family.
  */
 #ifndef PGB_UPSTREAM_H
 #define PGB_UPSTREAM_H
@@ -17,18 +32,29 @@
 
 #include "error.h"
 #include "fetch.h"
+#include "pgp.h"
 #include "recipes.h"
 #include "util.h"
 
+/* What upstream_index.path holds. */
+enum upstream_format {
+	UPSTREAM_APT_PACKAGES,	/* an apt Packages index (deb822) */
+	UPSTREAM_RPM_PRIMARY,	/* an rpm-md primary.xml */
+};
+
 struct upstream_index {
-	char *component;
+	char *component;	/* apt: the component; rpm-md: "pgN" per major, else "" */
+	enum upstream_format format;
+	int pg;			/* the major of a per-major ({pg}) repository; else 0 */
+	char *base;		/* rpm-md: the repository URL this index came from
+				 * ({pg} expanded); NULL for apt (upstream.url) */
 	char *path;		/* decompressed index in the cache */
 	char *key;		/* SHA-256 of the index as published: names the cache files */
 	/* The component's file lists (apt: Contents-ARCH and Contents-all, the
 	 * latter for Architecture: all packages such as postgis' scripts),
 	 * compressed as published, verified against the signed metadata and put
 	 * in the content-addressed cache (fetch_cache_lookup(f, sha256, size)
-	 * finds them); only when upstream_opts.want_contents asked for them and
+	 * finds them); rpm-md: the filelists, one entry; only when upstream_opts.want_contents asked for them and
 	 * the upstream publishes them.  Read by extdisc.h. */
 	struct upstream_filelist {
 		char sha256[65];
@@ -68,6 +94,10 @@ struct upstream_opts {
 	 * extension names to package names, which are still resolved against the
 	 * verified Packages.  Never for package data. */
 	int contents_unverified_ok;
+	/* PostgreSQL majors: a repository whose URL holds {pg} is synced once
+	 * per major here (none given: such a repository is an error). */
+	const int *pg;
+	size_t npg;
 	int64_t now;
 	void (*warn)(void *ctx, const char *msg);	/* may be NULL */
 	void *warn_ctx;
@@ -80,6 +110,15 @@ struct family_ops {
 
 const struct family_ops *family_lookup(const char *family);
 extern const struct family_ops family_deb;
+extern const struct family_ops family_rpm;
+
+/* For the family_*.c files: load the keyring recipes/repos.yml names for r
+ * (relative paths under o->keyring_dir); the error says how to get one. */
+int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
+			  struct pgp_keyring **kr, struct pgb_err *err);
+/* Pass a formatted warning to o->warn, if any. */
+void upstream_warn(const struct upstream_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Sync the upstream named `name` (a recipes/repos.yml entry). */
 int upstream_sync(const struct upstream_opts *o, const char *name, struct upstream *u,

@@ -1,7 +1,9 @@
 /* test_extdisc.c - extension discovery: the Contents parser on fixtures
  * (several packages per line, contrib, bad lines, compressed streams), the
- * join with Packages, and manifest item resolution (names, aliases,
- * categories, all, unresolved). */
+ * rpm-md filelists parser (majors, contrib, several extensions per package,
+ * nested and non-file entries, newest build, gzip and zstd), the join with
+ * Packages, and manifest item resolution (names, aliases, categories, all,
+ * unresolved). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>
@@ -121,14 +123,14 @@ static int test_contents_rejects_empty_package_in_location_list(void)
 	return 0;
 }
 
-/* Write text gzip-compressed (libarchive raw + gzip filter) to path. */
-static int write_gz(const char *path, const char *text, size_t len)
+/* Write text compressed with filter (libarchive raw format) to path. */
+static int write_filtered(const char *path, const char *text, size_t len, int filter)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	int rc = 0;
 
-	archive_write_add_filter_gzip(a);
+	archive_write_add_filter(a, filter);
 	archive_write_set_format_raw(a);
 	if (archive_write_open_filename(a, path) != ARCHIVE_OK)
 		rc = -1;
@@ -143,6 +145,11 @@ static int write_gz(const char *path, const char *text, size_t len)
 		rc = -1;
 	archive_write_free(a);
 	return rc;
+}
+
+static int write_gz(const char *path, const char *text, size_t len)
+{
+	return write_filtered(path, text, len, ARCHIVE_FILTER_GZIP);
 }
 
 static int test_contents_gzip_file_streams_across_blocks_like_text(void)
@@ -186,6 +193,173 @@ static int test_contents_missing_file_fails_naming_it(void)
 
 	CHECK(extdisc_parse_contents_file(&d, "/nonexistent/Contents-amd64.gz", &err) < 0);
 	CHECKF(strstr(err.msg, "/nonexistent/Contents-amd64.gz"), "%s", err.msg);
+	return 0;
+}
+
+/* ---- rpm-md filelists ---- */
+
+static const char filelists_fixture[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"8\">\n"
+	"<package pkgid=\"a1\" name=\"postgresql16-contrib\" arch=\"x86_64\">\n"
+	" <version epoch=\"0\" ver=\"16.4\" rel=\"1PGDG.rhel9\"/>\n"
+	" <file type=\"dir\">/usr/pgsql-16/share/extension</file>\n"
+	" <file>/usr/pgsql-16/lib/hstore.so</file>\n"
+	" <file>/usr/pgsql-16/share/extension/hstore--1.8.sql</file>\n"
+	" <file>/usr/pgsql-16/share/extension/hstore.control</file>\n"
+	" <file>/usr/pgsql-16/share/extension/pg_stat_statements.control</file>\n"
+	"</package>\n"
+	"<package pkgid=\"a2\" name=\"postgresql17-contrib\" arch=\"x86_64\">\n"
+	" <version epoch=\"0\" ver=\"17.2\" rel=\"1PGDG.rhel9\"/>\n"
+	" <file>/usr/pgsql-17/share/extension/hstore.control</file>\n"
+	"</package>\n"
+	"<package pkgid=\"a3\" name=\"postgis34_16\" arch=\"x86_64\">\n"
+	" <version epoch=\"0\" ver=\"3.4.2\" rel=\"1PGDG.rhel9\"/>\n"
+	" <file>/usr/pgsql-16/share/extension/postgis.control</file>\n"
+	" <file>/usr/pgsql-16/share/extension/postgis_raster.control</file>\n"
+	" <file>/usr/pgsql-16/share/extension/postgis_topology.control</file>\n"
+	"</package>\n"
+	"<package pkgid=\"a4\" name=\"pgvector_17\" arch=\"x86_64\">\n"
+	" <version epoch=\"0\" ver=\"0.8.0\" rel=\"1PGDG.rhel9\"/>\n"
+	" <file>/usr/pgsql-17/share/extension/vector.control</file>\n"
+	"</package>\n"
+	"<package pkgid=\"a5\" name=\"pgvector_17\" arch=\"x86_64\">\n"
+	" <version epoch=\"0\" ver=\"0.7.4\" rel=\"1PGDG.rhel9\"/>\n"
+	" <file>/usr/pgsql-17/share/extension/vector.control</file>\n"
+	"</package>\n"
+	"<package pkgid=\"a6\" name=\"pg_partman_16\" arch=\"x86_64\">\n"
+	" <version epoch=\"1\" ver=\"5.1.0\" rel=\"1PGDG.rhel9\"/>\n"
+	" <file>/usr/pgsql-16/share/extension/pg_partman.control</file>\n"
+	"</package>\n"
+	"<package pkgid=\"a7\" name=\"odd_16\" arch=\"noarch\">\n"
+	" <version epoch=\"0\" ver=\"1\" rel=\"1\"/>\n"
+	" <file>/usr/pgsql-16/share/extension/sub/nested.control</file>\n"
+	" <file type=\"ghost\">/usr/pgsql-16/share/extension/ghost.control</file>\n"
+	" <file type=\"dir\">/usr/pgsql-16/share/extension/d.control</file>\n"
+	" <file>/usr/pgsql-16/share/contrib/z.control</file>\n"
+	" <file>/usr/pgsql-x/share/extension/y.control</file>\n"
+	" <file>/usr/pgsql-16/share/extension/.control</file>\n"
+	"</package>\n"
+	"<package pkgid=\"a8\" name=\"postgresql-contrib\" arch=\"x86_64\">\n"
+	" <version epoch=\"0\" ver=\"13.20\" rel=\"1.el9\"/>\n"
+	" <file>/usr/share/pgsql/extension/hstore.control</file>\n"
+	"</package>\n"
+	"</filelists>\n";
+
+/* Parse text written to a temporary file compressed with filter (or plain). */
+static int parse_filelists_text(struct extdisc *d, const char *text, int filter)
+{
+	char dir[] = "/tmp/test_extdisc.XXXXXX", *path;
+	int rc = -1;
+
+	memset(d, 0, sizeof(*d));
+	if (!mkdtemp(dir))
+		return -1;
+	path = util_path_join(dir, "filelists");
+	if (filter == ARCHIVE_FILTER_NONE)
+		rc = util_write_atomic(path, text, strlen(text), 0644, &err);
+	else
+		rc = write_filtered(path, text, strlen(text), filter);
+	if (rc == 0)
+		rc = extdisc_parse_filelists_file(d, path, &err);
+	if (rc < 0)
+		fprintf(stderr, "# %s\n", err.msg);
+	extdisc_sort(d);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	return rc;
+}
+
+static int test_filelists_contrib_extensions_map_per_major(void)
+{
+	struct extdisc d;
+	const struct extdisc_ext *e;
+
+	CHECK(parse_filelists_text(&d, filelists_fixture, ARCHIVE_FILTER_GZIP) == 0);
+	e = find(&d, "hstore", 16, "postgresql16-contrib");
+	CHECK(e && !strcmp(e->version, "16.4-1PGDG.rhel9"));
+	CHECK(find(&d, "pg_stat_statements", 16, "postgresql16-contrib"));
+	e = find(&d, "hstore", 17, "postgresql17-contrib");
+	CHECK(e && !strcmp(e->version, "17.2-1PGDG.rhel9"));
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_filelists_package_shipping_several_extensions_maps_them_all(void)
+{
+	struct extdisc d;
+
+	CHECK(parse_filelists_text(&d, filelists_fixture, ARCHIVE_FILTER_GZIP) == 0);
+	CHECK(find(&d, "postgis", 16, "postgis34_16"));
+	CHECK(find(&d, "postgis_raster", 16, "postgis34_16"));
+	CHECK(find(&d, "postgis_topology", 16, "postgis34_16"));
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_filelists_skip_nested_dirs_ghosts_and_other_paths(void)
+{
+	struct extdisc d;
+
+	CHECK(parse_filelists_text(&d, filelists_fixture, ARCHIVE_FILTER_GZIP) == 0);
+	/* hstore x2, pg_stat_statements, postgis x3, vector, pg_partman. */
+	CHECKF(d.n == 8, "%zu entries", d.n);
+	for (size_t i = 0; i < d.n; i++)
+		CHECKF(strcmp(d.v[i].package, "odd_16") && strcmp(d.v[i].package,
+		       "postgresql-contrib"), "%s from %s", d.v[i].name, d.v[i].package);
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_filelists_newest_build_wins_and_epoch_is_shown(void)
+{
+	struct extdisc d;
+	const struct extdisc_ext *e;
+
+	CHECK(parse_filelists_text(&d, filelists_fixture, ARCHIVE_FILTER_GZIP) == 0);
+	e = find(&d, "vector", 17, "pgvector_17");
+	CHECKF(e && !strcmp(e->version, "0.8.0-1PGDG.rhel9"), "%s", e ? e->version : "none");
+	e = find(&d, "pg_partman", 16, "pg_partman_16");
+	CHECKF(e && !strcmp(e->version, "1:5.1.0-1PGDG.rhel9"), "%s", e ? e->version : "none");
+	extdisc_free(&d);
+	return 0;
+}
+
+static int test_filelists_plain_gzip_xz_and_zstd_give_the_same(void)
+{
+	static const int filters[] = { ARCHIVE_FILTER_NONE, ARCHIVE_FILTER_XZ,
+				       ARCHIVE_FILTER_ZSTD };
+	struct extdisc ref, d;
+
+	CHECK(parse_filelists_text(&ref, filelists_fixture, ARCHIVE_FILTER_GZIP) == 0);
+	for (size_t f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
+		CHECKF(parse_filelists_text(&d, filelists_fixture, filters[f]) == 0, "filter %d",
+		       filters[f]);
+		CHECK(d.n == ref.n);
+		for (size_t i = 0; i < d.n; i++)
+			CHECK(!strcmp(d.v[i].name, ref.v[i].name) && d.v[i].pg == ref.v[i].pg &&
+			      !strcmp(d.v[i].package, ref.v[i].package) &&
+			      !strcmp(d.v[i].version, ref.v[i].version));
+		extdisc_free(&d);
+	}
+	extdisc_free(&ref);
+	return 0;
+}
+
+static int test_filelists_malformed_or_missing_fails_naming_the_file(void)
+{
+	static const char bad[] = "<filelists><package pkgid=\"1\" name=\"x\" arch=\"noarch\">"
+				  "<version epoch=\"0\" ver=\"1\" rel=\"1\"/><file>/usr/pgsql-16/sh";
+	struct extdisc d = { 0 };
+
+	CHECK(parse_filelists_text(&d, bad, ARCHIVE_FILTER_GZIP) < 0);
+	CHECKF(strstr(err.msg, "/tmp/test_extdisc.") && strstr(err.msg, "filelists"), "%s",
+	       err.msg);
+	extdisc_free(&d);
+	CHECK(extdisc_parse_filelists_file(&d, "/nonexistent/filelists.xml.gz", &err) < 0);
+	CHECKF(strstr(err.msg, "/nonexistent/filelists.xml.gz"), "%s", err.msg);
+	extdisc_free(&d);
 	return 0;
 }
 
@@ -456,6 +630,12 @@ int main(void)
 	T_RUN(&s, test_contents_rejects_empty_package_in_location_list);
 	T_RUN(&s, test_contents_gzip_file_streams_across_blocks_like_text);
 	T_RUN(&s, test_contents_missing_file_fails_naming_it);
+	T_RUN(&s, test_filelists_contrib_extensions_map_per_major);
+	T_RUN(&s, test_filelists_package_shipping_several_extensions_maps_them_all);
+	T_RUN(&s, test_filelists_skip_nested_dirs_ghosts_and_other_paths);
+	T_RUN(&s, test_filelists_newest_build_wins_and_epoch_is_shown);
+	T_RUN(&s, test_filelists_plain_gzip_xz_and_zstd_give_the_same);
+	T_RUN(&s, test_filelists_malformed_or_missing_fails_naming_the_file);
 	T_RUN(&s, test_join_packages_fills_versions_and_leaves_absent_null);
 	T_RUN(&s, test_sort_drops_duplicates_keeping_the_last_appended);
 	T_RUN(&s, test_majors_lists_each_major_once_ascending);

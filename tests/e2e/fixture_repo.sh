@@ -81,3 +81,53 @@ fixture_sign() {
 	gpg --homedir "$2" --batch --quiet --yes --digest-algo SHA256 --armor --detach-sign \
 		-o "$1/Release.gpg" "$1/Release"
 }
+
+# rpm-md fixtures (rpmbuild, createrepo_c, gpg):
+#
+#   fixture_rpm OUTDIR NAME VERSION PATH...   one noarch rpm NAME-VERSION-1
+#                                    shipping each PATH (a small text file)
+#   fixture_rpmmd ROOT KEYHOME [RPM...]      ROOT/repodata with sha256 checksums,
+#                                    repomd.xml signed (detached, armored:
+#                                    repomd.xml.asc, as dnf's repo_gpgcheck
+#                                    expects); no RPM gives an empty repository
+
+fixture_rpm() {
+	fx_out=$1 fx_name=$2 fx_version=$3
+	shift 3
+	fx_top=$(mktemp -d)
+	mkdir -p "$fx_top/SPECS" "$fx_out"
+	{
+		echo "Name: $fx_name"
+		echo "Version: $fx_version"
+		echo "Release: 1"
+		echo "Summary: fixture package $fx_name"
+		echo "License: MIT"
+		echo "BuildArch: noarch"
+		echo "%description"
+		echo "fixture package $fx_name"
+		echo "%install"
+		for fx_p in "$@"; do
+			echo "mkdir -p %{buildroot}$(dirname "$fx_p")"
+			echo "echo '$fx_name' >%{buildroot}$fx_p"
+		done
+		echo "%files"
+		for fx_p in "$@"; do echo "$fx_p"; done
+	} >"$fx_top/SPECS/$fx_name.spec"
+	rpmbuild --quiet -bb --define "_topdir $fx_top" --define "_rpmdir $fx_out" \
+		--define "_build_id_links none" --define "__os_install_post %{nil}" \
+		--define "_rpmfilename %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
+		"$fx_top/SPECS/$fx_name.spec" >/dev/null 2>&1
+	fx_rc=$?
+	rm -rf "$fx_top"
+	return $fx_rc
+}
+
+fixture_rpmmd() {
+	fx_root=$1 fx_keyhome=$2
+	shift 2
+	mkdir -p "$fx_root/Packages"
+	for fx_rpm in "$@"; do cp "$fx_rpm" "$fx_root/Packages/"; done
+	createrepo_c --quiet --checksum sha256 "$fx_root" >/dev/null &&
+		gpg --homedir "$fx_keyhome" --batch --quiet --yes --digest-algo SHA256 --armor \
+			--detach-sign -o "$fx_root/repodata/repomd.xml.asc" "$fx_root/repodata/repomd.xml"
+}

@@ -4,6 +4,7 @@
 #   fixture_recipes DIR KEYRING      copy recipes/ to DIR, add the "fixture"
 #                                    upstream (mirror key "fixture"), and point
 #                                    the Ubuntu upstreams at KEYRING
+#   fixture_recipes_rpm DIR KEYRING  give every rpm upstream KEYRING
 #   apt_sim ROOT TOP PKG...          apt-get update (signature checked) and a
 #                                    simulated install from bundle TOP in a
 #                                    private apt root; prints apt's output
@@ -37,4 +38,10 @@ apt_sim() {
 	      -o APT::Sandbox::User=root"
 	# shellcheck disable=SC2086
 	apt-get $opts update 2>&1 && apt-get $opts -s install "$@" 2>&1
+}
+
+# fixture_recipes_rpm DIR KEYRING: after fixture_recipes, every rpm upstream
+# of DIR/repos.yml checked against KEYRING (the real ones name no keyring).
+fixture_recipes_rpm() {
+	sed -i "/^  family: rpm\$/a\\  keyring: $2" "$1/repos.yml"
 }

@@ -1,0 +1,286 @@
+/*
+ * family_rpm.c - rpm-md repositories upstream: repodata/repomd.xml verified
+ * with its detached repomd.xml.asc against the repository's keyring (what
+ * dnf's repo_gpgcheck does), parsed with libcreaterepo_c, then primary (and
+ * filelists when discovery asks) checked against the SHA-256 and size of the
+ * signed repomd.xml.  See upstream.h for what rpm-md cannot give (Valid-Until).
+ */
+#include <createrepo_c/error.h>
+#include <createrepo_c/repomd.h>
+#include <createrepo_c/xml_parser.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aptidx.h"
+#include "hash.h"
+#include "upstream.h"
+
+/* One repository of an upstream: its URL and, for per-major ones, the major. */
+struct rpm_repo {
+	const char *base;
+	int pg;
+	char *md_url;		/* BASE/repodata/repomd.xml, for messages */
+};
+
+/* Fetch repomd.xml and refuse it unless its detached signature verifies. */
+static int rpm_fetch_repomd(const struct upstream_opts *o, struct upstream *u,
+			    const struct rpm_repo *rr, struct sbuf *md, struct pgb_err *err)
+{
+	struct sbuf sig = SBUF_INIT;
+	struct pgp_keyring *kr = NULL;
+	struct pgp_sig_info info;
+	char *asc = xasprintf("%s.asc", rr->md_url);
+	int rc = -1, missing;
+
+	if (upstream_load_keyring(o, u->recipe, &kr, err) < 0 ||
+	    fetch_to_mem(o->fetch, rr->md_url, md, err) < 0)
+		goto out;
+	missing = fetch_to_mem_opt(o->fetch, asc, &sig, err);
+	if (missing < 0)
+		goto out;
+	if (missing) {
+		pgb_fail(err, "%s is not signed (no %s): refused; the repository must publish a "
+			 "detached signature of repomd.xml (dnf's repo_gpgcheck); use a mirror "
+			 "that carries it", rr->md_url, asc);
+		goto out;
+	}
+	if (pgp_verify_detached(kr, md->buf, md->len, sig.buf, sig.len, rr->md_url, &info,
+				err) < 0) {
+		pgb_err_prefix(err, "refused (a damaged or forged mirror, or the wrong "
+			       "`keyring:` in recipes/repos.yml)");
+		goto out;
+	}
+	memcpy(u->signer, info.fpr, sizeof(u->signer));
+	rc = 0;
+out:
+	pgp_keyring_free(kr);
+	sbuf_free(&sig);
+	free(asc);
+	return rc;
+}
+
+/* libcreaterepo_c parses files only: the verified bytes go through a
+ * private temporary file, removed at once. */
+static int rpm_parse_repomd(const struct upstream_opts *o, const struct rpm_repo *rr,
+			    const struct sbuf *md, cr_Repomd **out, struct pgb_err *err)
+{
+	char hex[HASH_HEX_MAX], *tmp;
+	GError *gerr = NULL;
+	cr_Repomd *r;
+	int rc = -1;
+
+	hash_buf_hex(HASH_SHA256, md->buf, md->len, hex);
+	tmp = xasprintf("%s/tmp/%s.repomd.xml.%ld", o->cache_dir, hex, (long)getpid());
+	if (util_write_atomic(tmp, md->buf, md->len, 0644, err) < 0) {
+		free(tmp);
+		return -1;
+	}
+	r = cr_repomd_new();
+	if (cr_xml_parse_repomd(tmp, r, NULL, NULL, &gerr) != CRE_OK) {
+		pgb_fail(err, "%s: not a valid repomd.xml: %s", rr->md_url,
+			 gerr ? g_strstrip(g_strdelimit(gerr->message, "\r\n", ' '))
+			      : "unknown error");
+		cr_repomd_free(r);
+	} else {
+		*out = r;
+		rc = 0;
+	}
+	g_clear_error(&gerr);
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static int sha256_hex_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && s[n]; n++)
+		if (!isxdigit((unsigned char)s[n]) || isupper((unsigned char)s[n]))
+			return 0;
+	return n == 64;
+}
+
+/* The record of `type`, checked: a sha256 checksum, a size, a location
+ * inside the repository.  *rec NULL (and 0) when absent and not required. */
+static int rpm_record(cr_Repomd *md, const struct rpm_repo *rr, const char *type, int required,
+		      cr_RepomdRecord **rec, struct pgb_err *err)
+{
+	cr_RepomdRecord *r = cr_repomd_get_record(md, type);
+	const char *href;
+
+	*rec = NULL;
+	if (!r)
+		return required ? pgb_fail(err, "%s lists no %s metadata: not an rpm-md "
+					   "repository, or a broken one", rr->md_url, type) : 0;
+	href = r->location_href;
+	if (!r->checksum_type || strcmp(r->checksum_type, "sha256"))
+		return pgb_fail(err, "%s: the %s record's checksum is %s; only sha256 is trusted "
+				"(md5 and sha1 are refused): the repository must be created with "
+				"sha256 checksums (createrepo_c's default)", rr->md_url, type,
+				r->checksum_type ? r->checksum_type : "missing");
+	if (!sha256_hex_ok(r->checksum) || r->size <= 0)
+		return pgb_fail(err, "%s: the %s record has no valid sha256 checksum and size",
+				rr->md_url, type);
+	if (!href || !*href || href[0] == '/' || strstr(href, "..") || strstr(href, "://"))
+		return pgb_fail(err, "%s: the %s record's location '%s' is not a path inside the "
+				"repository: refused", rr->md_url, type, href ? href : "");
+	*rec = r;
+	return 0;
+}
+
+/* Fetch a record's file into the content-addressed cache, checked against
+ * the signed checksum and size; *path is the malloc'd cache path. */
+static int rpm_fetch_record(const struct upstream_opts *o, const struct upstream *u,
+			    const struct rpm_repo *rr, const cr_RepomdRecord *r, char **path,
+			    struct pgb_err *err)
+{
+	struct fetch_item it = { 0 };
+	char *url = xasprintf("%s/%s", rr->base, r->location_href);
+	char *label = rr->pg ? xasprintf("%s PG %d %s", u->name, rr->pg, r->location_href)
+			     : xasprintf("%s %s", u->name, r->location_href);
+	int rc;
+
+	it.url = url;
+	it.sha256 = r->checksum;
+	it.size = (uint64_t)r->size;
+	it.label = label;
+	rc = fetch_batch(o->fetch, &it, 1, err);
+	*path = it.path;
+	free(url);
+	free(label);
+	return rc;
+}
+
+/* Decompress primary into CACHE/index/<sha256>.primary.xml once, checked
+ * against the uncompressed checksum when repomd.xml gives a sha256 one. */
+static int rpm_unpack_primary(const struct upstream_opts *o, const struct rpm_repo *rr,
+			      const cr_RepomdRecord *r, const char *src, char **out,
+			      struct pgb_err *err)
+{
+	char *dir = util_path_join(o->cache_dir, "index");
+	char *dst = xasprintf("%s/%s.primary.xml", dir, r->checksum);
+	struct sbuf data = SBUF_INIT;
+	char hex[HASH_HEX_MAX];
+	int rc = -1;
+
+	if (util_exists(dst)) {
+		rc = 0;
+		goto out;
+	}
+	if (util_mkdir_p(dir, 0755, err) < 0 || aptidx_decompress(src, &data, err) < 0)
+		goto out;
+	if (r->checksum_open_type && !strcmp(r->checksum_open_type, "sha256") &&
+	    r->checksum_open) {
+		hash_buf_hex(HASH_SHA256, data.buf, data.len, hex);
+		if ((r->size_open > 0 && (uint64_t)r->size_open != data.len) ||
+		    strcmp(hex, r->checksum_open)) {
+			pgb_fail(err, "%s decompressed does not match the open-checksum of %s in %s",
+				 src, r->location_href, rr->md_url);
+			goto out;
+		}
+	}
+	rc = util_write_atomic(dst, data.buf, data.len, 0644, err);
+out:
+	if (rc == 0)
+		*out = dst;
+	else
+		free(dst);
+	sbuf_free(&data);
+	free(dir);
+	return rc;
+}
+
+static void rpm_add_index(struct upstream *u, const struct rpm_repo *rr,
+			  const cr_RepomdRecord *prim, const cr_RepomdRecord *fl, char *path)
+{
+	struct upstream_index *ix;
+
+	u->idx = xrealloc(u->idx, (u->nidx + 1) * sizeof(*u->idx));
+	ix = &u->idx[u->nidx++];
+	memset(ix, 0, sizeof(*ix));
+	ix->component = rr->pg ? xasprintf("pg%d", rr->pg) : xstrdup("");
+	ix->format = UPSTREAM_RPM_PRIMARY;
+	ix->pg = rr->pg;
+	ix->base = xstrdup(rr->base);
+	ix->path = path;
+	ix->key = xstrdup(prim->checksum);
+	if (fl) {
+		memcpy(ix->contents[0].sha256, fl->checksum, 65);
+		ix->contents[0].size = (uint64_t)fl->size;
+		ix->ncontents = 1;
+	}
+	if (prim->timestamp > u->date)
+		u->date = prim->timestamp;
+}
+
+/* One repository: signed repomd.xml, then primary (and filelists). */
+static int rpm_sync_repo(const struct upstream_opts *o, struct upstream *u,
+			 const struct rpm_repo *rr, struct pgb_err *err)
+{
+	struct sbuf md = SBUF_INIT;
+	cr_Repomd *repomd = NULL;
+	cr_RepomdRecord *prim, *fl = NULL;
+	char *cpath = NULL, *ppath = NULL, *flpath = NULL;
+	int rc = -1;
+
+	if (rpm_fetch_repomd(o, u, rr, &md, err) < 0 ||
+	    rpm_parse_repomd(o, rr, &md, &repomd, err) < 0)
+		goto out;
+	if (rpm_record(repomd, rr, "primary", 1, &prim, err) < 0 ||
+	    (o->want_contents && rpm_record(repomd, rr, "filelists", 0, &fl, err) < 0))
+		goto out;
+	if (rpm_fetch_record(o, u, rr, prim, &cpath, err) < 0 ||
+	    rpm_unpack_primary(o, rr, prim, cpath, &ppath, err) < 0 ||
+	    (fl && rpm_fetch_record(o, u, rr, fl, &flpath, err) < 0))
+		goto out;
+	rpm_add_index(u, rr, prim, fl, ppath);
+	ppath = NULL;
+	rc = 0;
+out:
+	if (repomd)
+		cr_repomd_free(repomd);
+	sbuf_free(&md);
+	free(cpath);
+	free(ppath);
+	free(flpath);
+	return rc;
+}
+
+static int rpm_sync_base(const struct upstream_opts *o, struct upstream *u, char *base, int pg,
+			 struct pgb_err *err)
+{
+	struct rpm_repo rr = { base, pg, NULL };
+	int rc;
+
+	rr.md_url = xasprintf("%s/repodata/repomd.xml", base);
+	rc = rpm_sync_repo(o, u, &rr, err);
+	free(rr.md_url);
+	free(base);
+	return rc;
+}
+
+static int rpm_sync(const struct upstream_opts *o, struct upstream *u, struct pgb_err *err)
+{
+	const char *tmpl = u->recipe->url;
+
+	if (!strstr(u->url, "{pg}")) {
+		if (tmpl && strstr(tmpl, "{pg}"))
+			return pgb_fail(err, "its repositories are one per PostgreSQL major ({pg} in "
+					"recipes/repos.yml's url) but the mirror URL %s has no {pg}: "
+					"write it with {pg} where the major goes", u->url);
+		return rpm_sync_base(o, u, recipes_expand(u->url, o->target, o->arch, 0), 0, err);
+	}
+	if (!o->npg)
+		return pgb_fail(err, "its URL %s has one repository per PostgreSQL major and no "
+				"major was asked for (the manifest's postgres:, or --pg)", u->url);
+	for (size_t i = 0; i < o->npg; i++)
+		if (rpm_sync_base(o, u, recipes_expand(u->url, o->target, o->arch, o->pg[i]),
+				  o->pg[i], err) < 0)
+			return pgb_err_prefix(err, "PostgreSQL %d", o->pg[i]);
+	return 0;
+}
+
+const struct family_ops family_rpm = { "rpm", rpm_sync };

@@ -121,36 +121,14 @@ static int unpack_index(const struct upstream_opts *o, const struct aptidx_relea
 			const char *comp, const char *arch, const char *src, const char *key,
 			char **out, struct pgb_err *err)
 {
-	char *dir = util_path_join(o->cache_dir, "index");
-	char *dst = xasprintf("%s/%s.Packages", dir, key);
+	char *dst = xasprintf("%s/index/%s.Packages", o->cache_dir, key);
 	char *plain = xasprintf("%s/binary-%s/Packages", comp, arch);
 	const struct aptidx_relfile *pf = aptidx_release_find(rel, plain);
-	struct sbuf data = SBUF_INIT;
-	char hex[HASH_HEX_MAX];
-	int rc = -1;
+	char *what = xasprintf("the Release (%s)", plain);
+	int rc = upstream_unpack(src, dst, pf ? pf->sha256 : NULL, pf ? pf->size : 0, what, out,
+				 err);
 
-	if (util_exists(dst)) {
-		rc = 0;
-		goto out;
-	}
-	if (util_mkdir_p(dir, 0755, err) < 0 || aptidx_decompress(src, &data, err) < 0)
-		goto out;
-	if (pf) {
-		hash_buf_hex(HASH_SHA256, data.buf, data.len, hex);
-		if (pf->size != data.len || strcmp(hex, pf->sha256)) {
-			pgb_fail(err, "%s decompressed does not match the Release's SHA256 of %s",
-				 src, plain);
-			goto out;
-		}
-	}
-	rc = util_write_atomic(dst, data.buf, data.len, 0644, err);
-out:
-	if (rc == 0)
-		*out = dst;
-	else
-		free(dst);
-	sbuf_free(&data);
-	free(dir);
+	free(what);
 	free(plain);
 	return rc;
 }

@@ -160,37 +160,13 @@ static int rpm_unpack_primary(const struct upstream_opts *o, const struct rpm_re
 			      const cr_RepomdRecord *r, const char *src, char **out,
 			      struct pgb_err *err)
 {
-	char *dir = util_path_join(o->cache_dir, "index");
-	char *dst = xasprintf("%s/%s.primary.xml", dir, r->checksum);
-	struct sbuf data = SBUF_INIT;
-	char hex[HASH_HEX_MAX];
-	int rc = -1;
+	char *dst = xasprintf("%s/index/%s.primary.xml", o->cache_dir, r->checksum);
+	int open_ok = r->checksum_open_type && !strcmp(r->checksum_open_type, "sha256") &&
+		      r->checksum_open;
 
-	if (util_exists(dst)) {
-		rc = 0;
-		goto out;
-	}
-	if (util_mkdir_p(dir, 0755, err) < 0 || aptidx_decompress(src, &data, err) < 0)
-		goto out;
-	if (r->checksum_open_type && !strcmp(r->checksum_open_type, "sha256") &&
-	    r->checksum_open) {
-		hash_buf_hex(HASH_SHA256, data.buf, data.len, hex);
-		if ((r->size_open > 0 && (uint64_t)r->size_open != data.len) ||
-		    strcmp(hex, r->checksum_open)) {
-			pgb_fail(err, "%s decompressed does not match the open-checksum of %s in %s",
-				 src, r->location_href, rr->md_url);
-			goto out;
-		}
-	}
-	rc = util_write_atomic(dst, data.buf, data.len, 0644, err);
-out:
-	if (rc == 0)
-		*out = dst;
-	else
-		free(dst);
-	sbuf_free(&data);
-	free(dir);
-	return rc;
+	return upstream_unpack(src, dst, open_ok ? r->checksum_open : NULL,
+			       open_ok && r->size_open > 0 ? (uint64_t)r->size_open : 0,
+			       rr->md_url, out, err);
 }
 
 static void rpm_add_index(struct upstream *u, const struct rpm_repo *rr,

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aptidx.h"
+#include "hash.h"
 #include "mirror.h"
 
 static const struct family_ops *const families[] = { &family_deb, &family_rpm };
@@ -105,4 +107,38 @@ void upstream_free(struct upstream *u)
 	free(u->url);
 	free(u->suite);
 	memset(u, 0, sizeof(*u));
+}
+
+int upstream_unpack(const char *src, char *dst, const char *sha256, uint64_t size,
+		    const char *what, char **out, struct pgb_err *err)
+{
+	char *dir = xstrdup(dst), *slash = strrchr(dir, '/');
+	struct sbuf data = SBUF_INIT;
+	char hex[HASH_HEX_MAX];
+	int rc = -1;
+
+	if (slash)
+		*slash = 0;
+	if (util_exists(dst)) {
+		rc = 0;
+		goto out;
+	}
+	if (util_mkdir_p(dir, 0755, err) < 0 || aptidx_decompress(src, &data, err) < 0)
+		goto out;
+	if (sha256) {
+		hash_buf_hex(HASH_SHA256, data.buf, data.len, hex);
+		if ((size && size != data.len) || strcmp(hex, sha256)) {
+			pgb_fail(err, "%s decompressed does not match its SHA-256 in %s", src, what);
+			goto out;
+		}
+	}
+	rc = util_write_atomic(dst, data.buf, data.len, 0644, err);
+out:
+	if (rc == 0)
+		*out = dst;
+	else
+		free(dst);
+	sbuf_free(&data);
+	free(dir);
+	return rc;
 }

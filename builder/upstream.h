@@ -116,6 +116,12 @@ extern const struct family_ops family_rpm;
  * (relative paths under o->keyring_dir); the error says how to get one. */
 int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
 			  struct pgp_keyring **kr, struct pgb_err *err);
+/* Decompress the verified download src into dst once (an existing dst is
+ * kept: its name is keyed by content) and, when sha256 is not NULL, check the
+ * result against it and size (0: any size); what names the signed file that
+ * gave them, in the error.  On success *out = dst (the caller frees it). */
+int upstream_unpack(const char *src, char *dst, const char *sha256, uint64_t size,
+		    const char *what, char **out, struct pgb_err *err);
 /* Pass a formatted warning to o->warn, if any. */
 void upstream_warn(const struct upstream_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -22,7 +22,7 @@ ext_create_all() {
 	CONFIG=manifests/config/all-extensions.yml
 	install_build "$T" "$@" || return 1
 	t_tmpdir
-	CT=pgb-extall-$1-$$
+	CT=pgb-extall-$T-$$
 	trap 'if [ -n "${KEEP_CT:-}" ]; then echo "# kept $CT ($T_TMP)"; else
 		sh "$TOP/ci/airgap/boot.sh" stop "$CT" 2>/dev/null; t_cleanup; fi' EXIT
 	tar --zstd -xOf "$(ls "${RUN%.run}".tar.zst)" --wildcards '*/bundle.json' >"$T_TMP/bundle.json"

@@ -136,6 +136,23 @@ static json_t *strlist_json(const struct strlist *l)
 	return a;
 }
 
+/* The exception, when it holds on one of the bundle's majors, and those
+ * majors when it does not hold on all of them. */
+static void exception_json(const struct plan *p, const struct extcat_entry *e, json_t *o)
+{
+	json_t *majors = json_array();
+
+	for (size_t i = 0; i < p->m.npostgres; i++)
+		if (extcat_exception_holds(e, p->m.postgres[i]))
+			json_array_append_new(majors, json_integer(p->m.postgres[i]));
+	if (json_array_size(majors))
+		json_object_set_new(o, "exception", json_string(e->exception));
+	if (json_array_size(majors) && json_array_size(majors) < p->m.npostgres)
+		json_object_set_new(o, "exception_pg", majors);
+	else
+		json_decref(majors);
+}
+
 /*
  * Per extension of the bundle, what creating it needs beyond its package:
  * the library for shared_preload_libraries, postgresql.conf settings, the
@@ -159,8 +176,8 @@ static json_t *ext_info_json(const struct plan *p)
 			json_object_set_new(o, "settings", strlist_json(&e->settings));
 		if (e && e->conflicts.n)
 			json_object_set_new(o, "conflicts", strlist_json(&e->conflicts));
-		if (e && e->exception)
-			json_object_set_new(o, "exception", json_string(e->exception));
+		if (e)
+			exception_json(p, e, o);
 		if (e && strcmp(e->name, p->ext_names.v[i]) != 0)
 			json_object_set_new(o, "catalog", json_string(e->name));
 		json_object_set_new(all, p->ext_names.v[i], o);

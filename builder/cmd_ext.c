@@ -340,18 +340,26 @@ static const char *canonical(const struct ext_ctx *c, const char *name)
 
 static json_t *catalog_json(const struct extcat_entry *ce)
 {
-	json_t *al = json_array(), *cf = json_array(), *st = json_array();
+	json_t *al = json_array(), *cf = json_array(), *st = json_array(), *pa = json_array();
+	json_t *xp = json_array(), *o;
 
+	for (size_t i = 0; i < ce->preload_after.n; i++)
+		json_array_append_new(pa, json_string(ce->preload_after.v[i]));
+	for (size_t i = 0; i < ce->n_exception_pg; i++)
+		json_array_append_new(xp, json_integer(ce->exception_pg[i]));
 	for (size_t i = 0; i < ce->aliases.n; i++)
 		json_array_append_new(al, json_string(ce->aliases.v[i]));
 	for (size_t i = 0; i < ce->conflicts.n; i++)
 		json_array_append_new(cf, json_string(ce->conflicts.v[i]));
 	for (size_t i = 0; i < ce->settings.n; i++)
 		json_array_append_new(st, json_string(ce->settings.v[i]));
-	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:b}", "category", ce->category,
-			 "description", ce->description, "preload", ce->preload, "aliases", al,
-			 "conflicts", cf, "settings", st, "exception", ce->exception,
-			 "checked", ce->checked);
+	o = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:b}", "category", ce->category,
+		      "description", ce->description, "preload", ce->preload, "aliases", al,
+		      "conflicts", cf, "settings", st, "exception", ce->exception,
+		      "checked", ce->checked);
+	json_object_set_new(o, "preload_after", pa);
+	json_object_set_new(o, "exception_pg", xp);
+	return o;
 }
 
 static void print_catalog(const struct extcat_entry *ce)
@@ -359,6 +367,8 @@ static void print_catalog(const struct extcat_entry *ce)
 	printf("category:    %s\ndescription: %s\n", ce->category, ce->description);
 	if (ce->preload)
 		printf("preload:     %s\n", ce->preload);
+	for (size_t i = 0; i < ce->preload_after.n; i++)
+		printf("load after:  %s\n", ce->preload_after.v[i]);
 	for (size_t i = 0; i < ce->aliases.n; i++)
 		printf("alias:       %s\n", ce->aliases.v[i]);
 	for (size_t i = 0; i < ce->settings.n; i++)
@@ -367,6 +377,9 @@ static void print_catalog(const struct extcat_entry *ce)
 		printf("conflicts:   %s\n", ce->conflicts.v[i]);
 	if (ce->exception)
 		printf("exception:   %s\n", ce->exception);
+	for (size_t i = 0; i < ce->n_exception_pg; i++)
+		printf("%s%d%s", i ? ", " : "             on PostgreSQL ", ce->exception_pg[i],
+		       i + 1 == ce->n_exception_pg ? " only\n" : "");
 }
 
 static int do_info(struct ext_ctx *c, struct pgb_err *err)

@@ -19,7 +19,7 @@ static const char *const template_upstreams[] = {
 
 static const char *const entry_keys[] = {
 	"category", "description", "aliases", "preload", "preload_after", "settings",
-	"conflicts", "exception", "templates", "checked", NULL
+	"conflicts", "exception", "exception_pg", "templates", "checked", NULL
 };
 
 /* Positions of list items, kept only while loading, for later checks. */
@@ -131,10 +131,41 @@ static int entry_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 	return 0;
 }
 
+/* exception_pg: the PostgreSQL majors the exception holds for. */
+static int exception_majors(struct extcat_entry *e, const struct strlist *l,
+			    const struct strlist *where, struct pgb_err *err)
+{
+	if (l->n && !e->exception)
+		return pgb_fail(err, "%s: 'exception_pg' without 'exception': it says on which "
+				"PostgreSQL majors the exception holds", where->v[0]);
+	e->exception_pg = xcalloc(l->n + 1, sizeof(*e->exception_pg));
+	for (size_t i = 0; i < l->n; i++) {
+		char *end;
+		long v = strtol(l->v[i], &end, 10);
+
+		if (*end || v < 9 || v > 99)
+			return pgb_fail(err, "%s: 'exception_pg' takes PostgreSQL majors, got "
+					"'%.50s'", where->v[i], l->v[i]);
+		e->exception_pg[e->n_exception_pg++] = (int)v;
+	}
+	return 0;
+}
+
+int extcat_exception_holds(const struct extcat_entry *e, int pg)
+{
+	if (!e->exception)
+		return 0;
+	for (size_t i = 0; i < e->n_exception_pg; i++)
+		if (e->exception_pg[i] == pg)
+			return 1;
+	return e->n_exception_pg == 0;
+}
+
 static int entry_lists(const struct yamldoc *d, const struct yamldoc_node *m,
 		       struct extcat_entry *e, struct entry_where *w, struct pgb_err *err)
 {
 	struct strlist ws = STRLIST_INIT, wt = STRLIST_INIT, wa = STRLIST_INIT;
+	struct strlist xp = STRLIST_INIT, wx = STRLIST_INIT;
 	int rc = -1;
 
 	if (yamldoc_get_strlist(d, m, "aliases", YAMLDOC_OPTIONAL, &e->aliases, &w->aliases,
@@ -146,7 +177,9 @@ static int entry_lists(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_strlist(d, m, "templates", YAMLDOC_OPTIONAL, &e->templates, &wt,
 				err) < 0 ||
 	    yamldoc_get_strlist(d, m, "preload_after", YAMLDOC_OPTIONAL, &e->preload_after,
-				&wa, err) < 0)
+				&wa, err) < 0 ||
+	    yamldoc_get_strlist(d, m, "exception_pg", YAMLDOC_OPTIONAL, &xp, &wx, err) < 0 ||
+	    exception_majors(e, &xp, &wx, err) < 0)
 		goto out;
 	if (e->preload_after.n && !e->preload) {
 		pgb_fail(err, "%s: 'preload_after' without 'preload': it orders this "
@@ -164,6 +197,8 @@ out:
 	strlist_free(&ws);
 	strlist_free(&wt);
 	strlist_free(&wa);
+	strlist_free(&xp);
+	strlist_free(&wx);
 	return rc;
 }
 
@@ -386,6 +421,7 @@ static void entry_free(struct extcat_entry *e)
 	free(e->description);
 	strlist_free(&e->conflicts);
 	free(e->exception);
+	free(e->exception_pg);
 	strlist_free(&e->templates);
 	free(e->where);
 }

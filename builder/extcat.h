@@ -34,6 +34,7 @@
  *       aliases: [cron]
  *       conflicts: []
  *       exception: "why CREATE EXTENSION fails in a plain database"
+ *       exception_pg: [15]                # only on these majors (default: all)
  *       templates: ["pgdg-yum:pg_cron_{pg}"]
  *       checked: false
  *
@@ -73,6 +74,8 @@ struct extcat_entry {
 	char *description;	/* one line */
 	struct strlist conflicts;	/* extensions that cannot share its database */
 	char *exception;	/* why it cannot be CREATEd plainly, or NULL */
+	int *exception_pg;	/* the majors it holds for; none: every major */
+	size_t n_exception_pg;
 	struct strlist templates;	/* "upstream:name-template" */
 	int checked;		/* 1: everything here checked against reachable metadata */
 	char *where;		/* "FILE:LINE:COL" of the entry's name */
@@ -97,6 +100,9 @@ int extcat_load_mem(struct extcat *c, const char *name, const char *text, size_t
 /* The entry named name_or_alias (exact, case-sensitive), or NULL.  The
  * pointer stays valid until extcat_free(). */
 const struct extcat_entry *extcat_find(const struct extcat *c, const char *name_or_alias);
+
+/* 1 when e has an exception that holds on PostgreSQL major pg. */
+int extcat_exception_holds(const struct extcat_entry *e, int pg);
 
 /* 1 when cat is one of extcat_categories (exact upper case), else 0. */
 int extcat_category_valid(const char *cat);

@@ -179,6 +179,37 @@ static int ext_str(struct meta *m, const char *name, json_t *o, const char *key,
 	return 0;
 }
 
+static int ext_majors(struct meta *m, const char *name, json_t *o, struct inst_ext_info *e)
+{
+	json_t *a = json_object_get(o, "exception_pg"), *v;
+	size_t i;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || !json_array_size(a) || !e->exception)
+		return pgb_fail(m->err, "%s: extension_info.%s.exception_pg is not a list of "
+				"majors under an exception; the bundle's metadata is damaged",
+				m->what, name);
+	e->exception_pg = xcalloc(json_array_size(a), sizeof(*e->exception_pg));
+	json_array_foreach(a, i, v) {
+		if (!json_is_integer(v))
+			return pgb_fail(m->err, "%s: extension_info.%s.exception_pg[%zu] is not "
+					"a PostgreSQL major", m->what, name, i);
+		e->exception_pg[e->n_exception_pg++] = (int)json_integer_value(v);
+	}
+	return 0;
+}
+
+int inst_ext_exception_holds(const struct inst_ext_info *e, int pg)
+{
+	if (!e->exception)
+		return 0;
+	for (size_t i = 0; i < e->n_exception_pg; i++)
+		if (e->exception_pg[i] == pg)
+			return 1;
+	return e->n_exception_pg == 0;
+}
+
 static int any_line(const char *s)
 {
 	return *s && !strpbrk(s, "\n\r");
@@ -208,7 +239,8 @@ static int get_ext_info(struct meta *m, struct inst_bundle *b)
 		    ext_str(m, name, o, "exception", any_line, &e->exception) < 0 ||
 		    ext_list(m, name, o, "preload_after", ext_word, &e->preload_after) < 0 ||
 		    ext_list(m, name, o, "settings", setting_ok, &e->settings) < 0 ||
-		    ext_list(m, name, o, "conflicts", ext_word, &e->conflicts) < 0)
+		    ext_list(m, name, o, "conflicts", ext_word, &e->conflicts) < 0 ||
+		    ext_majors(m, name, o, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -311,6 +343,7 @@ void inst_bundle_free(struct inst_bundle *b)
 		free(e->catalog);
 		free(e->preload);
 		free(e->exception);
+		free(e->exception_pg);
 		strlist_free(&e->preload_after);
 		strlist_free(&e->settings);
 		strlist_free(&e->conflicts);

@@ -39,6 +39,8 @@ struct inst_ext_info {
 	struct strlist settings;	/* "key=value" */
 	struct strlist conflicts;	/* extensions that cannot share its database */
 	char *exception;		/* why CREATE EXTENSION fails in a plain database */
+	int *exception_pg;		/* the majors it holds for; none: all */
+	size_t n_exception_pg;
 };
 
 struct inst_bundle {
@@ -136,6 +138,8 @@ int inst_bundle_parse(struct inst_bundle *b, const char *json, size_t len, const
 void inst_bundle_free(struct inst_bundle *b);
 /* The extension_info entry whose name or catalog name is name, or NULL. */
 const struct inst_ext_info *inst_bundle_ext(const struct inst_bundle *b, const char *name);
+/* 1 when e's exception holds on PostgreSQL major pg. */
+int inst_ext_exception_holds(const struct inst_ext_info *e, int pg);
 /* The name to CREATE EXTENSION for e: its catalog name, else its own. */
 const char *inst_ext_sql_name(const struct inst_ext_info *e);
 

@@ -47,7 +47,7 @@ static void db_add_ext(struct inst_pg_database *db, const char *name)
 	db->extensions[db->n_extensions++].schema = NULL;
 }
 
-static void expand_all(const struct inst_bundle *b, struct inst_pg_database *db)
+static void expand_all(const struct inst_bundle *b, int pg, struct inst_pg_database *db)
 {
 	for (size_t i = 0; i < b->n_ext; i++) {
 		const struct inst_ext_info *e = &b->ext[i];
@@ -55,7 +55,7 @@ static void expand_all(const struct inst_bundle *b, struct inst_pg_database *db)
 
 		if (db_has(db, sql))
 			continue;
-		if (e->exception) {
+		if (inst_ext_exception_holds(e, pg)) {
 			strlist_add_owned(&db->left_out, xasprintf("%s (%s)", sql, e->exception));
 		} else if ((clash = conflict_in(b, db, e)) != NULL) {
 			strlist_add_owned(&db->left_out, xasprintf("%s (cannot share a database "
@@ -87,15 +87,13 @@ static int check_conflicts(const struct inst_bundle *b, const struct inst_pg_dat
 
 int inst_pgext_expand(struct inst_config *c, const struct inst_bundle *b, struct pgb_err *err)
 {
-	for (size_t i = 0; i < c->n_pg_databases; i++) {
+	for (size_t i = 0; b && i < c->n_pg_databases; i++) {
 		struct inst_pg_database *db = &c->pg_databases[i];
 
-		if (!b)
-			continue;
 		if (check_conflicts(b, db, err) < 0)
 			return -1;
 		if (db->all)
-			expand_all(b, db);
+			expand_all(b, c->pg_major, db);
 	}
 	return 0;
 }

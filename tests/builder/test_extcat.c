@@ -123,6 +123,10 @@ static int test_unknown_key_fails_at_the_key(void)
 {
 	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preloads: vector\n",
 			 "ext.yml:4:3:", "unknown key 'preloads'"));
+	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  exception_pg: [15]\n",
+			 "ext.yml:4:18:", "'exception_pg' without 'exception'"));
+	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  exception: y\n"
+			 "  exception_pg: [fifteen]\n", "ext.yml:5:18:", "takes PostgreSQL majors"));
 	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preload_after: [a]\n",
 			 "ext.yml:4:19:", "'preload_after' without 'preload'"));
 	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preload: vector\n"
@@ -251,7 +255,9 @@ static int test_real_catalog_loads_with_core_facts(void)
 	e = extcat_find(&c, "pg_stat_statements");
 	CHECK(e && e->preload && !strcmp(e->preload, "pg_stat_statements"));
 	e = extcat_find(&c, "pg_sphere");
-	CHECK(e && e->exception);
+	CHECK(e && e->exception && extcat_exception_holds(e, 15) && !extcat_exception_holds(e, 17));
+	e = extcat_find(&c, "decoderbufs");
+	CHECK(e && extcat_exception_holds(e, 13) && extcat_exception_holds(e, 18));
 	e = extcat_find(&c, "pg_stat_kcache");
 	CHECK(e && e->preload_after.n == 1);
 	extcat_free(&c);

@@ -13,7 +13,7 @@ static const char good[] =
 	" \"date\": 1700000000, \"extensions\": [\"postgis\", \"vector\"],"
 	" \"extension_info\": {\"pg_stat_kcache\": {\"preload\": \"pg_stat_kcache\","
 	" \"preload_after\": [\"pg_stat_statements\"]}, \"pg_cron\": {\"preload\": \"pg_cron\","
-	" \"settings\": [\"cron.database_name=postgres\"], \"exception\": \"one database\"},"
+	" \"settings\": [\"cron.database_name=postgres\"], \"exception\": \"one database\", \"exception_pg\": [15]},"
 	" \"postgis-3\": {\"catalog\": \"postgis\"}, \"mimeo\": {\"conflicts\": [\"pg_partman\"]}},"
 	" \"family\": \"deb\","
 	" \"format\": 1, \"key\": \"7f19d61e88a36c7fa00af3f53f6df431786b9f3e\","
@@ -117,6 +117,7 @@ static int test_parses_extension_info_and_finds_by_name_or_catalog_name(void)
 	      !strcmp(e->preload_after.v[0], "pg_stat_statements"));
 	e = inst_bundle_ext(&b, "pg_cron");
 	CHECK(e && e->settings.n == 1 && !strcmp(e->exception, "one database"));
+	CHECK(inst_ext_exception_holds(e, 15) && !inst_ext_exception_holds(e, 17));
 	e = inst_bundle_ext(&b, "postgis");
 	CHECK(e && !strcmp(e->name, "postgis-3") && !strcmp(inst_ext_sql_name(e), "postgis"));
 	e = inst_bundle_ext(&b, "mimeo");
@@ -136,6 +137,8 @@ static int test_refuses_damaged_extension_info(void)
 			   "extension_info.pg_cron.settings[0]"));
 	CHECK(refused_with("\"mimeo\": {", "\"../mimeo\": {", "extension_info has an entry"));
 	CHECK(refused_with("[\"pg_partman\"]", "\"pg_partman\"", "not an array"));
+	CHECK(refused_with("\"exception_pg\": [15]", "\"exception_pg\": [\"15\"]",
+			   "exception_pg[0]"));
 	return 0;
 }
 

@@ -85,6 +85,7 @@ static void bundle_free(struct inst_bundle *b)
 		free(b->ext[i].catalog);
 		free(b->ext[i].preload);
 		free(b->ext[i].exception);
+		free(b->ext[i].exception_pg);
 		strlist_free(&b->ext[i].preload_after);
 		strlist_free(&b->ext[i].settings);
 		strlist_free(&b->ext[i].conflicts);
@@ -438,6 +439,29 @@ static int test_all_creates_every_bundled_extension_but_exceptions_and_conflicts
 	return 0;
 }
 
+/* debversion's exception holds on PostgreSQL 17 only: on 15, "all" takes it. */
+static int test_all_takes_an_extension_whose_exception_is_for_another_major(void)
+{
+	struct inst_bundle b;
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	const char *text = "pg_databases: [{name: a, extensions: [all]}]\n";
+	int rc, has = 0;
+
+	fake_bundle_ext(&b);
+	b.ext[0].exception_pg = xcalloc(1, sizeof(int));
+	b.ext[0].exception_pg[0] = 17;
+	b.ext[0].n_exception_pg = 1;
+	rc = inst_config_load_mem(&c, "cfg.yml", text, strlen(text), &b, &err);
+	bundle_free(&b);
+	CHECKF(rc == 0, "%s", err.msg);
+	for (size_t i = 0; i < c.pg_databases[0].n_extensions; i++)
+		has |= !strcmp(c.pg_databases[0].extensions[i].name, "debversion");
+	CHECK(has && c.pg_databases[0].left_out.n == 2);
+	inst_config_free(&c);
+	return 0;
+}
+
 static int test_config_refuses_two_extensions_that_cannot_share_a_database(void)
 {
 	struct inst_config c;
@@ -600,6 +624,7 @@ int main(void)
 	T_RUN(&s, test_preload_takes_created_extensions_libraries_after_what_they_need);
 	T_RUN(&s, test_preload_auto_adds_every_bundled_extensions_library_and_settings);
 	T_RUN(&s, test_all_creates_every_bundled_extension_but_exceptions_and_conflicts);
+	T_RUN(&s, test_all_takes_an_extension_whose_exception_is_for_another_major);
 	T_RUN(&s, test_config_refuses_two_extensions_that_cannot_share_a_database);
 	T_RUN(&s, test_config_derives_cron_database_over_the_catalog_setting);
 	T_RUN(&s, test_memory_is_sized_to_the_host);

@@ -50,6 +50,8 @@ if [ "$TIER" != unit ]; then
 		[ -f "$t" ] || continue
 		tier=$(sed -n 's/^# tier: *//p' "$t" | head -n 1)
 		san=$(sed -n 's/^# san: *//p' "$t" | head -n 1)
+		# Without a tier line it is a library the tests source (install_target.sh).
+		[ -n "$tier" ] || continue
 		case "$TIER" in
 		all) ;;
 		san) [ "$san" = yes ] || continue ;;

@@ -92,6 +92,12 @@ int inst_pgext_expand(struct inst_config *c, const struct inst_bundle *b, struct
 
 		if (check_conflicts(b, db, err) < 0)
 			return -1;
+		if (db->all && !b->n_ext)
+			return pgb_fail(err, "%s: database '%s' lists \"all\", but bundle %s names no "
+					"extensions (its manifest lists packages only, or it was "
+					"built before extension_info): list the extensions by name, "
+					"or rebuild with `extensions:` naming them", db->where,
+					db->name, b->name ? b->name : "?");
 		if (db->all)
 			expand_all(b, c->pg_major, db);
 	}

@@ -462,6 +462,13 @@ static int test_all_takes_an_extension_whose_exception_is_for_another_major(void
 	return 0;
 }
 
+static int test_config_refuses_all_when_the_bundle_names_no_extensions(void)
+{
+	return fails_with("pg_databases:\n  - name: a\n    extensions: [all]\n",
+			  "cfg.yml:2:5: database 'a' lists \"all\", but bundle pgsql-d12 names no "
+			  "extensions");
+}
+
 static int test_config_refuses_two_extensions_that_cannot_share_a_database(void)
 {
 	struct inst_config c;
@@ -626,6 +633,7 @@ int main(void)
 	T_RUN(&s, test_all_creates_every_bundled_extension_but_exceptions_and_conflicts);
 	T_RUN(&s, test_all_takes_an_extension_whose_exception_is_for_another_major);
 	T_RUN(&s, test_config_refuses_two_extensions_that_cannot_share_a_database);
+	T_RUN(&s, test_config_refuses_all_when_the_bundle_names_no_extensions);
 	T_RUN(&s, test_config_derives_cron_database_over_the_catalog_setting);
 	T_RUN(&s, test_memory_is_sized_to_the_host);
 	T_RUN(&s, test_settings_hold_scram_listen_and_let_parameters_win);

@@ -238,8 +238,13 @@ static int fetch_contents(const struct upstream_opts *o, const struct upstream *
 		if (rc == 0) {
 			memcpy(ix->contents[ix->ncontents].sha256, f->sha256, 65);
 			ix->contents[ix->ncontents++].size = f->size;
-		} else if (!o->contents_unverified_ok ||
-			   contents_unverified(o, base, f, ix, err) < 0) {
+		} else if (!o->contents_unverified_ok) {
+			/* The file list only maps extension names to packages, which
+			 * are still resolved against the verified Packages. */
+			return pgb_err_prefix(err, "%s (the file list extension discovery "
+					      "reads; --allow-unverified-contents takes the "
+					      "mirror's copy for names only)", f->path);
+		} else if (contents_unverified(o, base, f, ix, err) < 0) {
 			return -1;
 		}
 	}

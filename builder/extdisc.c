@@ -747,21 +747,6 @@ struct ext_want {
 	struct strlist names;	/* extension names, as given or catalogued */
 };
 
-/* Record name (as the catalog names it, so postgis-3 and postgis are one
- * extension) when a major has a package for it; returns how many do. */
-static size_t add_ext(struct ext_want *w, const char *name, const int *pg, size_t npg)
-{
-	const struct extcat_entry *ce = w->cat ? extcat_find(w->cat, name) : NULL;
-	size_t found = 0;
-
-	for (size_t j = 0; j < npg; j++)
-		if (extdisc_lookup_entry(w->d, ce, name, pg[j]))
-			found++;
-	if (found && !strlist_has(&w->names, ce ? ce->name : name))
-		strlist_add(&w->names, ce ? ce->name : name);
-	return found;
-}
-
 /* Up to max entries shipping name or one of its aliases (Debian's versioned
  * control files) at major pg, name's own first; returns how many. */
 static size_t ext_candidates(const struct extdisc *d, const struct extcat_entry *ce,
@@ -777,6 +762,23 @@ static size_t ext_candidates(const struct extdisc *d, const struct extcat_entry 
 				out[n++] = &d->v[i];
 	}
 	return n;
+}
+
+/* Record name (as the catalog names it, so postgis-3 and postgis are one
+ * extension) when a major has a package for it; returns how many do. */
+static size_t add_ext(struct ext_want *w, const char *name, const int *pg, size_t npg)
+{
+	const struct extcat_entry *ce = w->cat ? extcat_find(w->cat, name) : NULL;
+	size_t found = 0;
+
+	for (size_t j = 0; j < npg; j++) {
+		const struct extdisc_ext *e;
+
+		found += ext_candidates(w->d, ce, name, pg[j], &e, 1);
+	}
+	if (found && !strlist_has(&w->names, ce ? ce->name : name))
+		strlist_add(&w->names, ce ? ce->name : name);
+	return found;
 }
 
 static void take(const struct extdisc_ext *e, struct strlist *packages, struct strlist *names)

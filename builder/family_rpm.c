@@ -22,6 +22,7 @@ struct rpm_repo {
 	const char *base;
 	int pg;
 	char *md_url;		/* BASE/repodata/repomd.xml, for messages */
+	const struct pgp_keyring *kr;	/* the upstream's, loaded once for all its majors */
 };
 
 /* Fetch repomd.xml and refuse it unless its detached signature verifies. */
@@ -29,13 +30,11 @@ static int rpm_fetch_repomd(const struct upstream_opts *o, struct upstream *u,
 			    const struct rpm_repo *rr, struct sbuf *md, struct pgb_err *err)
 {
 	struct sbuf sig = SBUF_INIT;
-	struct pgp_keyring *kr = NULL;
 	struct pgp_sig_info info;
 	char *asc = xasprintf("%s.asc", rr->md_url);
 	int rc = -1, missing;
 
-	if (upstream_load_keyring(o, u->recipe, &kr, err) < 0 ||
-	    fetch_to_mem(o->fetch, rr->md_url, md, err) < 0)
+	if (fetch_to_mem(o->fetch, rr->md_url, md, err) < 0)
 		goto out;
 	missing = fetch_to_mem_opt(o->fetch, asc, &sig, err);
 	if (missing < 0)
@@ -46,7 +45,7 @@ static int rpm_fetch_repomd(const struct upstream_opts *o, struct upstream *u,
 			 "that carries it", rr->md_url, asc);
 		goto out;
 	}
-	if (pgp_verify_detached(kr, md->buf, md->len, sig.buf, sig.len, rr->md_url, &info,
+	if (pgp_verify_detached(rr->kr, md->buf, md->len, sig.buf, sig.len, rr->md_url, &info,
 				err) < 0) {
 		pgb_err_prefix(err, "refused (a damaged or forged mirror, or the wrong "
 			       "`keyring:` in recipes/repos.yml)");
@@ -55,7 +54,6 @@ static int rpm_fetch_repomd(const struct upstream_opts *o, struct upstream *u,
 	memcpy(u->signer, info.fpr, sizeof(u->signer));
 	rc = 0;
 out:
-	pgp_keyring_free(kr);
 	sbuf_free(&sig);
 	free(asc);
 	return rc;
@@ -225,10 +223,10 @@ out:
 	return rc;
 }
 
-static int rpm_sync_base(const struct upstream_opts *o, struct upstream *u, char *base, int pg,
-			 struct pgb_err *err)
+static int rpm_sync_base(const struct upstream_opts *o, struct upstream *u,
+			 const struct pgp_keyring *kr, char *base, int pg, struct pgb_err *err)
 {
-	struct rpm_repo rr = { base, pg, NULL };
+	struct rpm_repo rr = { base, pg, NULL, kr };
 	int rc;
 
 	rr.md_url = xasprintf("%s/repodata/repomd.xml", base);
@@ -238,7 +236,9 @@ static int rpm_sync_base(const struct upstream_opts *o, struct upstream *u, char
 	return rc;
 }
 
-static int rpm_sync(const struct upstream_opts *o, struct upstream *u, struct pgb_err *err)
+/* The repositories of u: one, or one per major when its URL has {pg}. */
+static int rpm_sync_all(const struct upstream_opts *o, struct upstream *u,
+			const struct pgp_keyring *kr, struct pgb_err *err)
 {
 	const char *tmpl = u->recipe->url;
 
@@ -247,16 +247,28 @@ static int rpm_sync(const struct upstream_opts *o, struct upstream *u, struct pg
 			return pgb_fail(err, "its repositories are one per PostgreSQL major ({pg} in "
 					"recipes/repos.yml's url) but the mirror URL %s has no {pg}: "
 					"write it with {pg} where the major goes", u->url);
-		return rpm_sync_base(o, u, recipes_expand(u->url, o->target, o->arch, 0), 0, err);
+		return rpm_sync_base(o, u, kr, recipes_expand(u->url, o->target, o->arch, 0), 0,
+				     err);
 	}
 	if (!o->npg)
 		return pgb_fail(err, "its URL %s has one repository per PostgreSQL major and no "
 				"major was asked for (the manifest's postgres:, or --pg)", u->url);
 	for (size_t i = 0; i < o->npg; i++)
-		if (rpm_sync_base(o, u, recipes_expand(u->url, o->target, o->arch, o->pg[i]),
+		if (rpm_sync_base(o, u, kr, recipes_expand(u->url, o->target, o->arch, o->pg[i]),
 				  o->pg[i], err) < 0)
 			return pgb_err_prefix(err, "PostgreSQL %d", o->pg[i]);
 	return 0;
+}
+
+static int rpm_sync(const struct upstream_opts *o, struct upstream *u, struct pgb_err *err)
+{
+	struct pgp_keyring *kr = NULL;
+	int rc = upstream_load_keyring(o, u->recipe, &kr, err);
+
+	if (rc == 0)
+		rc = rpm_sync_all(o, u, kr, err);
+	pgp_keyring_free(kr);
+	return rc;
 }
 
 const struct family_ops family_rpm = { "rpm", rpm_sync };

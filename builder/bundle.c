@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aptidx.h"
@@ -373,6 +374,17 @@ static char *stub_path(void)
 	return stub;
 }
 
+static int file_size(const char *path, uint64_t *size, struct pgb_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return pgb_failsys(err, "%s", path);
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Also fills out->tar_sha256: the .run hashes the payload as it copies it. */
 static int write_run(struct stage *s, struct bundle_out *out, int64_t sigtime,
 		     struct pgb_err *err)
 {
@@ -385,7 +397,7 @@ static int write_run(struct stage *s, struct bundle_out *out, int64_t sigtime,
 			 "PGBUNDLE_INSTALLER_STUB", stub);
 	else if (util_read_file(meta_path, &meta, &mlen, err) == 0) {
 		rc = runfile_write(out->run_path, stub, out->tar_path, meta, mlen, s->o->key,
-				   sigtime, err);
+				   sigtime, out->tar_sha256, err);
 		free(meta);
 	}
 	free(stub);
@@ -414,9 +426,9 @@ static int write_outputs(struct stage *s, struct bundle_out *out, int64_t sigtim
 	if (rc == 0)
 		rc = pack_write_dir(out->tar_path, s->top, &po, err);
 	if (rc == 0)
-		rc = hash_file_hex(HASH_SHA256, out->tar_path, out->tar_sha256, &out->tar_size, err);
-	if (rc == 0)
 		rc = write_run(s, out, sigtime, err);
+	if (rc == 0)
+		rc = file_size(out->tar_path, &out->tar_size, err);
 	if (rc == 0)
 		rc = util_write_atomic(out->contents_path, contents.buf, contents.len, 0644, err);
 	if (rc == 0)

@@ -226,7 +226,7 @@ static int sign_fitted(const struct pgp_sign_stream *prefix, struct trailer *t, 
 
 static int write_body(struct writer *w, const char *stub, const char *payload, const char *meta,
 		      size_t meta_len, const void *pub, size_t pub_len, int64_t sigtime,
-		      struct pgb_err *err)
+		      char *payload_sha256, struct pgb_err *err)
 {
 	struct trailer t = { RUNFILE_VERSION, RUNFILE_TRAILER_SIZE, { 0 }, { 0 }, { 0 }, 0, 0 };
 	uint8_t traw[RUNFILE_TRAILER_SIZE];
@@ -245,6 +245,8 @@ static int write_body(struct writer *w, const char *stub, const char *payload, c
 	EVP_DigestFinal_ex(w->sha, t.sha256, NULL);
 	EVP_MD_CTX_free(w->sha);
 	w->sha = NULL;
+	if (payload_sha256)
+		hex32(t.sha256, payload_sha256);
 	t.off[SEC_META] = w->pos;
 	t.len[SEC_META] = meta_len;
 	t.off[SEC_KEY] = w->pos + meta_len;
@@ -277,9 +279,10 @@ static int write_finish(struct writer *w, const char *out_path, struct pgb_err *
 	return 0;
 }
 
-int runfile_write_embed(const char *out_path, const char *stub_path, const char *payload_path,
-			const char *meta, size_t meta_len, const void *pub, size_t pub_len,
-			const struct pgp_seckey *key, int64_t sigtime, struct pgb_err *err)
+static int write_run(const char *out_path, const char *stub_path, const char *payload_path,
+		     const char *meta, size_t meta_len, const void *pub, size_t pub_len,
+		     const struct pgp_seckey *key, int64_t sigtime, char *payload_sha256,
+		     struct pgb_err *err)
 {
 	struct writer w = { NULL, -1, NULL, NULL, 0, NULL };
 	char *tmp;
@@ -302,7 +305,7 @@ int runfile_write_embed(const char *out_path, const char *stub_path, const char 
 	} else {
 		w.buf = xmalloc(CHUNK);
 		rc = write_body(&w, stub_path, payload_path, meta, meta_len, pub, pub_len, sigtime,
-				err);
+				payload_sha256, err);
 		if (rc == 0)
 			rc = write_finish(&w, out_path, err);
 		if (w.out >= 0)
@@ -319,16 +322,24 @@ int runfile_write_embed(const char *out_path, const char *stub_path, const char 
 	return rc;
 }
 
+int runfile_write_embed(const char *out_path, const char *stub_path, const char *payload_path,
+			const char *meta, size_t meta_len, const void *pub, size_t pub_len,
+			const struct pgp_seckey *key, int64_t sigtime, struct pgb_err *err)
+{
+	return write_run(out_path, stub_path, payload_path, meta, meta_len, pub, pub_len, key,
+			 sigtime, NULL, err);
+}
+
 int runfile_write(const char *out_path, const char *stub_path, const char *payload_path,
 		  const char *meta, size_t meta_len, const struct pgp_seckey *key,
-		  int64_t sigtime, struct pgb_err *err)
+		  int64_t sigtime, char payload_sha256[65], struct pgb_err *err)
 {
 	struct sbuf pub = SBUF_INIT;
 	int rc = pgp_seckey_export_public(key, 0, &pub, err);
 
 	if (rc == 0)
-		rc = runfile_write_embed(out_path, stub_path, payload_path, meta, meta_len, pub.buf,
-					 pub.len, key, sigtime, err);
+		rc = write_run(out_path, stub_path, payload_path, meta, meta_len, pub.buf, pub.len,
+			       key, sigtime, payload_sha256, err);
 	sbuf_free(&pub);
 	return rc;
 }

@@ -85,11 +85,12 @@ extern "C" {
  * out_path.tmp.<pid>, fsyncs and renames it, mode 0755; on error the temp
  * file is removed and out_path is untouched.  The same inputs give the same
  * bytes.  The stub and the payload must be non-empty regular files, meta
- * non-empty.
+ * non-empty.  payload_sha256 (may be NULL) gets the payload's SHA-256 in hex,
+ * hashed while it is copied, so callers need not read it again.
  */
 int runfile_write(const char *out_path, const char *stub_path, const char *payload_path,
 		  const char *meta, size_t meta_len, const struct pgp_seckey *key,
-		  int64_t sigtime, struct pgb_err *err);
+		  int64_t sigtime, char payload_sha256[65], struct pgb_err *err);
 /*
  * The same, embedding the binary OpenPGP public key(s) `pub` instead of
  * key's own public key: for a key rotation (a keyring holding the old and

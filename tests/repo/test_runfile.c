@@ -104,7 +104,7 @@ static int setup(struct fixture *f)
 	    export_pub(f->other, f->other_pub, 0) < 0)
 		return -1;
 	if (runfile_write(f->run, f->stub, f->payload, meta_json, strlen(meta_json), f->key,
-			  T0 + 60, &err) < 0) {
+			  T0 + 60, NULL, &err) < 0) {
 		fprintf(stderr, "# runfile_write: %s\n", err.msg);
 		return -1;
 	}
@@ -252,7 +252,7 @@ static int test_write_is_byte_deterministic_mode_0755_and_leaves_no_temp(void)
 
 	CHECK(setup(&f) == 0);
 	again = util_path_join(f.dir, "again.run");
-	CHECK(runfile_write(again, f.stub, f.payload, meta_json, strlen(meta_json), f.key, T0 + 60,
+	CHECK(runfile_write(again, f.stub, f.payload, meta_json, strlen(meta_json), f.key, T0 + 60, NULL,
 			    &err) == 0);
 	CHECK(read_all(f.run, &a, &alen) == 0 && read_all(again, &b, &blen) == 0);
 	CHECK(alen == blen && !memcmp(a, b, alen));
@@ -421,7 +421,7 @@ static int test_signature_by_another_key_is_refused(void)
 	CHECK(refused(p, NULL, "signature check against the key embedded", "not in the keyring"));
 	CHECK(refused(p, f.pub, "signature check against", "not in the keyring"));
 	/* Self-consistent but made with another key: the operator's key file refuses it. */
-	CHECK(runfile_write(p, f.stub, f.payload, meta_json, strlen(meta_json), f.other, T0 + 60,
+	CHECK(runfile_write(p, f.stub, f.payload, meta_json, strlen(meta_json), f.other, T0 + 60, NULL,
 			    &err) == 0);
 	CHECK(refused(p, f.pub, "signature check against", "not in the keyring"));
 	/* Signed by the key file's key but carrying another key: inconsistent. */
@@ -528,14 +528,14 @@ static int test_write_refuses_bad_inputs_and_leaves_nothing(void)
 	empty = util_path_join(f.dir, "empty");
 	out = util_path_join(f.dir, "new.run");
 	CHECK(put_file(empty, "", 0) == 0);
-	CHECK(runfile_write(out, f.stub, empty, meta_json, strlen(meta_json), f.key, T0, &err) < 0);
+	CHECK(runfile_write(out, f.stub, empty, meta_json, strlen(meta_json), f.key, T0, NULL, &err) < 0);
 	CHECKF(strstr(err.msg, "payload") && strstr(err.msg, "is empty"), "%s", err.msg);
-	CHECK(runfile_write(out, f.stub, "/nonexistent", meta_json, 5, f.key, T0, &err) < 0);
-	CHECK(runfile_write(out, f.dir, f.payload, meta_json, 5, f.key, T0, &err) < 0);
+	CHECK(runfile_write(out, f.stub, "/nonexistent", meta_json, 5, f.key, T0, NULL, &err) < 0);
+	CHECK(runfile_write(out, f.dir, f.payload, meta_json, 5, f.key, T0, NULL, &err) < 0);
 	CHECKF(strstr(err.msg, "not a regular file"), "%s", err.msg);
-	CHECK(runfile_write(out, f.stub, f.payload, "", 0, f.key, T0, &err) < 0);
+	CHECK(runfile_write(out, f.stub, f.payload, "", 0, f.key, T0, NULL, &err) < 0);
 	/* A signature time before the key existed is refused by the signer. */
-	CHECK(runfile_write(out, f.stub, f.payload, meta_json, 5, f.key, T0 - 10, &err) < 0);
+	CHECK(runfile_write(out, f.stub, f.payload, meta_json, 5, f.key, T0 - 10, NULL, &err) < 0);
 	CHECKF(strstr(err.msg, out), "%s", err.msg);
 	CHECK(!util_exists(out));
 	free(empty);
@@ -570,7 +570,7 @@ static int test_large_payload_writes_and_verifies_with_flat_memory(void)
 	CHECK(fd >= 0 && ftruncate(fd, big) == 0 && pwrite(fd, "x", 1, big / 2) == 1);
 	close(fd);
 	base = max_rss_kb();
-	CHECKF(runfile_write(run, f.stub, payload, meta_json, strlen(meta_json), f.key, T0 + 60,
+	CHECKF(runfile_write(run, f.stub, payload, meta_json, strlen(meta_json), f.key, T0 + 60, NULL,
 			     &err) == 0, "%s", err.msg);
 	unlink(payload);
 	CHECKF(runfile_open(&r, run, NULL, &err) == 0, "%s", err.msg);

@@ -63,7 +63,7 @@ static int write_run(int argc, char **argv)
 		rc = runfile_write_embed(argv[2], argv[3], argv[4], meta, mlen, pub, plen, k, t,
 					 &err);
 	else if (rc == 0)
-		rc = runfile_write(argv[2], argv[3], argv[4], meta, mlen, k, t, &err);
+		rc = runfile_write(argv[2], argv[3], argv[4], meta, mlen, k, t, NULL, &err);
 	pgp_seckey_free(k);
 	free(meta);
 	free(pub);

@@ -179,8 +179,10 @@ int pgp_sig_parse(struct pgp_sig *s, const uint8_t *body, size_t len, const char
 const EVP_MD *pgp_md(int halgo);
 const char *pgp_hash_name(int halgo);
 const char *pgp_algo_name(int pkalgo);
-/* Start a digest for s; NULL when its hash algorithm is unknown. */
-EVP_MD_CTX *pgp_sig_hash_begin(const struct pgp_sig *s);
+/* Start a digest of OpenPGP hash algorithm halgo (a signature's, or
+ * PGP_H_SHA512 for every signature pgbundle makes); NULL when unknown or
+ * unavailable. */
+EVP_MD_CTX *pgp_md_begin(int halgo);
 /*
  * Add the v4 trailer, finish the digest and check it against the key:
  * 1 good, 0 bad (including a wrong left-16 quick check).  Frees md.
@@ -195,8 +197,6 @@ struct pgp_seckey;
 struct pgp_keyring;
 struct pgp_sig_info;
 
-/* A SHA-512 context, the hash of every signature pgbundle makes; NULL if unavailable. */
-EVP_MD_CTX *pgp_sha512_begin(void);
 /*
  * Finish a v4 signature of `type` by k whose signed data md already holds:
  * adds the hashed subpackets (creation time t, issuer, `extra`) and the v4

@@ -82,7 +82,7 @@ static int signing_algo(const struct pgp_key *k)
 static int verify_keysig(const struct cert *c, const struct pgp_sig *s, const struct pgp_key *by,
 			 int prefix, const uint8_t *extra, size_t elen)
 {
-	EVP_MD_CTX *md = pgp_sig_hash_begin(s);
+	EVP_MD_CTX *md = pgp_md_begin(s->halgo);
 
 	if (!md)
 		return 0;

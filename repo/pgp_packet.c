@@ -533,9 +533,9 @@ bad:
 	return pgb_fail(err, "%s: malformed signature packet", what);
 }
 
-EVP_MD_CTX *pgp_sig_hash_begin(const struct pgp_sig *s)
+EVP_MD_CTX *pgp_md_begin(int halgo)
 {
-	const EVP_MD *type = pgp_md(s->halgo);
+	const EVP_MD *type = pgp_md(halgo);
 	EVP_MD_CTX *md;
 
 	if (!type)

@@ -87,17 +87,6 @@ static void hashed_part(struct sbuf *h, const struct pgp_seckey *k, int type, in
 	sbuf_free(&tb);
 }
 
-EVP_MD_CTX *pgp_sha512_begin(void)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-	if (md && !EVP_DigestInit_ex(md, EVP_sha512(), NULL)) {
-		EVP_MD_CTX_free(md);
-		md = NULL;
-	}
-	return md;
-}
-
 int pgp_sig_finish(const struct pgp_seckey *k, EVP_MD_CTX *md, int type, int64_t t,
 		   const struct sbuf *extra, struct sbuf *body, struct pgb_err *err)
 {
@@ -174,7 +163,7 @@ static void selfsig_extras(struct sbuf *x)
 static int self_sign(struct pgp_seckey *k, struct pgb_err *err)
 {
 	struct sbuf x = SBUF_INIT;
-	EVP_MD_CTX *md = pgp_sha512_begin();
+	EVP_MD_CTX *md = pgp_md_begin(PGP_H_SHA512);
 	int rc;
 
 	if (!md)
@@ -349,7 +338,7 @@ static void on_uid_sig(struct pgp_seckey *k, const struct pgp_packet *uid,
 
 	if (pgp_sig_parse(&s, p->body, p->len, "", &ignored) != 0 || s.type < PGP_SIG_CERT_FIRST ||
 	    s.type > PGP_SIG_CERT_LAST || s.created < 0 || s.unknown_critical ||
-	    s.created < *best || !(md = pgp_sig_hash_begin(&s)))
+	    s.created < *best || !(md = pgp_md_begin(s.halgo)))
 		return;
 	if ((s.has_issuer_fpr || s.has_issuer_id) && !pgp_sig_names_key(&s, &k->pub)) {
 		EVP_MD_CTX_free(md);
@@ -510,7 +499,7 @@ int pgp_sign_cleartext(const struct pgp_seckey *k, const void *text, size_t len,
 
 	if (check_text(text, len, err) < 0)
 		return -1;
-	md = pgp_sha512_begin();
+	md = pgp_md_begin(PGP_H_SHA512);
 	if (!md)
 		return pgb_fail(err, "SHA-512 is unavailable in OpenSSL");
 	sbuf_adds(&msg, "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n");

@@ -31,7 +31,7 @@ int pgp_sign_stream_new(struct pgp_sign_stream **out, const struct pgp_seckey *k
 	*out = NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->k = k;
-	s->md = pgp_sha512_begin();
+	s->md = pgp_md_begin(PGP_H_SHA512);
 	if (!s->md) {
 		free(s);
 		ERR_clear_error();
@@ -164,8 +164,8 @@ static int start_digests(struct pgp_verify_stream *v, struct pgb_err *err)
 		type = rc == 0 ? pgp_md(s.halgo) : NULL;
 		if (!type || s.halgo >= PGP_H_SLOTS || v->dg.md[s.halgo])
 			continue;
-		v->dg.md[s.halgo] = EVP_MD_CTX_new();
-		if (!v->dg.md[s.halgo] || !EVP_DigestInit_ex(v->dg.md[s.halgo], type, NULL)) {
+		v->dg.md[s.halgo] = pgp_md_begin(s.halgo);
+		if (!v->dg.md[s.halgo]) {
 			ERR_clear_error();
 			return pgb_fail(err, "%s: cannot start a %s digest in OpenSSL", v->what,
 					pgp_hash_name(s.halgo));

@@ -126,7 +126,7 @@ static EVP_MD_CTX *data_digest(struct signed_data *d, const struct pgp_sig *s)
 
 	if (d->fed)
 		return pgp_digests_copy(d->fed, s->halgo);
-	md = pgp_sig_hash_begin(s);
+	md = pgp_md_begin(s->halgo);
 	if (!md)
 		return NULL;
 	if (s->type == PGP_SIG_TEXT) {

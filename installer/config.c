@@ -743,11 +743,6 @@ static int get_params(struct cload *l, struct pgb_err *err)
 	return 0;
 }
 
-static int lib_ok(const char *s)
-{
-	return strlen(s) <= 63 && chars_ok(s, "_-");
-}
-
 static int get_libs(struct cload *l, struct pgb_err *err)
 {
 	struct strlist where = STRLIST_INIT;
@@ -757,8 +752,9 @@ static int get_libs(struct cload *l, struct pgb_err *err)
 	if (rc >= 0 && yamldoc_get_bool(l->d, l->root, "pg_libs_auto", 0, &l->c->pg_libs_auto,
 					err) < 0)
 		rc = -1;
+	/* Library names follow the extension-name rule. */
 	for (size_t i = 0; rc >= 0 && i < l->c->pg_libs.n; i++)
-		if (!lib_ok(l->c->pg_libs.v[i]))
+		if (!ext_name_ok(l->c->pg_libs.v[i]))
 			rc = pgb_fail(err, "%s: 'pg_libs': '%.100s' is not a library name "
 				      "(letters, digits, _ -)", where.v[i], l->c->pg_libs.v[i]);
 	strlist_free(&where);

@@ -414,8 +414,6 @@ struct inst_pg_memory {
 	unsigned long shared_buffers, effective_cache_size, maintenance_work_mem, work_mem;
 };
 void inst_pg_memory_size(uint64_t mem_bytes, int max_connections, struct inst_pg_memory *m);
-/* shared_preload_libraries: c->pg_preload (pgext.c).  Appended to out. */
-void inst_pg_preload_libs(const struct inst_config *c, struct strlist *out);
 /* Every setting of our conf.d file, in order, for mem_bytes of RAM. */
 void inst_pg_settings(const struct inst_config *c, uint64_t mem_bytes, struct inst_pgconf *out);
 /* pg_hba.conf: postgres by peer, PgBouncer's users over the socket, then the

@@ -203,14 +203,6 @@ void inst_pg_memory_size(uint64_t mem, int max_connections, struct inst_pg_memor
 	m->work_mem = clamp_mb(mem / 4 / (uint64_t)max_connections, 4, 256);
 }
 
-/* --- shared_preload_libraries: decided by pgext.c at config load --- */
-
-void inst_pg_preload_libs(const struct inst_config *c, struct strlist *out)
-{
-	for (size_t i = 0; i < c->pg_preload.n; i++)
-		strlist_add(out, c->pg_preload.v[i]);
-}
-
 /* --- postgresql.conf settings --- */
 
 static int max_connections(const struct inst_config *c)
@@ -231,7 +223,6 @@ static void set_mb(struct inst_pgconf *p, const char *key, unsigned long mb)
 
 void inst_pg_settings(const struct inst_config *c, uint64_t mem, struct inst_pgconf *out)
 {
-	struct strlist libs = STRLIST_INIT;
 	struct inst_pg_memory m;
 	struct sbuf b = SBUF_INIT;
 	char port[16];
@@ -241,9 +232,9 @@ void inst_pg_settings(const struct inst_config *c, uint64_t mem, struct inst_pgc
 	inst_pgconf_set(out, "listen_addresses", c->pg_listen);
 	inst_pgconf_set(out, "port", port);
 	inst_pgconf_set(out, "password_encryption", "scram-sha-256");
-	inst_pg_preload_libs(c, &libs);
-	for (size_t i = 0; i < libs.n; i++)
-		sbuf_addf(&b, "%s%s", i ? "," : "", libs.v[i]);
+	/* Decided by pgext.c when the config was loaded. */
+	for (size_t i = 0; i < c->pg_preload.n; i++)
+		sbuf_addf(&b, "%s%s", i ? "," : "", c->pg_preload.v[i]);
 	inst_pgconf_set(out, "shared_preload_libraries", b.buf ? b.buf : "");
 	inst_pg_memory_size(mem, max_connections(c), &m);
 	set_mb(out, "shared_buffers", m.shared_buffers);
@@ -253,7 +244,6 @@ void inst_pg_settings(const struct inst_config *c, uint64_t mem, struct inst_pgc
 	for (size_t i = 0; i < c->n_pg_parameters; i++)
 		inst_pgconf_set(out, c->pg_parameters[i].key, c->pg_parameters[i].value);
 	sbuf_free(&b);
-	strlist_free(&libs);
 }
 
 /* --- pg_hba.conf --- */

@@ -388,15 +388,13 @@ static int ensure_cluster(struct pgs *s, struct pgb_err *err)
 /* Every preloaded library must be there, or the server would not start. */
 static int check_libs(struct pgs *s, struct pgb_err *err)
 {
-	struct strlist libs = STRLIST_INIT;
 	int rc = 0;
 
 	/* A dry run before the packages are in has nothing to look at. */
 	if (s->ctx->dry_run && !util_exists(s->l.lib_dir))
 		return 0;
-	inst_pg_preload_libs(s->cfg, &libs);
-	for (size_t i = 0; rc == 0 && i < libs.n; i++) {
-		char *so = xasprintf("%s/%s.so", s->l.lib_dir, libs.v[i]);
+	for (size_t i = 0; rc == 0 && i < s->cfg->pg_preload.n; i++) {
+		char *so = xasprintf("%s/%s.so", s->l.lib_dir, s->cfg->pg_preload.v[i]);
 
 		if (!util_exists(so)) {
 			if (s->ctx->dry_run)
@@ -411,7 +409,6 @@ static int check_libs(struct pgs *s, struct pgb_err *err)
 		}
 		free(so);
 	}
-	strlist_free(&libs);
 	return rc;
 }
 

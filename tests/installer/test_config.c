@@ -369,20 +369,17 @@ static int test_preload_takes_created_extensions_libraries_after_what_they_need(
 {
 	struct inst_config c;
 	struct pgb_err err = { { 0 } };
-	struct strlist libs = STRLIST_INIT;
 	char *got;
 
 	CHECKF(load_ext(&c, "pg_libs: [pg_cron, auto_explain]\npg_libs_auto: false\n"
 			"pg_databases: [{name: a, extensions: [pg_stat_kcache, hypopg]}]\n",
 			&err) == 0, "%s", err.msg);
-	inst_pg_preload_libs(&c, &libs);
-	got = joined(&libs);
+	got = joined(&c.pg_preload);
 	CHECKF(strcmp(got, "pg_cron,auto_explain,pg_stat_statements,pg_stat_kcache") == 0,
 	       "got %s", got);
 	/* pg_cron's own library is in pg_libs, but nothing creates it here. */
 	CHECK(!param(&c, "cron.database_name") && !param(&c, "wal_level"));
 	free(got);
-	strlist_free(&libs);
 	inst_config_free(&c);
 	return 0;
 }
@@ -391,21 +388,18 @@ static int test_preload_auto_adds_every_bundled_extensions_library_and_settings(
 {
 	struct inst_config c;
 	struct pgb_err err = { { 0 } };
-	struct strlist libs = STRLIST_INIT;
 	char *got;
 
 	/* pg_stat_kcache asked first in pg_libs still loads after pg_stat_statements. */
 	CHECKF(load_ext(&c, "pg_libs: [pg_stat_kcache]\npg_parameters: {wal_level: replica}\n",
 			&err) == 0, "%s", err.msg);
-	inst_pg_preload_libs(&c, &libs);
-	got = joined(&libs);
+	got = joined(&c.pg_preload);
 	CHECKF(strcmp(got, "pg_stat_statements,pg_stat_kcache,pg_cron,pglogical") == 0,
 	       "got %s", got);
 	CHECK(param(&c, "cron.database_name") && !strcmp(param(&c, "cron.database_name"), "postgres"));
 	/* The config's own value wins over the catalog's. */
 	CHECK(param(&c, "wal_level") && !strcmp(param(&c, "wal_level"), "replica"));
 	free(got);
-	strlist_free(&libs);
 	inst_config_free(&c);
 	return 0;
 }

@@ -6,7 +6,9 @@
 
 TOP=${TOP:-$(pwd)}
 BUILD=${BUILD:-build}
-PGBUNDLE=${PGBUNDLE:-$TOP/$BUILD/pgbundle}
+# The build directory as an absolute path (BUILD may be either).
+case $BUILD in /*) BDIR=$BUILD ;; *) BDIR=$TOP/$BUILD ;; esac
+PGBUNDLE=${PGBUNDLE:-$BDIR/pgbundle}
 
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1${2:+: $2}"; }

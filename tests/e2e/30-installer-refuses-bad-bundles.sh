@@ -9,7 +9,6 @@
 # On a good .run, `info --json`, `list`, `verify --key` and `extract` are checked.
 . tests/lib.sh
 t_tmpdir
-case $BUILD in /*) BDIR=$BUILD ;; *) BDIR=$TOP/$BUILD ;; esac
 INSTALLER=$BDIR/pgbundle-installer
 TOOL=$BDIR/tests/tools/runfile-tool
 PREFIX=$T_TMP/prefix

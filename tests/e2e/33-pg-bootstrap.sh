@@ -13,14 +13,13 @@
 #   - a config with one more user, database and extension creates only those,
 #     and the first user keeps its password; the run after that changes nothing.
 . tests/lib.sh
+. tests/e2e/install_target.sh
 need_root "pg bootstrap"
 t_tmpdir
 
 AIRGAP=$TOP/ci/airgap
 NAME=pgb-pg-$$
 ROOT=$T_TMP/rootfs
-case $BUILD in /*) BDIR=$BUILD ;; *) BDIR=$TOP/$BUILD ;; esac
-CONFIG=manifests/config/singleton.yml
 cleanup() {
 	[ -d "${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}/$NAME" ] &&
 		sh "$AIRGAP/boot.sh" stop "$NAME" >/dev/null 2>&1
@@ -50,25 +49,9 @@ etc_sum() {	# what a refused or dry run must leave alone
 		-type f -exec md5sum {} + 2>/dev/null | sort; ls /var/lib/postgresql 2>/dev/null'
 }
 
-# ---- the d12 .run, built once per manifest, config, recipes and programs ----
-key=$(cat manifests/d12.yml "$CONFIG" recipes/*.yml "$PGBUNDLE" "$BDIR/pgbundle-installer" \
-	2>/dev/null | sha256sum | cut -c1-16)
-CACHE=$BDIR/e2e-cache/d12-$key
-mkdir -p "$BDIR/e2e-cache"
-(
-	flock 9
-	[ -n "$(ls "$CACHE"/images/*.run 2>/dev/null)" ] && exit 0
-	rm -rf "$CACHE" && mkdir -p "$CACHE" &&
-	"$PGBUNDLE" keygen -o "$CACHE/keys" >"$CACHE/build.log" 2>&1 &&
-	"$PGBUNDLE" build manifests/d12.yml -o "$CACHE/images" \
-		--key "$CACHE/keys/pgbundle.key" >>"$CACHE/build.log" 2>&1
-) 9>"$BDIR/e2e-cache/d12.lock"
-RUN=$(ls "$CACHE"/images/*.run 2>/dev/null | head -n 1)
-if [ -z "$RUN" ]; then
-	not_ok "pgbundle build manifests/d12.yml writes a .run" \
-		"none in $CACHE/images: $(tail -n 5 "$CACHE/build.log" 2>/dev/null)"
-	exit 1
-fi
+# ---- the d12 .run, built once per manifest, config, recipes and programs
+# (shared with 31 and 32) ----
+install_build d12 || exit 1
 ok "the d12 .run is built ($(du -h "$RUN" | cut -f1))"
 
 # ---- a fresh booted bookworm, no network ----

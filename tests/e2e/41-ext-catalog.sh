@@ -9,8 +9,8 @@
 . tests/lib.sh
 t_tmpdir
 SUITES="bullseye bookworm trixie forky"
-CACHE=$TOP/$BUILD/test-cache/contents
-LOADER=$TOP/$BUILD/tests/builder/test_extcat
+CACHE=$BDIR/test-cache/contents
+LOADER=$BDIR/tests/builder/test_extcat
 
 # fetch SUITE ARCH: the suite's Contents, downloaded again only when the
 # SHA256 its Release lists changes.  The download is not held to that SHA256:

@@ -22,37 +22,26 @@ install_build() {
 	ib_t=$1
 	shift
 	ib_key=$(cat "manifests/$ib_t.yml" "$CONFIG" recipes/*.yml "$PGBUNDLE" \
-		"$TOP/$BUILD/pgbundle-installer" | sha256sum | cut -c1-16)
-	ib_dir=$TOP/$BUILD/e2e-cache/$ib_t-$ib_key
+		"$BDIR/pgbundle-installer" | sha256sum | cut -c1-16)
+	ib_dir=$BDIR/e2e-cache/$ib_t-$ib_key
 	KEYDIR=$ib_dir/keys
-	mkdir -p "$TOP/$BUILD/e2e-cache"
+	mkdir -p "$BDIR/e2e-cache"
 	(
 		flock 9
 		[ -f "$ib_dir/done" ] && exit 0
-		rm -rf "$ib_dir"
+		# Older builds of this target (another key) are stale: drop them.
+		rm -rf "$ib_dir" "$BDIR/e2e-cache/$ib_t"-????????????????
 		mkdir -p "$ib_dir"
 		"$PGBUNDLE" keygen -o "$KEYDIR" >/dev/null &&
 			"$PGBUNDLE" build "manifests/$ib_t.yml" -o "$ib_dir/out" \
 				--key "$KEYDIR/pgbundle.key" "$@" >"$ib_dir/build.log" 2>&1 &&
-			install_assemble_run "$ib_dir" && touch "$ib_dir/done"
-	) 9>"$TOP/$BUILD/e2e-cache/.lock"
+			touch "$ib_dir/done"
+	) 9>"$BDIR/e2e-cache/.lock"
 	RUN=$(ls "$ib_dir"/out/*.run 2>/dev/null | head -n 1)
 	if [ -z "$RUN" ] || [ ! -f "$ib_dir/done" ]; then
 		not_ok "$ib_t: build the bundle and its .run" "$(tail -n 5 "$ib_dir/build.log" 2>/dev/null)"
 		return 1
 	fi
-}
-
-# The builder writes the .run itself once runfile_write is wired in; until
-# then it is assembled here from the same parts with the tests' runfile-tool.
-install_assemble_run() {
-	ls "$1"/out/*.run >/dev/null 2>&1 && return 0
-	iar_tar=$(ls "$1"/out/*.tar.zst | head -n 1)
-	mkdir -p "$1/meta"
-	tar --zstd -xf "$iar_tar" -C "$1/meta" --wildcards '*/bundle.json' || return 1
-	"$TOP/$BUILD/tests/tools/runfile-tool" write "${iar_tar%.tar.zst}.run" \
-		"$TOP/$BUILD/pgbundle-installer" "$iar_tar" "$1"/meta/*/bundle.json \
-		"$1/keys/pgbundle.key" >>"$1/build.log" 2>&1
 }
 
 # in_ct CMD...: run CMD inside the booted container $CT.

@@ -83,6 +83,10 @@ void inst_log_close(struct inst_log *l);
 /* run.c: run a program without a shell; output captured into out (may be NULL).
  * Returns the exit status (>= 0) or -1 when it could not run (err set). */
 int inst_run(const char *const *argv, struct sbuf *out, struct pgb_err *err);
+/* uid, gid and (home may be NULL) the home directory, malloc'd, of a local
+ * user, from /etc/passwd: no NSS in the static binary. */
+int inst_local_user(const char *user, uid_t *uid, gid_t *gid, char **home,
+		    struct pgb_err *err);
 int inst_run_as(const char *user, const char *const *argv, const char *stdin_text,
 		struct sbuf *out, struct pgb_err *err);
 

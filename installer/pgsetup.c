@@ -49,28 +49,6 @@ void inst_pg_change(struct inst_ctx *ctx, const char *fmt, ...)
 	ctx->changes++;
 }
 
-/* uid/gid of a local user, from /etc/passwd: no NSS in the static binary. */
-static int local_user(const char *user, uid_t *uid, gid_t *gid, struct pgb_err *err)
-{
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-	int found = 0;
-
-	if (!f)
-		return pgb_failsys(err, "cannot read /etc/passwd to find user %s", user);
-	while (!found && (pw = fgetpwent(f)))
-		if (strcmp(pw->pw_name, user) == 0) {
-			*uid = pw->pw_uid;
-			*gid = pw->pw_gid;
-			found = 1;
-		}
-	fclose(f);
-	if (!found)
-		return pgb_fail(err, "user %s is not in /etc/passwd: is the PostgreSQL server "
-				"package installed?", user);
-	return 0;
-}
-
 int inst_pg_write_file(struct inst_ctx *ctx, const char *path, const char *text, mode_t mode,
 		       const char *owner, const char *what, int *changed, char **old,
 		       struct pgb_err *err)
@@ -85,7 +63,7 @@ int inst_pg_write_file(struct inst_ctx *ctx, const char *path, const char *text,
 	*changed = 0;
 	if (old)
 		*old = NULL;
-	if (owner && !ctx->dry_run && local_user(owner, &uid, &gid, err) < 0)
+	if (owner && !ctx->dry_run && inst_local_user(owner, &uid, &gid, NULL, err) < 0)
 		return -1;
 	if (lstat(path, &st) == 0 && util_read_file(path, &cur, &len, err) < 0)
 		return -1;
@@ -130,7 +108,7 @@ static void restore_file(const char *path, const char *old, mode_t mode, const c
 		return;
 	}
 	if (util_write_atomic(path, old, strlen(old), mode, &ignored) < 0 ||
-	    local_user(owner, &uid, &gid, &ignored) < 0)
+	    inst_local_user(owner, &uid, &gid, NULL, &ignored) < 0)
 		return;
 	if (chown(path, uid, gid) < 0)
 		return;		/* nothing more to try; the error is reported */
@@ -351,7 +329,7 @@ static int create_cluster_el(struct pgs *s, struct pgb_err *err)
 		pgb_fail(err, "%s initdb failed (status %d): %.1200s", setup, st,
 			 out.buf ? out.buf : "");
 	if (st == 0 && (util_read_file(conf, &text, &len, err) < 0 ||
-			local_user("postgres", &uid, &gid, err) < 0))
+			inst_local_user("postgres", &uid, &gid, NULL, err) < 0))
 		st = -1;
 	if (st == 0 && !strstr(text, "\ninclude_dir = 'conf.d'")) {
 		next = xasprintf("%s\ninclude_dir = 'conf.d'\t# added by pgbundle-installer\n",

@@ -38,25 +38,34 @@ struct run_user {
 	char *name, *home;
 };
 
-static int find_passwd(const char *user, struct run_user *u, struct pgb_err *err)
+int inst_local_user(const char *user, uid_t *uid, gid_t *gid, char **home, struct pgb_err *err)
 {
 	FILE *f = fopen("/etc/passwd", "re");
 	struct passwd *pw;
+	int found = 0;
 
 	if (!f)
 		return pgb_failsys(err, "cannot read /etc/passwd to find user %s", user);
-	while ((pw = fgetpwent(f)))
+	while (!found && (pw = fgetpwent(f)))
 		if (strcmp(pw->pw_name, user) == 0) {
-			u->uid = pw->pw_uid;
-			u->gid = pw->pw_gid;
-			u->name = xstrdup(pw->pw_name);
-			u->home = xstrdup(pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
-			break;
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			if (home)
+				*home = xstrdup(pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
+			found = 1;
 		}
 	fclose(f);
-	if (!u->name)
+	if (!found)
 		return pgb_fail(err, "user %s does not exist in /etc/passwd "
 				"(is the package that creates it installed?)", user);
+	return 0;
+}
+
+static int find_passwd(const char *user, struct run_user *u, struct pgb_err *err)
+{
+	if (inst_local_user(user, &u->uid, &u->gid, &u->home, err) < 0)
+		return -1;
+	u->name = xstrdup(user);
 	return 0;
 }
 

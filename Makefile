@@ -96,10 +96,12 @@ check-all: all test-bins
 	@BUILD=$(BUILD) TIER=all sh tests/run.sh
 
 check-unit: all test-bins
+	@sh ci/deps.sh test
 	@BUILD=$(BUILD) TIER=unit sh tests/run.sh
 
 # The unit tests, and the fixture-archive tests through the sanitized pgbundle.
 check-san:
+	@sh ci/deps.sh test
 	$(MAKE) BUILD=build/san SAN=1 all test-bins
 	@BUILD=build/san TIER=san sh tests/run.sh
 

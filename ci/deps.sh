@@ -3,6 +3,7 @@
 #
 #   sh ci/deps.sh build   compilers and -dev libraries (what `make` needs)
 #   sh ci/deps.sh test    build plus the tools the tests drive (what `make check` needs)
+#   sh ci/deps.sh bench   test plus what ci/bench/*.sh use
 #
 # The Makefile calls this, so a fresh Debian 12 host needs nothing done by hand.
 # It runs apt-get only when something is missing; as non-root it prints the
@@ -13,12 +14,15 @@ build_pkgs="gcc g++ make pkg-config libc6-dev libsolv-dev libsolvext-dev libapt-
  librpm-dev libarchive-dev libzstd-dev libssl-dev libyaml-dev libcurl4-openssl-dev
  libjansson-dev liblzma-dev zlib1g-dev libbz2-dev libacl1-dev libcreaterepo-c-dev"
 test_pkgs="gpgv gnupg sqv dpkg-dev debian-archive-keyring mmdebstrap systemd-container
- iproute2 jq zstd xz-utils curl python3 ca-certificates createrepo-c rpm dnf"
+ procps jq zstd xz-utils curl python3 ca-certificates createrepo-c rpm"
+# ci/bench/*.sh: timing, arithmetic, file types.
+bench_pkgs="bc time file"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""

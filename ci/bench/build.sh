@@ -13,6 +13,7 @@
 #
 #   sh ci/bench/build.sh [WORKDIR]     (default /var/tmp/pgbundle-bench)
 set -eu
+sh "$(dirname "$0")/../deps.sh" bench
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 PGBUNDLE=${PGBUNDLE:-$TOP/$BUILD/pgbundle}

@@ -7,6 +7,7 @@
 #
 #   sh ci/bench/ext.sh            (after `make`; uses build/pgbundle)
 set -eu
+sh "$(dirname "$0")/../deps.sh" bench
 PGBUNDLE=${PGBUNDLE:-$(pwd)/${BUILD:-build}/pgbundle}
 TARGETS="d11 d12 d13 d14"
 # A mirror out of sync with its own Release is tolerated, with its warning.

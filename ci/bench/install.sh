@@ -17,6 +17,7 @@
 #
 #   sh ci/bench/install.sh [WORKDIR]     (default /var/tmp/pgbundle-bench-install)
 set -eu
+sh "$(dirname "$0")/../deps.sh" bench
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 PGBUNDLE=${PGBUNDLE:-$TOP/$BUILD/pgbundle}

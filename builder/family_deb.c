@@ -76,13 +76,8 @@ static int check_release(const struct upstream_opts *o, struct upstream *u,
 		if (!o->allow_expired)
 			return pgb_fail(err, "%s expired on %s (Valid-Until): the mirror is stale or "
 					"replayed; pass --allow-expired to accept it anyway", what, when);
-		if (o->warn) {
-			char *m = xasprintf("warning: %s expired on %s; accepted because of "
-					    "--allow-expired", what, when);
-
-			o->warn(o->warn_ctx, m);
-			free(m);
-		}
+		upstream_warn(o, "warning: %s expired on %s; accepted because of "
+			      "--allow-expired", what, when);
 	}
 	return 0;
 }
@@ -188,7 +183,7 @@ static int contents_unverified(const struct upstream_opts *o, const char *base,
 			       const struct aptidx_relfile *f, struct upstream_index *ix,
 			       struct pgb_err *err)
 {
-	char *url = xasprintf("%s/%s", base, f->path), *tmp = NULL, *m;
+	char *url = xasprintf("%s/%s", base, f->path), *tmp = NULL;
 	struct sbuf body = SBUF_INIT;
 	char hex[HASH_HEX_MAX];
 	int rc = -1;
@@ -203,13 +198,9 @@ static int contents_unverified(const struct upstream_opts *o, const char *base,
 	memcpy(ix->contents[ix->ncontents].sha256, hex, 65);
 	ix->contents[ix->ncontents].size = body.len;
 	ix->contents[ix->ncontents++].unverified = 1;
-	if (o->warn) {
-		m = xasprintf("warning: %s does not match the signed Release (the mirror is out of "
-			      "sync); used UNVERIFIED for extension names only, packages are still "
-			      "checked against the verified Packages index", url);
-		o->warn(o->warn_ctx, m);
-		free(m);
-	}
+	upstream_warn(o, "warning: %s does not match the signed Release (the mirror is out of "
+		      "sync); used UNVERIFIED for extension names only, packages are still "
+		      "checked against the verified Packages index", url);
 	rc = 0;
 out:
 	if (tmp)

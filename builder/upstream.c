@@ -35,6 +35,12 @@ int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_rep
 		pgb_err_prefix(err, "keyring of upstream '%s' (install the distribution's "
 			       "archive keyring package, or fix `keyring:` in recipes/repos.yml)",
 			       r->name);
+	/* A pinned key must be in the file: a keyring fetched from key_url
+	 * could be anybody's. */
+	else if (r->fingerprint && !pgp_keyring_has(*kr, r->fingerprint))
+		rc = pgb_fail(err, "keyring %s of upstream '%s' does not hold the key %s that "
+			      "recipes/repos.yml pins: get the repository's real key", path,
+			      r->name, r->fingerprint);
 	free(path);
 	return rc;
 }

@@ -5,7 +5,8 @@
 # repository and file, and leaves nothing in the output directory: a signature
 # by another key, a Packages index that does not match the signed Release, a
 # .deb that does not match its index (flipped byte, truncated), an expired
-# Release, and a mirror that serves another suite.  The fixture archive is
+# Release, a mirror that serves another suite, a keyring without the key
+# repos.yml pins.  The fixture archive is
 # built here with dpkg-deb and signed with gpg, served as file:.
 . tests/lib.sh
 . tests/e2e/fixture_repo.sh
@@ -101,3 +102,9 @@ sed 's/^packages: .*/packages: [fx-app, fx-nothing]/' "$T_TMP/fx.yml" >"$T_TMP/m
 MF=$T_TMP/missing.yml build_case "an unresolvable request stops the build, naming it" fail \
 	"unresolved.*fx-nothing"
 MF=$T_TMP/missing.yml build_case "--allow-missing builds without it" ok "" --allow-missing
+
+# A key pinned in repos.yml must be in the keyring the upstream names.
+fixture_recipes "$T_TMP/pinned" "$T_TMP/gk/key.gpg"
+sed -i '/^fixture:$/a\  fingerprint: 0123456789ABCDEF0123456789ABCDEF01234567' "$T_TMP/pinned/repos.yml"
+PGBUNDLE_RECIPES=$T_TMP/pinned build_case "a keyring without the pinned key is refused" fail \
+	"does not hold the key 0123456789ABCDEF0123456789ABCDEF01234567"

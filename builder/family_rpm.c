@@ -91,16 +91,6 @@ static int rpm_parse_repomd(const struct upstream_opts *o, const struct rpm_repo
 	return rc;
 }
 
-static int sha256_hex_ok(const char *s)
-{
-	size_t n = 0;
-
-	for (; s && s[n]; n++)
-		if (!isxdigit((unsigned char)s[n]) || isupper((unsigned char)s[n]))
-			return 0;
-	return n == 64;
-}
-
 /* The record of `type`, checked: a sha256 checksum, a size, a location
  * inside the repository.  *rec NULL (and 0) when absent and not required. */
 static int rpm_record(cr_Repomd *md, const struct rpm_repo *rr, const char *type, int required,
@@ -119,7 +109,7 @@ static int rpm_record(cr_Repomd *md, const struct rpm_repo *rr, const char *type
 				"(md5 and sha1 are refused): the repository must be created with "
 				"sha256 checksums (createrepo_c's default)", rr->md_url, type,
 				r->checksum_type ? r->checksum_type : "missing");
-	if (!sha256_hex_ok(r->checksum) || r->size <= 0)
+	if (!hash_sha256_hex_ok(r->checksum) || r->size <= 0)
 		return pgb_fail(err, "%s: the %s record has no valid sha256 checksum and size",
 				rr->md_url, type);
 	if (!href || !*href || href[0] == '/' || strstr(href, "..") || strstr(href, "://"))

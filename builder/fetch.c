@@ -307,16 +307,6 @@ int fetch_to_mem_opt(struct fetcher *f, const char *url, struct sbuf *out, struc
 
 /* ---- the cache ---- */
 
-static int sha_valid(const char *s)
-{
-	if (!s)
-		return 0;
-	for (int i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[64] == '\0';
-}
-
 static char *cache_path(const struct fetcher *f, const char *sha)
 {
 	return xasprintf("%s/sha256/%.2s/%s", f->cache, sha, sha);
@@ -327,7 +317,7 @@ char *fetch_cache_lookup(struct fetcher *f, const char *sha256, uint64_t size)
 	struct stat st;
 	char *p;
 
-	if (!sha_valid(sha256))
+	if (!hash_sha256_hex_ok(sha256))
 		return NULL;
 	p = cache_path(f, sha256);
 	if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && (!size || (uint64_t)st.st_size == size))
@@ -420,7 +410,7 @@ int fetch_cache_put(struct fetcher *f, const char *src_path, const char *sha256,
 
 	if (path_out)
 		*path_out = NULL;
-	if (!sha_valid(sha256))
+	if (!hash_sha256_hex_ok(sha256))
 		return pgb_fail(err, "%s: invalid SHA-256 \"%s\" (need 64 lowercase hex digits)",
 				src_path, sha256 ? sha256 : "(null)");
 	if (stat(src_path, &st) < 0)
@@ -906,7 +896,7 @@ static int items_check(const struct fetch_item *items, size_t n, struct pgb_err 
 
 		if (!it->url)
 			return pgb_fail(err, "%s: no URL to download it from", label);
-		if (!sha_valid(it->sha256))
+		if (!hash_sha256_hex_ok(it->sha256))
 			return pgb_fail(err, "%s: invalid SHA-256 \"%s\" (need 64 lowercase hex "
 					"digits)", label, it->sha256 ? it->sha256 : "(null)");
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "util.h"
 
 #define LOCK_FORMAT 1
@@ -46,16 +47,6 @@ int lock_write(const char *path, const struct lock *l, struct pgb_err *err)
 	return rc;
 }
 
-static int is_hex64(const char *s)
-{
-	if (strlen(s) != 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return 0;
-	return 1;
-}
-
 static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t i,
 			 struct pgb_err *err)
 {
@@ -69,7 +60,7 @@ static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t
 			   "sha256", &sha, "upstream", &up, "url", &url, "filename", &fn,
 			   "requested", &req, "stanza", &stanza) < 0)
 		return pgb_fail(err, "%s: package #%zu: %s", path, i + 1, je.text);
-	if (!is_hex64(sha) || size <= 0)
+	if (!hash_sha256_hex_ok(sha) || size <= 0)
 		return pgb_fail(err, "%s: package %s: bad sha256 or size", path, name);
 	p->name = xstrdup(name);
 	p->version = xstrdup(version);

@@ -97,3 +97,13 @@ int hash_file_hex(enum hash_algo algo, const char *path, char hex[HASH_HEX_MAX],
 		*size = total;
 	return 0;
 }
+
+int hash_sha256_hex_ok(const char *s)
+{
+	if (!s)
+		return 0;
+	for (int i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}

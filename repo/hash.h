@@ -29,6 +29,9 @@ void hash_final_hex(struct hash_ctx *h, char hex[HASH_HEX_MAX]);
 void hash_free(struct hash_ctx *h);
 
 void hash_buf_hex(enum hash_algo algo, const void *data, size_t len, char hex[HASH_HEX_MAX]);
+/* 1 when s (may be NULL) is a SHA-256 digest as this module writes it: 64
+ * lower-case hex digits, nothing after. */
+int hash_sha256_hex_ok(const char *s);
 /* Hash a file; also returns its size when size is not NULL. */
 int hash_file_hex(enum hash_algo algo, const char *path, char hex[HASH_HEX_MAX],
 		  uint64_t *size, struct pgb_err *err);

@@ -17,6 +17,12 @@ void cli_error(const struct pgb_err *err)
 	fprintf(stderr, "pgbundle: %s\n", err->msg[0] ? err->msg : "unknown error");
 }
 
+void cli_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "pgbundle: %s\n", msg);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

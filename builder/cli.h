@@ -37,6 +37,8 @@ int cmd_ext(int argc, char **argv);
 
 /* Print "pgbundle: <msg>" to stderr. */
 void cli_error(const struct pgb_err *err);
+/* "pgbundle: MSG" on stderr: the warn callback of plan, build and ext. */
+void cli_warn(void *ctx, const char *msg);
 /* Print "pgbundle <cmd>: <message>" and a hint to use --help; returns PGB_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

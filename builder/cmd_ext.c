@@ -17,9 +17,6 @@
 #include "extdisc.h"
 #include "mirror.h"
 
-static const int all_majors[] = { 13, 14, 15, 16, 17, 18 };
-#define NMAJORS (sizeof(all_majors) / sizeof(all_majors[0]))
-
 struct ext_args {
 	const char *sub, *target, *category, *word;
 	struct strlist mirrors;
@@ -129,12 +126,6 @@ static int parse_args(int argc, char **argv, struct ext_args *a, int *exit_code)
 	return 0;
 }
 
-static void warn_stderr(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "pgbundle: %s\n", msg);
-}
-
 static int ctx_open(struct ext_ctx *c, const struct ext_args *a, struct pgb_err *err)
 {
 	struct fetch_opts fo;
@@ -179,7 +170,7 @@ static int discover(struct ext_ctx *c, const struct recipe_target *t, struct ext
 	o.mirrors = &c->a->mirrors;
 	o.allow_expired = 1;
 	o.contents_unverified_ok = c->a->unverified_ok;
-	o.warn = warn_stderr;
+	o.warn = cli_warn;
 	o.pg = c->a->pg ? &c->a->pg : NULL;
 	o.npg = c->a->pg ? 1 : 0;
 	if (extdisc_discover(&o, d, err) < 0)
@@ -521,8 +512,8 @@ static int do_avail(struct ext_ctx *c, struct pgb_err *err)
 
 	if (rc == 0 && !c->a->json) {
 		printf("%-6s", name);
-		for (size_t j = 0; j < NMAJORS; j++)
-			printf(" %-26d", all_majors[j]);
+		for (size_t j = 0; j < RECIPES_NPG; j++)
+			printf(" %-26d", recipes_pg_majors[j]);
 		printf(" source\n");
 	}
 	for (size_t i = 0; rc == 0 && i < c->rc.ntargets; i++) {
@@ -542,15 +533,15 @@ static int do_avail(struct ext_ctx *c, struct pgb_err *err)
 							  : "template, not checked";
 		if (!c->a->json)
 			printf("%-6s", t->name);
-		for (size_t j = 0; j < NMAJORS; j++) {
+		for (size_t j = 0; j < RECIPES_NPG; j++) {
 			const struct extdisc_ext *e =
-				d ? extdisc_lookup_entry(d, ce, name, all_majors[j]) : NULL;
-			char *tp = d || real_target(c, t) ? NULL : template_for(c, ce, t, all_majors[j]);
+				d ? extdisc_lookup_entry(d, ce, name, recipes_pg_majors[j]) : NULL;
+			char *tp = d || real_target(c, t) ? NULL : template_for(c, ce, t, recipes_pg_majors[j]);
 			const char *cell = e ? e->package : tp ? tp : d || !real_target(c, t) ? "-" : "?";
 			char key[8];
 
 			found += e != NULL;
-			snprintf(key, sizeof(key), "%d", all_majors[j]);
+			snprintf(key, sizeof(key), "%d", recipes_pg_majors[j]);
 			if (e || tp)
 				json_object_set_new(cells, key, json_string(cell));
 			if (!c->a->json)

@@ -102,12 +102,6 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 	return 0;
 }
 
-static void warn_stderr(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "pgbundle: %s\n", msg);
-}
-
 int cli_plan_run(const struct cli_plan_args *a, struct plan *p, struct fetcher **f)
 {
 	struct pgb_err err = { { 0 } };
@@ -130,7 +124,7 @@ int cli_plan_run(const struct cli_plan_args *a, struct plan *p, struct fetcher *
 
 		po.allow_unverified_contents = a->allow_unverified_contents || (uv && !strcmp(uv, "1"));
 	}
-	po.warn = warn_stderr;
+	po.warn = cli_warn;
 	if (fetch_new(f, cache, &fo, &err) == 0) {
 		po.fetch = *f;
 		if (plan_load(p, &po, &err) == 0 && plan_resolve(p, &po, &err) == 0)

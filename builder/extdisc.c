@@ -667,8 +667,6 @@ static int discover_upstream(const struct extdisc_opts *o, const struct upstream
 	return rc;
 }
 
-static const int extdisc_all_majors[] = { 13, 14, 15, 16, 17, 18 };
-
 int extdisc_discover(const struct extdisc_opts *o, struct extdisc *out, struct pgb_err *err)
 {
 	const struct strlist *names = o->upstreams && o->upstreams->n ? o->upstreams
@@ -686,8 +684,8 @@ int extdisc_discover(const struct extdisc_opts *o, struct extdisc *out, struct p
 	uo.allow_expired = o->allow_expired;
 	uo.want_contents = 1;
 	uo.contents_unverified_ok = o->contents_unverified_ok;
-	uo.pg = o->npg ? o->pg : extdisc_all_majors;
-	uo.npg = o->npg ? o->npg : sizeof(extdisc_all_majors) / sizeof(extdisc_all_majors[0]);
+	uo.pg = o->npg ? o->pg : recipes_pg_majors;
+	uo.npg = o->npg ? o->npg : RECIPES_NPG;
 	uo.now = (int64_t)time(NULL);
 	uo.warn = o->warn;
 	uo.warn_ctx = o->warn_ctx;

@@ -4,10 +4,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "recipes.h"
 #include "yamldoc.h"
 
-#define PG_MIN 13
-#define PG_MAX 18
+#define PG_MIN RECIPES_PG_MIN
+#define PG_MAX RECIPES_PG_MAX
 
 static const char *const manifest_keys[] = {
 	"name", "version", "target", "arch", "postgres", "extensions", "modules", "packages",

@@ -6,6 +6,8 @@
 
 #include "yamldoc.h"
 
+const int recipes_pg_majors[RECIPES_NPG] = { 13, 14, 15, 16, 17, 18 };
+
 static const char *const placeholders[] = { "codename", "release", "arch", "pg", NULL };
 
 /* --- small checks --- */

@@ -35,6 +35,12 @@ extern "C" {
 #include "util.h"
 
 /* A distribution release we build for (targets.yml). */
+/* The PostgreSQL majors pgbundle builds for, ascending. */
+#define RECIPES_PG_MIN 13
+#define RECIPES_PG_MAX 18
+#define RECIPES_NPG (RECIPES_PG_MAX - RECIPES_PG_MIN + 1)
+extern const int recipes_pg_majors[RECIPES_NPG];
+
 struct recipe_target {
 	char *name;		/* "d12" */
 	char *family;		/* "deb" | "rpm" */

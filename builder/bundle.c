@@ -17,6 +17,7 @@ struct stage {
 	const struct bundle_opts *o;
 	char *dir;		/* staging directory */
 	char *top;		/* dir/BASE */
+	char *meta;		/* bundle.json's text, also embedded in the .run */
 };
 
 static int fetch_packages(struct stage *s, char **paths, struct pgb_err *err)
@@ -112,17 +113,20 @@ static int write_index(struct stage *s, int64_t sigtime, struct pgb_err *err)
 	return rc;
 }
 
-static int write_keys(struct stage *s, struct pgb_err *err)
+int bundle_write_public_keys(const struct pgp_seckey *k, const char *dir, struct pgb_err *err)
 {
 	struct sbuf bin = SBUF_INIT, asc = SBUF_INIT;
-	int rc = pgp_seckey_export_public(s->o->key, 0, &bin, err);
+	char *pbin = util_path_join(dir, "pgbundle.gpg"), *pasc = util_path_join(dir, "pgbundle.asc");
+	int rc = pgp_seckey_export_public(k, 0, &bin, err);
 
 	if (rc == 0)
-		rc = pgp_seckey_export_public(s->o->key, 1, &asc, err);
+		rc = pgp_seckey_export_public(k, 1, &asc, err);
 	if (rc == 0)
-		rc = write_file(s, "pgbundle.gpg", bin.buf, bin.len, err);
+		rc = util_write_atomic(pbin, bin.buf, bin.len, 0644, err);
 	if (rc == 0)
-		rc = write_file(s, "pgbundle.asc", asc.buf, asc.len, err);
+		rc = util_write_atomic(pasc, asc.buf, asc.len, 0644, err);
+	free(pbin);
+	free(pasc);
 	sbuf_free(&bin);
 	sbuf_free(&asc);
 	return rc;
@@ -261,7 +265,7 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 	if (!text)
 		return pgb_fail(err, "cannot encode bundle.json");
 	rc = write_file(s, "bundle.json", text, strlen(text), err);
-	free(text);
+	s->meta = text;
 	return rc;
 }
 
@@ -388,20 +392,16 @@ static int file_size(const char *path, uint64_t *size, struct pgb_err *err)
 static int write_run(struct stage *s, struct bundle_out *out, int64_t sigtime,
 		     struct pgb_err *err)
 {
-	char *stub = stub_path(), *meta_path = util_path_join(s->top, "bundle.json"), *meta;
-	size_t mlen;
+	char *stub = stub_path();
 	int rc = -1;
 
 	if (!util_exists(stub))
 		pgb_fail(err, "installer stub %s not found: run `make`, or set "
 			 "PGBUNDLE_INSTALLER_STUB", stub);
-	else if (util_read_file(meta_path, &meta, &mlen, err) == 0) {
-		rc = runfile_write(out->run_path, stub, out->tar_path, meta, mlen, s->o->key,
-				   sigtime, out->tar_sha256, err);
-		free(meta);
-	}
+	else
+		rc = runfile_write(out->run_path, stub, out->tar_path, s->meta, strlen(s->meta),
+				   s->o->key, sigtime, out->tar_sha256, err);
 	free(stub);
-	free(meta_path);
 	return rc;
 }
 
@@ -442,7 +442,7 @@ static int write_outputs(struct stage *s, struct bundle_out *out, int64_t sigtim
 int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundle_out *out,
 		 struct pgb_err *err)
 {
-	struct stage s = { p, o, NULL, NULL };
+	struct stage s = { p, o, NULL, NULL, NULL };
 	struct pgb_err ignored;
 	char *config_name = NULL;
 	int64_t sigtime;
@@ -467,7 +467,7 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 		rc = write_pool(&s, err);
 	/* Keys before the index: proving the index runs apt with signed-by on them. */
 	if (rc == 0)
-		rc = write_keys(&s, err);
+		rc = bundle_write_public_keys(s.o->key, s.top, err);
 	if (rc == 0)
 		rc = write_index(&s, sigtime, err);
 	if (rc == 0)
@@ -479,6 +479,7 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 	util_rm_rf(s.dir, &ignored);
 	free(s.dir);
 	free(s.top);
+	free(s.meta);
 	free(config_name);
 	return rc;
 }

@@ -51,6 +51,10 @@ struct bundle_out {
 
 int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundle_out *out,
 		 struct pgb_err *err);
+
+/* DIR/pgbundle.gpg (binary) and DIR/pgbundle.asc (armored): k's public key,
+ * as keygen leaves it beside the secret and every bundle carries it. */
+int bundle_write_public_keys(const struct pgp_seckey *k, const char *dir, struct pgb_err *err);
 void bundle_out_free(struct bundle_out *out);
 
 #endif

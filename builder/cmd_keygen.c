@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "pgp.h"
 #include "util.h"
@@ -20,25 +21,6 @@ static void keygen_help(void)
 	       "                    DIR/pgbundle.gpg (public, binary), DIR/pgbundle.asc (public, armored)\n"
 	       "      --uid TEXT    the key's user ID (default \"pgbundle signing key\")\n"
 	       "      --force       replace an existing key\n");
-}
-
-static int write_public(const struct pgp_seckey *k, const char *dir, struct pgb_err *err)
-{
-	struct sbuf bin = SBUF_INIT, asc = SBUF_INIT;
-	char *pbin = util_path_join(dir, "pgbundle.gpg"), *pasc = util_path_join(dir, "pgbundle.asc");
-	int rc = pgp_seckey_export_public(k, 0, &bin, err);
-
-	if (rc == 0)
-		rc = pgp_seckey_export_public(k, 1, &asc, err);
-	if (rc == 0)
-		rc = util_write_atomic(pbin, bin.buf, bin.len, 0644, err);
-	if (rc == 0)
-		rc = util_write_atomic(pasc, asc.buf, asc.len, 0644, err);
-	free(pbin);
-	free(pasc);
-	sbuf_free(&bin);
-	sbuf_free(&asc);
-	return rc;
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -76,7 +58,7 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (util_mkdir_p(dir, 0755, &err) == 0 &&
 	    pgp_keygen(&k, uid, (int64_t)time(NULL), &err) == 0 &&
-	    pgp_seckey_save(k, keypath, &err) == 0 && write_public(k, dir, &err) == 0) {
+	    pgp_seckey_save(k, keypath, &err) == 0 && bundle_write_public_keys(k, dir, &err) == 0) {
 		pgp_seckey_fingerprint(k, fpr);
 		printf("key %s\nsecret %s\npublic %s/pgbundle.gpg %s/pgbundle.asc\n", fpr, keypath,
 		       dir, dir);

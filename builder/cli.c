@@ -41,7 +41,7 @@ char *cli_recipes_dir(void)
 	char *dir, *cand;
 
 	if (env && *env)
-		return xstrdup(env);
+		return util_path_abs(env);
 	dir = util_exe_dir();
 	if (dir) {
 		/* build/pgbundle and build/san/pgbundle both sit below the source tree. */
@@ -59,7 +59,7 @@ char *cli_recipes_dir(void)
 		}
 		free(dir);
 	}
-	return xstrdup("recipes");
+	return util_path_abs("recipes");
 }
 
 char *cli_cache_dir(void)
@@ -68,10 +68,16 @@ char *cli_cache_dir(void)
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 
+	/* Absolute: the cache's paths go to libsolv, libcurl and apt, and a
+	 * relative PGBUNDLE_CACHE=cache must mean the directory it was run in. */
 	if (env && *env)
-		return xstrdup(env);
-	if (xdg && *xdg)
-		return xasprintf("%s/pgbundle", xdg);
+		return util_path_abs(env);
+	if (xdg && *xdg) {
+		char *x = util_path_abs(xdg), *d = util_path_join(x, "pgbundle");
+
+		free(x);
+		return d;
+	}
 	if (home && *home)
 		return xasprintf("%s/.cache/pgbundle", home);
 	return xstrdup("/var/cache/pgbundle");

@@ -379,7 +379,7 @@ int plan_prove(const struct plan *p, const char *top, const char *suite, const c
 	       struct pgb_err *err)
 {
 	struct strlist names = STRLIST_INIT;
-	char *line;
+	char *line, *abs;
 	int rc;
 
 	if (!p->status_path)
@@ -387,8 +387,12 @@ int plan_prove(const struct plan *p, const char *top, const char *suite, const c
 	for (size_t i = 0; i < p->lock.npkgs; i++)
 		if (p->lock.pkgs[i].requested)
 			strlist_add(&names, p->lock.pkgs[i].name);
-	/* The bundle's own source line: apt checks the signature as the target will. */
-	line = xasprintf("deb [signed-by=%s/pgbundle.gpg] file:%s %s %s", top, top, suite, component);
+	/* The bundle's own source line: apt checks the signature as the target
+	 * will.  apt takes only absolute paths in Signed-By and file: URIs, and
+	 * top may be relative to where the user ran us (-o images). */
+	abs = util_path_abs(top);
+	line = xasprintf("deb [signed-by=%s/pgbundle.gpg] file:%s %s %s", abs, abs, suite, component);
+	free(abs);
 	rc = aptshim_check(line, p->status_path, p->m.arch, (const char *const *)names.v, names.n,
 			   p->m.recommends, NULL, err);
 	if (rc < 0)

@@ -394,3 +394,29 @@ char *util_path_join(const char *dir, const char *name)
 		return xasprintf("%s%s", dir, name);
 	return xasprintf("%s/%s", dir, name);
 }
+
+char *util_path_abs(const char *path)
+{
+	struct sbuf b = SBUF_INIT;
+	char *cwd;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)	/* the directory was removed: nothing better to give */
+		return xstrdup(path);
+	sbuf_adds(&b, cwd);
+	free(cwd);
+	while (*path) {
+		size_t n = strcspn(path, "/");
+
+		if (n && !(n == 1 && path[0] == '.')) {
+			if (b.len == 0 || b.buf[b.len - 1] != '/')
+				sbuf_addc(&b, '/');
+			sbuf_add(&b, path, n);
+		}
+		path += n;
+		path += strspn(path, "/");
+	}
+	return sbuf_detach(&b, NULL);
+}

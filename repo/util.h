@@ -82,6 +82,11 @@ int util_exists(const char *path);
 char *util_exe_dir(void);
 /* Join a directory and a relative name; malloc'd. */
 char *util_path_join(const char *dir, const char *name);
+/* path made absolute against the current directory ("./" and "." steps
+ * dropped; ".." kept for the kernel to resolve, since a lexical ".." is wrong
+ * after a symbolic link); malloc'd.  For paths handed to programs that want
+ * absolute ones (apt's Signed-By and file: URIs) or kept across a chdir. */
+char *util_path_abs(const char *path);
 
 #ifdef __cplusplus
 }

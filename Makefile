@@ -83,7 +83,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libbuilder.a $(BUILD)/librepo.a | $(DEPS_ST
 
 test-bins: $(TEST_BIN)
 
-bundle: $(BUILD)/pgbundle
+bundle: $(BUILD)/pgbundle $(INSTALLER)
 	@test -f images/keys/pgbundle.key || $(BUILD)/pgbundle keygen -o images/keys
 	$(BUILD)/pgbundle build $(MANIFEST) -o images --key images/keys/pgbundle.key
 

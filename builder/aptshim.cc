@@ -60,16 +60,17 @@ bool configure(const std::string &root, const char *source_line, const char *sta
 {
 	// Set before pkgInitConfig, which only fills what is unset and then reads
 	// Dir::Etc::parts: the host's apt.conf.d (and its update hooks) stay out.
-	_config->Set("Dir::Etc::main", "/dev/null");
-	_config->Set("Dir::Etc::parts", root + "/etc/parts");
-	if (!pkgInitConfig(*_config))
-		return false;
+	// The directories first: pkgInitConfig warns about a missing parts dir.
 	const char *dirs[] = { "/etc", "/etc/parts", "/etc/sources.d", "/etc/preferences.d",
 			       "/lists", "/lists/partial", "/cache", "/cache/archives",
 			       "/cache/archives/partial", "/log" };
 	for (const char *d : dirs)
 		if (mkdir((root + d).c_str(), 0755) < 0 && errno != EEXIST)
 			return _error->Errno("mkdir", "cannot create %s%s", root.c_str(), d);
+	_config->Set("Dir::Etc::main", "/dev/null");
+	_config->Set("Dir::Etc::parts", root + "/etc/parts");
+	if (!pkgInitConfig(*_config))
+		return false;
 	if (!write_text(root + "/etc/sources.list", std::string(source_line) + "\n"))
 		return _error->Error("cannot write %s/etc/sources.list", root.c_str());
 	_config->Set("Dir", root);

@@ -85,6 +85,8 @@ int lock_read(const char *path, struct lock *l, struct pgb_err *err)
 
 	memset(l, 0, sizeof(*l));
 	root = json_load_file(path, 0, &je);
+	if (!root && je.line < 1)	/* not read at all: no position to give */
+		return pgb_fail(err, "%s: %s", path, je.text);
 	if (!root)
 		return pgb_fail(err, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:i, s:s, s:s, s:s, s:s, s:I, s:o}",

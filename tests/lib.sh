@@ -38,3 +38,45 @@ t_tmpdir() {
 	trap "t_cleanup" EXIT INT TERM
 }
 t_cleanup() { [ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"; }
+
+# --- the README's commands, run as a user would type them -----------------
+# t_readme_commands: every command the README tells a user to type: the
+# lines of its indented code blocks whose first word is make, sh, bash, a
+# ./program or pgbundle, without a trailing "# comment".
+t_readme_commands() {
+	awk '/^    [^ ]/ {
+		line = substr($0, 5); sub(/[ \t]+#.*$/, "", line)
+		if (line ~ /^(make|sh|bash|pgbundle|build\/pgbundle|\.\/)[ a-zA-Z0-9_.\/-]*/) print line
+	}' "$TOP/README.md"
+}
+
+# t_readme_cmd CMD: fail unless CMD is, to the letter, a README command.
+# Every test that runs one says so in a "# readme: CMD" line of its header,
+# and tests/e2e/05-readme-quickstart.sh checks each README command has one.
+t_readme_cmd() {
+	t_readme_commands | grep -qxF -- "$1" && return 0
+	not_ok "README command '$1'" "the README no longer has it: update the test with the README"
+	return 1
+}
+
+# t_fresh_clone DIR: what a fresh clone of this checkout holds (the tracked
+# files and the new ones git does not ignore: no build/, no images/ output,
+# no key), copied to DIR.
+t_fresh_clone() {
+	mkdir -p "$1" &&
+	(cd "$TOP" && git ls-files -z -co --exclude-standard) |
+		(cd "$TOP" && xargs -0 cp -a --parents -t "$1" 2>/dev/null; true) &&
+	[ -f "$1/Makefile" ]
+}
+
+# t_as_user DIR CMD...: run CMD in DIR with the environment of a new user's
+# root shell: a fresh empty HOME (so no download cache), root's PATH and
+# nothing of ours (BUILD, PGBUNDLE_*, TOP).  PGBUNDLE_README_NESTED stays,
+# so a nested `make check` does not run the README tests again.
+t_as_user() {
+	d=$1; shift
+	mkdir -p "$T_TMP/home"
+	(cd "$d" && env -i HOME="$T_TMP/home" LANG=C.UTF-8 TERM=dumb USER=root LOGNAME=root \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		${PGBUNDLE_README_NESTED:+PGBUNDLE_README_NESTED=1} "$@")
+}

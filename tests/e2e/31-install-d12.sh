@@ -1,5 +1,6 @@
 #!/bin/sh
 # tier: fast
+# readme: ./pgsql-d12-1.0.d12.amd64.run install --yes
 # The d12 .run on a fresh air-gapped bookworm booted with systemd: install
 # with the bundled singleton config, then scram logins over TCP with the
 # generated password, the config's extensions, PgBouncer on 6432, services

@@ -168,7 +168,13 @@ install_target() {
 	printf 'Types: deb\nURIs: http://deb.example.invalid/debian\nSuites: %s-updates\nComponents: main\n' \
 		"$SUITE" >"$root/etc/apt/sources.list.d/debian.sources"
 	chmod 600 "$root/etc/apt/sources.list.d/debian.sources"
-	cp "$RUN" "$root/root/bundle.run"
+	# The first install is the README's command, typed where the .run lies;
+	# later steps use a shorter name for the same file.
+	RUNNAME=$(basename "$RUN")
+	cp "$RUN" "$root/root/$RUNNAME"
+	ln "$root/root/$RUNNAME" "$root/root/bundle.run"
+	first_install="./$RUNNAME install --yes"
+	if [ "$T" = d12 ]; then t_readme_cmd "$first_install" || return 1; fi
 	if ! sh "$TOP/ci/airgap/boot.sh" start "$root" "$CT" 2>"$T_TMP/boot.log"; then
 		not_ok "$T: boot $SUITE with systemd" "$(cat "$T_TMP/boot.log")"
 		return 1
@@ -183,7 +189,7 @@ install_target() {
 	in_ct sh -c "echo partial >/www/pgbundle/.staging-$top/pool/half.deb"
 
 	start=$(date +%s%N)
-	in_ct /root/bundle.run install --yes >"$T_TMP/install1.log" 2>&1
+	in_ct sh -c "cd /root && $first_install" >"$T_TMP/install1.log" 2>&1
 	rc=$?
 	secs=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 	if [ "$rc" = 0 ] && grep -q '^Done: ' "$T_TMP/install1.log"; then

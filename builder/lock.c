@@ -11,11 +11,15 @@
 
 static json_t *pkg_to_json(const struct lock_pkg *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s}",
-			 "name", p->name, "version", p->version, "arch", p->arch,
-			 "size", (json_int_t)p->size, "sha256", p->sha256,
-			 "upstream", p->upstream, "url", p->url, "filename", p->filename,
-			 "requested", p->requested, "stanza", p->stanza);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s}",
+			      "name", p->name, "version", p->version, "arch", p->arch,
+			      "size", (json_int_t)p->size, "sha256", p->sha256,
+			      "upstream", p->upstream, "url", p->url, "filename", p->filename,
+			      "requested", p->requested, "stanza", p->stanza);
+
+	if (o && p->why)
+		json_object_set_new(o, "why", json_string(p->why));
+	return o;
 }
 
 int lock_write(const char *path, const struct lock *l, struct pgb_err *err)
@@ -50,15 +54,16 @@ int lock_write(const char *path, const struct lock *l, struct pgb_err *err)
 static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t i,
 			 struct pgb_err *err)
 {
-	const char *name, *version, *arch, *sha, *up, *url, *fn, *stanza;
+	const char *name, *version, *arch, *sha, *up, *url, *fn, *stanza, *why = NULL;
 	json_int_t size;
 	int req;
 	json_error_t je;
 
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s}",
+	if (json_unpack_ex(j, &je, JSON_STRICT,
+			   "{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s, s?s}",
 			   "name", &name, "version", &version, "arch", &arch, "size", &size,
 			   "sha256", &sha, "upstream", &up, "url", &url, "filename", &fn,
-			   "requested", &req, "stanza", &stanza) < 0)
+			   "requested", &req, "stanza", &stanza, "why", &why) < 0)
 		return pgb_fail(err, "%s: package #%zu: %s", path, i + 1, je.text);
 	if (!hash_sha256_hex_ok(sha) || size <= 0)
 		return pgb_fail(err, "%s: package %s: bad sha256 or size", path, name);
@@ -72,6 +77,7 @@ static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t
 	p->filename = xstrdup(fn);
 	p->requested = req;
 	p->stanza = xstrdup(stanza);
+	p->why = why ? xstrdup(why) : NULL;
 	return 0;
 }
 
@@ -132,6 +138,7 @@ void lock_free(struct lock *l)
 		free(p->url);
 		free(p->filename);
 		free(p->stanza);
+		free(p->why);
 	}
 	free(l->pkgs);
 	free(l->name);

@@ -25,6 +25,9 @@ struct lock_pkg {
 	char *filename;		/* upstream Filename */
 	int requested;
 	char *stanza;		/* upstream Packages stanza (verified when locked) */
+	/* Where the distribution and PGDG both carry the name: why this
+	 * upstream (resolve_pkg.why); NULL otherwise.  Written only when set. */
+	char *why;
 };
 
 struct lock {

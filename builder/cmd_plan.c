@@ -175,10 +175,10 @@ static void print_json(const struct plan *p)
 
 	for (size_t i = 0; i < p->lock.npkgs; i++) {
 		const struct lock_pkg *l = &p->lock.pkgs[i];
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:b}",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}",
 			"name", l->name, "version", l->version, "arch", l->arch,
 			"size", (json_int_t)l->size, "sha256", l->sha256, "upstream", l->upstream,
-			"requested", l->requested);
+			"url", l->url, "requested", l->requested);
 
 		if (l->why)
 			json_object_set_new(o, "why", json_string(l->why));

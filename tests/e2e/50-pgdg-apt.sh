@@ -63,21 +63,20 @@ if [ "$got" = "15 debian the distribution ships it;16 pgdg-apt not in debian;" ]
 else
 	not_ok "major sources" "got: $got"
 fi
-check "postgresql-15 and its client are Debian's 15.20, though PGDG has 15.99" \
-	test "$(pkg "$T_TMP/plan.json" postgresql-15 '.upstream + " " + .version + " " + .why')" = \
-	"debian 15.20-0+deb12u1 preferred over pgdg-apt's 15.99-1.pgdg120+1"
-check "postgresql-common is PGDG's because postgresql-16 needs (>= 252~), and plan says so" \
-	test "$(pkg "$T_TMP/plan.json" postgresql-common '.upstream + " " + .why')" = \
+# planned NAME PACKAGE JQ-EXPR WANT: the plan's PACKAGE gives WANT.
+planned() { check "$1" test "$(pkg "$T_TMP/plan.json" "$2" "$3")" = "$4"; }
+planned "postgresql-15 and its client are Debian's 15.20, though PGDG has 15.99" postgresql-15 \
+	'.upstream + " " + .version + " " + .why' "debian 15.20-0+deb12u1 preferred over pgdg-apt's 15.99-1.pgdg120+1"
+planned "postgresql-common is PGDG's because postgresql-16 needs (>= 252~), and plan says so" \
+	postgresql-common '.upstream + " " + .why' \
 	"pgdg-apt not debian's 248+deb12u2: postgresql-16 16.6-1.pgdg120+1 depends on postgresql-common (>= 252~)"
-check "postgresql-client-common follows it (= 262.pgdg120+1)" \
-	test "$(pkg "$T_TMP/plan.json" postgresql-client-common '.upstream + " " + .version')" = \
-	"pgdg-apt 262.pgdg120+1"
-check "libpq5 is PGDG's newest (main's 17.2, not component 16's 16.6): postgresql-client-16 needs >= 16.6" \
-	test "$(pkg "$T_TMP/plan.json" libpq5 '.upstream + " " + .version + " " + .why')" = \
+planned "postgresql-client-common follows it (= 262.pgdg120+1)" postgresql-client-common \
+	'.upstream + " " + .version' "pgdg-apt 262.pgdg120+1"
+planned "libpq5 is PGDG's newest (main's 17.2, not component 16's 16.6): postgresql-client-16 needs >= 16.6" \
+	libpq5 '.upstream + " " + .version + " " + .why' \
 	"pgdg-apt 17.2-1.pgdg120+1 not debian's 15.20-0+deb12u1: postgresql-client-16 16.6-1.pgdg120+1 depends on libpq5 (>= 16.6)"
-check "pgbouncer stays Debian's 1.18, the preferred side, though PGDG has 1.24.1" \
-	test "$(pkg "$T_TMP/plan.json" pgbouncer '.upstream + " " + .why')" = \
-	"debian preferred over pgdg-apt's 1.24.1-1.pgdg120+1"
+planned "pgbouncer stays Debian's 1.18, the preferred side, though PGDG has 1.24.1" pgbouncer \
+	'.upstream + " " + .why' "debian preferred over pgdg-apt's 1.24.1-1.pgdg120+1"
 check "vector found per major: PGDG's postgresql-15-pgvector (Debian has none) and postgresql-16-pgvector" \
 	test "$(jq -r '[.packages[] | select(.name | test("pgvector")) | .name + "@" + .upstream] | join(" ")' "$T_TMP/plan.json")" = \
 	"postgresql-15-pgvector@pgdg-apt postgresql-16-pgvector@pgdg-apt"

@@ -101,16 +101,24 @@ static int plan_extensions(struct plan *p, const struct plan_opts *o, struct pgb
 	return 0;
 }
 
-/* Is PGDG needed: a major other than the one the distribution ships, or
- * `prefer: pgdg`?  (A target that does not say which it ships: yes.) */
+/* Does the manifest ask for anything of major j: a package of it, or
+ * extensions (discovered per major)? */
+static int major_asked(const struct plan *p, size_t j)
+{
+	return p->majors[j].requests.n || extdisc_items_need_discovery(&p->m.extensions);
+}
+
+/* Is PGDG needed: `prefer: pgdg`, or something of a major other than the one
+ * the distribution ships?  (A target that does not say which it ships: any
+ * major asked for.) */
 static int pgdg_wanted(const struct plan *p)
 {
 	if (!p->target->pgdg.n)
 		return 0;
-	if (p->m.prefer_pgdg || !p->target->pg_default)
+	if (p->m.prefer_pgdg)
 		return 1;
-	for (size_t i = 0; i < p->m.npostgres; i++)
-		if (p->m.postgres[i] != p->target->pg_default)
+	for (size_t j = 0; j < p->m.npostgres; j++)
+		if (p->majors[j].pg != p->target->pg_default && major_asked(p, j))
 			return 1;
 	return 0;
 }
@@ -151,8 +159,6 @@ static void plan_major_requests(struct plan *p)
 				strlist_add_owned(&mj->requests,
 						  recipes_expand(p->m.packages.v[i], p->target,
 								 p->m.arch, mj->pg));
-		strlist_sort(&mj->requests);
-		strlist_uniq(&mj->requests);
 	}
 }
 
@@ -164,10 +170,11 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 	if (manifest_load(&p->m, o->manifest_path, &p->rc, err) < 0)
 		return -1;
 	p->target = recipes_target(&p->rc, p->m.target);
-	plan_upstreams(p);
 	p->majors = xcalloc(p->m.npostgres, sizeof(*p->majors));
 	for (size_t j = 0; j < p->m.npostgres; j++)
 		p->majors[j].pg = p->m.postgres[j];
+	plan_major_requests(p);
+	plan_upstreams(p);
 	for (size_t i = 0; i < p->m.modules.n; i++)
 		if (recipes_module_packages(&p->rc, p->m.modules.v[i], p->target, p->m.postgres,
 					    p->m.npostgres, &p->requests, err) < 0)
@@ -176,7 +183,10 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 		return pgb_err_prefix(err, "%s: extensions", o->manifest_path);
 	plan_expand(p, &p->m.extensions, &p->requests);
 	plan_expand(p, &p->m.packages, &p->requests);
-	plan_major_requests(p);
+	for (size_t j = 0; j < p->m.npostgres; j++) {
+		strlist_sort(&p->majors[j].requests);
+		strlist_uniq(&p->majors[j].requests);
+	}
 	strlist_sort(&p->requests);
 	strlist_uniq(&p->requests);
 	return 0;
@@ -449,7 +459,9 @@ static int plan_check_majors(struct plan *p, const struct repo_set *rs,
 		for (size_t i = from[j]; i < from[j + 1]; i++)
 			for (int side = 0; side < 2; side++)
 				on[side] &= have[side][i];
-		if (from[j] == from[j + 1])
+		if (!mj->requests.n)
+			mj->why = xstrdup("nothing of it is asked for");
+		else if (from[j] == from[j + 1])
 			mj->why = xstrdup("the target has no pgsql package list to check");
 		else if (on[pref])
 			mj->why = xstrdup(pref ? "prefer: pgdg" : "the distribution ships it");

@@ -11,13 +11,14 @@
  *
  * Two sides may carry PostgreSQL: the distribution (the target's
  * `upstreams`, or the manifest's) and the PostgreSQL project (the target's
- * `pgdg` upstreams, PGDG).  PGDG is used when a major of the manifest is not
- * the one the distribution ships (targets.yml pg_default) or the manifest
- * says `prefer: pgdg`.  Then:
- *   - each major comes from the preferred side when that side has its pgsql
- *     packages (postgresql-16, postgresql-client-16), else from the other
- *     side; a major neither side has fails, naming it and every upstream
- *     tried;
+ * `pgdg` upstreams, PGDG).  PGDG is used when the manifest asks for
+ * something of a major (its pgsql module packages, {pg} templates,
+ * extensions) other than the one the distribution ships (targets.yml
+ * pg_default), or says `prefer: pgdg`.  Then:
+ *   - each major asked for comes from the preferred side when that side has
+ *     its pgsql packages (postgresql-16, postgresql-client-16), else from the
+ *     other side; a major neither side has fails, naming it and every
+ *     upstream tried;
  *   - any package both sides carry (libpq5, postgresql-common, pgbouncer,
  *     extensions) comes from the preferred side unless a package of the
  *     bundle needs a version only the other side has (resolve.h's repo

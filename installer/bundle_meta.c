@@ -105,7 +105,8 @@ static int get_major_packages(struct meta *m, struct inst_bundle *b)
 	json_object_foreach(o, key, a) {
 		int known = 0;
 
-		for (size_t j = 0; j < b->npostgres; j++)
+		for (size_t j = 0; *key && strspn(key, "0123456789") == strlen(key) &&
+				   j < b->npostgres; j++)
 			known |= atoi(key) == b->postgres[j];
 		if (!known || !json_is_array(a))
 			return bad_key(m, "postgres_packages", "package lists of the bundle's majors");

@@ -167,6 +167,9 @@ static int test_parses_each_majors_packages_and_refuses_an_unknown_major(void)
 	CHECK(refused_with("\"postgres\": [16, 17], ",
 			   "\"postgres\": [16, 17], \"postgres_packages\": {\"16\": [1]}, ",
 			   "postgres_packages"));
+	CHECK(refused_with("\"postgres\": [16, 17], ",
+			   "\"postgres\": [16, 17], \"postgres_packages\": {\"16x\": []}, ",
+			   "postgres_packages"));
 	return 0;
 }
 

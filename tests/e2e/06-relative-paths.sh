@@ -47,12 +47,13 @@ fi
 check "verify out/...tar.zst --key keys/pgbundle.gpg" \
 	"$PGBUNDLE" verify out/fx-1.d12.amd64.tar.zst --key keys/pgbundle.gpg
 check "ls out/...tar.zst" sh -c "'$PGBUNDLE' ls out/fx-1.d12.amd64.tar.zst | grep -q '^fx-app '"
-# The same from a subdirectory, with ../ paths.
+# The same from a subdirectory, with ../ paths: a fresh resolve (so apt's
+# proof runs again), the same packages (the build date may differ).
 mkdir -p sub && cd sub || exit 1
 if PGBUNDLE_CACHE=../cache PGBUNDLE_RECIPES=../recipes \
    "$PGBUNDLE" build ../m/fx.yml -o ../out3 --key ../keys/pgbundle.key >"$T_TMP/b3.log" 2>&1 &&
-   cmp -s ../out/fx-1.d12.amd64.tar.zst ../out3/fx-1.d12.amd64.tar.zst; then
-	ok "build with ../ paths from a subdirectory: the same bundle"
+   [ "$(jq -c '.packages' ../out/fx.lock)" = "$(jq -c '.packages' ../out3/fx.lock)" ]; then
+	ok "build with ../ paths from a subdirectory: the same packages"
 else
 	not_ok "build with ../ paths" "$(tail -n 4 "$T_TMP/b3.log")"
 fi

@@ -33,6 +33,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
 int cmd_ext(int argc, char **argv);
 
 /* Print "pgbundle: <msg>" to stderr. */
@@ -42,7 +43,7 @@ void cli_warn(void *ctx, const char *msg);
 /* Print "pgbundle <cmd>: <message>" and a hint to use --help; returns PGB_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Parse "BUNDLE [--key PUB] [--help]" (verify, ls).  Returns 0 to go on, or -1
+/* Parse "BUNDLE [--key PUB] [--help]" (verify, ls, sbom).  Returns 0 to go on, or -1
  * with *exit_code set (help printed, usage error). */
 int cli_bundle_args(const char *cmd, const char *help, int argc, char **argv,
 		    const char **bundle, const char **key, int *exit_code);

@@ -19,6 +19,7 @@ static const struct cli_cmd commands[] = {
 	{ "verify", cmd_verify, "verify a bundle's signature and every file's hash" },
 	{ "ls", cmd_ls, "list the packages of a bundle" },
 	{ "sbom", cmd_sbom, "print a bundle's SBOM (CycloneDX 1.5 JSON)" },
+	{ "diff", cmd_diff, "what changed between two locks or bundles" },
 	{ "ext", cmd_ext, "PostgreSQL extensions the upstreams publish: list, info, search, avail" },
 };
 

@@ -38,6 +38,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_ext(int argc, char **argv);
 
 /* Print "pgbundle: <msg>" to stderr. */

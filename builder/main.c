@@ -20,6 +20,7 @@ static const struct cli_cmd commands[] = {
 	{ "ls", cmd_ls, "list the packages of a bundle" },
 	{ "sbom", cmd_sbom, "print a bundle's SBOM (CycloneDX 1.5 JSON)" },
 	{ "diff", cmd_diff, "what changed between two locks or bundles" },
+	{ "report", cmd_report, "write a bundle's HTML report" },
 	{ "ext", cmd_ext, "PostgreSQL extensions the upstreams publish: list, info, search, avail" },
 };
 

@@ -128,39 +128,58 @@ static void add_index_pkg(struct pkgset *s, const struct deb822_para *para,
 	p->requested = c ? c->requested : 0;
 }
 
-static int load_bundle(struct pkgset *s, const char *key_path, struct pgb_err *err)
+int pkgset_from_bundle(struct pkgset *s, const char *path, const struct bundle_report *r,
+		       const struct recipes *rc, struct pgb_err *err)
 {
-	struct bundle_report r;
 	struct sbom sb = { 0 };
 	struct deb822_iter it;
 	struct deb822_para para;
-	int rc, k = 0;
+	int k = 0, ret;
 
-	rc = bundle_check(s->path, key_path, 0, &r, err);
-	if (rc == 0)
-		rc = bundle_identity(s, &r, err);
+	memset(s, 0, sizeof(*s));
+	s->path = xstrdup(path);
+	ret = bundle_identity(s, r, err);
 	/* A bundle older than SBOMs still diffs, without upstreams. */
-	if (rc == 0 && r.sbom.len)
-		rc = bundle_report_sbom(&r, s->path, &sb, err);
-	if (rc == 0) {
-		s->kind = r.is_run ? "run" : "tar.zst";
-		s->signer = xstrdup(r.signer);
-		s->pkgs = xcalloc(r.npackages ? r.npackages : 1, sizeof(*s->pkgs));
-		deb822_iter_init(&it, r.packages.buf ? r.packages.buf : "", r.packages.len,
+	if (ret == 0 && r->sbom.len)
+		ret = bundle_report_sbom(r, path, &sb, err);
+	if (ret == 0) {
+		s->kind = r->is_run ? "run" : "tar.zst";
+		s->signer = xstrdup(r->signer);
+		s->pkgs = xcalloc(r->npackages ? r->npackages : 1, sizeof(*s->pkgs));
+		deb822_iter_init(&it, r->packages.buf ? r->packages.buf : "", r->packages.len,
 				 "Packages");
-		while (s->n < r.npackages && (k = deb822_next(&it, &para, err)) == 1)
-			add_index_pkg(s, &para, r.sbom.len ? &sb : NULL);
+		while (s->n < r->npackages && (k = deb822_next(&it, &para, err)) == 1)
+			add_index_pkg(s, &para, r->sbom.len ? &sb : NULL);
 		if (k < 0)
-			rc = -1;
-		for (size_t i = 0; i < s->n; i++)
+			ret = -1;
+		for (size_t i = 0; ret == 0 && i < s->n; i++)
 			if (!s->pkgs[i].name || !s->pkgs[i].version || !s->pkgs[i].arch ||
 			    !s->pkgs[i].sha256)
-				rc = pgb_fail(err, "%s: a package of its index lacks Package, "
-					      "Version, Architecture or SHA256", s->path);
+				ret = pgb_fail(err, "%s: a package of its index lacks Package, "
+					       "Version, Architecture or SHA256", path);
 	}
 	sbom_free(&sb);
+	if (ret < 0) {
+		pkgset_free(s);
+		return -1;
+	}
+	finish(s, rc);
+	return 0;
+}
+
+static int load_bundle(struct pkgset *s, const char *key_path, const struct recipes *rc,
+		       struct pgb_err *err)
+{
+	struct bundle_report r;
+	char *path = xstrdup(s->path);
+	int ret = bundle_check(path, key_path, 0, &r, err);
+
+	pkgset_free(s);
+	if (ret == 0)
+		ret = pkgset_from_bundle(s, path, &r, rc, err);
 	bundle_report_free(&r);
-	return rc;
+	free(path);
+	return ret;
 }
 
 /* A lock is JSON: its first byte that is not white space is '{'. */
@@ -180,13 +199,14 @@ static int is_lock(const char *path, struct pgb_err *err)
 int pkgset_load(struct pkgset *s, const char *path, const char *key_path,
 		const struct recipes *rc, struct pgb_err *err)
 {
-	int lock, r;
+	int lock;
 
 	memset(s, 0, sizeof(*s));
 	s->path = xstrdup(path);
 	lock = is_lock(path, err);
-	r = lock < 0 ? -1 : lock ? load_lock(s, rc, err) : load_bundle(s, key_path, err);
-	if (r < 0) {
+	if (lock == 0)
+		return load_bundle(s, key_path, rc, err);
+	if (lock < 0 || load_lock(s, rc, err) < 0) {
 		pkgset_free(s);
 		return -1;
 	}

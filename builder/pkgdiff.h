@@ -56,6 +56,10 @@ struct pkgset {
  */
 int pkgset_load(struct pkgset *s, const char *path, const char *key_path,
 		const struct recipes *rc, struct pgb_err *err);
+/* The same from a bundle already read with bundle_check() (the report's). */
+struct bundle_report;
+int pkgset_from_bundle(struct pkgset *s, const char *path, const struct bundle_report *r,
+		       const struct recipes *rc, struct pgb_err *err);
 void pkgset_free(struct pkgset *s);
 
 enum pkgdiff_kind {

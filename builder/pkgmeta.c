@@ -22,8 +22,21 @@ void pkgmeta_free(struct pkgmeta *m)
 	strlist_free(&m->licenses);
 	strlist_free(&m->depends);
 	strlist_free(&m->provides);
+	strlist_free(&m->extensions);
 	free(m->license_from);
 	memset(m, 0, sizeof(*m));
+}
+
+void pkgmeta_note_file(struct pkgmeta *m, const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+	size_t n = base ? (size_t)(base - path) : 0;
+
+	if (!base || n < 9 || strncmp(base - 9, "extension", 9) || (n > 9 && base[-10] != '/'))
+		return;
+	dot = strrchr(++base, '.');
+	if (dot && dot != base && !strcmp(dot, ".control") && !strlist_has(&m->extensions, base))
+		strlist_add_owned(&m->extensions, xstrndup(base, (size_t)(dot - base)));
 }
 
 void pkgmeta_purl_encode(struct sbuf *out, const char *s)
@@ -79,7 +92,8 @@ static int cache_load(const char *path, struct pkgmeta *m)
 
 	if (j && !strlist_from_json(json_object_get(j, "licenses"), &m->licenses) &&
 	    !strlist_from_json(json_object_get(j, "depends"), &m->depends) &&
-	    !strlist_from_json(json_object_get(j, "provides"), &m->provides)) {
+	    !strlist_from_json(json_object_get(j, "provides"), &m->provides) &&
+	    !strlist_from_json(json_object_get(j, "extensions"), &m->extensions)) {
 		from = json_string_value(json_object_get(j, "license_from"));
 		m->license_from = from ? xstrdup(from) : NULL;
 		rc = 0;
@@ -92,9 +106,10 @@ static int cache_load(const char *path, struct pkgmeta *m)
 
 static void cache_store(const char *path, const struct pkgmeta *m)
 {
-	json_t *j = json_pack("{s:o, s:o, s:o}", "licenses", strlist_to_json(&m->licenses),
+	json_t *j = json_pack("{s:o, s:o, s:o, s:o}", "licenses", strlist_to_json(&m->licenses),
 			      "depends", strlist_to_json(&m->depends),
-			      "provides", strlist_to_json(&m->provides));
+			      "provides", strlist_to_json(&m->provides),
+			      "extensions", strlist_to_json(&m->extensions));
 	char *text, *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	struct pgb_err ignored;
 

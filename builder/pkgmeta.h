@@ -3,6 +3,10 @@
  * licenses it declares in machine-readable form, the names it depends on and
  * provides, and its package URL.  For the bundle's SBOM (sbom.h).
  *
+ * The extensions a package ships are the NAME.control files of its file
+ * list that sit in a directory called extension (Debian's
+ * /usr/share/postgresql/N/extension, PGDG's /usr/pgsql-N/share/extension).
+ *
  * One file per package format, behind one table:
  *
  *   deb (pkgmeta_deb.c)  licenses from the DEP-5 copyright file
@@ -41,8 +45,10 @@ struct pkgmeta {
 	char *license_from;		/* deb: the package whose copyright file this one's links to */
 	struct strlist depends;		/* one entry per requirement: alternatives "a|b|c", names only */
 	struct strlist provides;	/* other names the package answers to */
+	struct strlist extensions;	/* PostgreSQL extensions it ships (NAME.control in an
+					 * extension/ directory), sorted, unique */
 };
-#define PKGMETA_INIT { STRLIST_INIT, NULL, STRLIST_INIT, STRLIST_INIT }
+#define PKGMETA_INIT { STRLIST_INIT, NULL, STRLIST_INIT, STRLIST_INIT, STRLIST_INIT }
 
 struct pkgmeta_family {
 	const char *family;		/* "deb" | "rpm", as in recipes/targets.yml */
@@ -87,6 +93,10 @@ void pkgmeta_dep5_licenses(const char *text, size_t len, struct strlist *out);
  * out, one entry per comma-separated requirement, alternatives joined by '|':
  * "a|b", "c".  Versions, architecture qualifiers and restrictions dropped. */
 void pkgmeta_deb_relations(const char *field, struct strlist *out);
+
+/* If path (in a package's file list) is ".../extension/NAME.control", add
+ * NAME to m->extensions. */
+void pkgmeta_note_file(struct pkgmeta *m, const char *path);
 
 /* purl percent-encoding of s appended to out: [A-Za-z0-9.-_~:] stay, every
  * other byte becomes %XX (upper-case hex). */

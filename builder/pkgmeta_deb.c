@@ -182,7 +182,8 @@ static int read_copyright(struct archive *in, const char *path, struct sbuf *out
 	return n < 0 ? pgb_fail(err, "%s: %s", path, archive_error_string(in)) : 0;
 }
 
-/* Walk the data tar until the doc directory's copyright (or a link to another's). */
+/* Walk the data tar: the doc directory's copyright (or a link to another
+ * package's), and the extension control files. */
 static int scan_data(struct deb_reader *d, const char *name, struct pkgmeta *m,
 		     struct pgb_err *err)
 {
@@ -190,7 +191,7 @@ static int scan_data(struct deb_reader *d, const char *name, struct pkgmeta *m,
 	struct archive_entry *e;
 	struct sbuf text = SBUF_INIT;
 	char *dir = xasprintf("usr/share/doc/%s", name), *file = xasprintf("%s/copyright", dir);
-	int r, rc = 0;
+	int r = ARCHIVE_OK, rc = 0;
 
 	archive_read_support_filter_all(in);
 	archive_read_support_format_tar(in);
@@ -198,27 +199,26 @@ static int scan_data(struct deb_reader *d, const char *name, struct pkgmeta *m,
 		rc = pgb_fail(err, "%s: data member: %s", d->path, archive_error_string(in));
 		goto out;
 	}
-	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+	while (rc == 0 && (r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
 		const char *p = rel_path(archive_entry_pathname(e));
 		const char *link = archive_entry_symlink(e);
 		int is_dir = !strcmp(p, dir), is_file = !strcmp(p, file);
 
-		if (!is_dir && !is_file)
+		if (archive_entry_filetype(e) == AE_IFREG || archive_entry_filetype(e) == AE_IFLNK)
+			pkgmeta_note_file(m, p);
+		if ((!is_dir && !is_file) || m->license_from || text.len)
 			continue;
-		if (link) {
+		if (link)
 			m->license_from = doc_link_target(is_dir ? "usr/share/doc" : dir, link);
-			break;
-		}
-		if (is_file && archive_entry_filetype(e) == AE_IFREG) {
-			rc = read_copyright(in, d->path, &text, err);
-			if (rc == 0)
-				pkgmeta_dep5_licenses(text.buf ? text.buf : "", text.len,
-						      &m->licenses);
-			break;
-		}
+		else if (is_file && archive_entry_filetype(e) == AE_IFREG &&
+			 read_copyright(in, d->path, &text, err) < 0)
+			rc = -1;
 	}
-	if (rc == 0 && r != ARCHIVE_OK && r != ARCHIVE_EOF)
+	if (rc == 0 && r != ARCHIVE_EOF)
 		rc = pgb_fail(err, "%s: data member: %s", d->path, archive_error_string(in));
+	if (rc == 0 && text.len)
+		pkgmeta_dep5_licenses(text.buf, text.len, &m->licenses);
+	strlist_sort(&m->extensions);
 out:
 	archive_read_free(in);
 	sbuf_free(&text);

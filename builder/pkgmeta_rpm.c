@@ -48,6 +48,7 @@ static int rpm_read(const char *path, const struct lock_pkg *p, struct pkgmeta *
 		const cr_PackageFile *f = l->data;
 		char *full = xasprintf("%s%s", f->path ? f->path : "", f->name ? f->name : "");
 
+		pkgmeta_note_file(m, full);
 		if (!strncmp(full, "/usr/bin/", 9) || !strncmp(full, "/usr/sbin/", 10) ||
 		    !strncmp(full, "/etc/", 5) || !strncmp(full, "/bin/", 5) ||
 		    !strncmp(full, "/sbin/", 6))
@@ -55,6 +56,7 @@ static int rpm_read(const char *path, const struct lock_pkg *p, struct pkgmeta *
 		else
 			free(full);
 	}
+	strlist_sort(&m->extensions);
 	strlist_sort(&m->depends);
 	strlist_uniq(&m->depends);
 	strlist_sort(&m->provides);

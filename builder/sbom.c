@@ -152,16 +152,23 @@ static json_t *prop(const char *name, const char *value)
 	return json_pack("{s:s, s:s}", "name", name, "value", value);
 }
 
+/* Each license once: "BSD-3-clause" and "BSD-3-Clause" are one SPDX id. */
 static json_t *licenses_json(const struct strlist *ls)
 {
+	struct strlist ids = STRLIST_INIT;
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < ls->n; i++) {
 		const char *id = spdx_id(ls->v[i]);
 
+		if (id && strlist_has(&ids, id))
+			continue;
+		if (id)
+			strlist_add(&ids, id);
 		json_array_append_new(a, json_pack("{s:{s:s}}", "license", id ? "id" : "name",
 						   id ? id : ls->v[i]));
 	}
+	strlist_free(&ids);
 	return a;
 }
 
@@ -174,6 +181,14 @@ static json_t *component_json(const struct lock_pkg *p, const struct pkgmeta *m,
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)p->size);
 	/* Sorted by name, so the bytes do not depend on the code's order. */
 	json_array_append_new(props, prop("pgbundle:arch", p->arch));
+	if (m->extensions.n) {
+		struct sbuf ext = SBUF_INIT;
+
+		for (size_t i = 0; i < m->extensions.n; i++)
+			sbuf_addf(&ext, "%s%s", i ? "," : "", m->extensions.v[i]);
+		json_array_append_new(props, prop("pgbundle:extensions", ext.buf));
+		sbuf_free(&ext);
+	}
 	{
 		const char *slash = strrchr(p->filename, '/');
 		char *file = xasprintf("pool/%s", slash ? slash + 1 : p->filename);
@@ -402,6 +417,14 @@ static int parse_component(json_t *j, struct sbom_component *c, const char *what
 	c->upstream = v ? xstrdup(v) : NULL;
 	v = prop_get(props, "pgbundle:size");
 	c->size = v ? strtoull(v, NULL, 10) : 0;
+	v = prop_get(props, "pgbundle:extensions");
+	if (v && *v) {
+		char *copy = xstrdup(v), *save, *tok;
+
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			strlist_add(&c->extensions, tok);
+		free(copy);
+	}
 	v = prop_get(props, "pgbundle:requested");
 	c->requested = v && !strcmp(v, "true");
 	hashes = json_object_get(j, "hashes");
@@ -525,6 +548,7 @@ void sbom_free(struct sbom *s)
 		free(c->sha256);
 		free(c->upstream);
 		strlist_free(&c->licenses);
+		strlist_free(&c->extensions);
 		free(c->deps);
 	}
 	free(s->c);

@@ -12,7 +12,8 @@
  * qualifiers, SHA-256, the licenses the package declares in machine-readable
  * form, its download URL as a "distribution" external reference, and the
  * properties pgbundle:arch, :upstream (the repos.yml name it came from),
- * :file (its pool path), :size, :requested, :license-from), and the
+ * :file (its pool path), :size, :requested, :license-from, :extensions (the
+ * PostgreSQL extensions it ships, comma-separated)), and the
  * dependency graph: the bundle depends on the requested packages, each
  * package on the bundle packages that satisfy its Depends/Pre-Depends (deb)
  * or Requires (rpm), an alternative "a | b" by the first one present;
@@ -75,6 +76,7 @@ struct sbom_component {
 	uint64_t size;
 	int requested;
 	struct strlist licenses;	/* SPDX ids and license names, in document order */
+	struct strlist extensions;	/* PostgreSQL extensions it ships */
 	size_t *deps;			/* indexes into sbom.c of what it depends on */
 	size_t ndeps;
 };

@@ -35,8 +35,14 @@ void pkgmeta_note_file(struct pkgmeta *m, const char *path)
 	if (!base || n < 9 || strncmp(base - 9, "extension", 9) || (n > 9 && base[-10] != '/'))
 		return;
 	dot = strrchr(++base, '.');
-	if (dot && dot != base && !strcmp(dot, ".control") && !strlist_has(&m->extensions, base))
-		strlist_add_owned(&m->extensions, xstrndup(base, (size_t)(dot - base)));
+	if (dot && dot != base && !strcmp(dot, ".control")) {
+		char *name = xstrndup(base, (size_t)(dot - base));
+
+		if (strlist_has(&m->extensions, name))
+			free(name);
+		else
+			strlist_add_owned(&m->extensions, name);
+	}
 }
 
 void pkgmeta_purl_encode(struct sbuf *out, const char *s)

@@ -63,10 +63,11 @@ static void print_text(const struct pkgset *a, const struct pkgset *b, const str
 
 	describe("old", a);
 	describe("new", b);
-	printf("%zu upgraded (%zu from a security suite), %zu downgraded, %zu rebuilt, %zu added, "
-	       "%zu removed; size %s\n", d->count[PKGDIFF_UPGRADED], d->security,
+	printf("%zu upgraded, %zu downgraded, %zu rebuilt, %zu added, %zu removed; %zu from a "
+	       "security suite; size %s\n", d->count[PKGDIFF_UPGRADED],
 	       d->count[PKGDIFF_DOWNGRADED], d->count[PKGDIFF_REBUILT], d->count[PKGDIFF_ADDED],
-	       d->count[PKGDIFF_REMOVED], cli_size(size, sizeof(size), d->size_change, 1));
+	       d->count[PKGDIFF_REMOVED], d->security,
+	       cli_size(size, sizeof(size), d->size_change, 1));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct pkgset_pkg *p = d->e[i].new ? d->e[i].new : d->e[i].old;
 		char *v = versions(&d->e[i]);

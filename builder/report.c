@@ -72,6 +72,10 @@ static const char page_css[] =
 	".bar{display:inline-block;height:8px;border-radius:4px;background:var(--accent);"
 	"opacity:.7;vertical-align:middle;min-width:2px}"
 	".barcell{width:150px}"
+	"table.pk{table-layout:fixed}table.pk td{overflow-wrap:anywhere}"
+	"table.pk th:nth-child(1){width:30%}table.pk th:nth-child(2){width:19%}"
+	"table.pk th:nth-child(3){width:10%}table.pk th:nth-child(4){width:13%}"
+	"table.pk th:nth-child(5){width:12%}"
 	".legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:13px;color:var(--muted);"
 	"margin:12px 0 0}"
 	".sw{display:inline-block;width:11px;height:11px;border-radius:3px;margin-right:6px;"
@@ -369,7 +373,7 @@ static void cards(struct page *pg)
 		 json_array_size(json_object_get(pg->meta, "requested")));
 	card(h, "Packages", a, d);
 	cli_size(b, sizeof(b), (int64_t)r->pool_bytes, 0);
-	card(h, "Package data", b, "uncompressed .deb files");
+	card(h, "Package data", b, "the package files, summed");
 	cli_size(c, sizeof(c), (int64_t)r->file_bytes, 0);
 	card(h, "Bundle file", c, r->is_run ? "the .run, installer included" : "the .tar.zst");
 	snprintf(a, sizeof(a), "%zu", count_extensions(pg));
@@ -752,12 +756,12 @@ static void diff_section(struct page *pg)
 	html_elem(h, "h2", "Changes since the older set", NULL);
 	day_str(day, sizeof(day), o->date, "%Y-%m-%d");
 	html_open(h, "p", "class", "note", NULL);
-	html_textf(h, "From %s %s (%s, %s, %zu packages) to this bundle: %zu upgraded (%zu from a "
-		   "security suite), %zu downgraded, %zu rebuilt, %zu added, %zu removed; package "
-		   "bytes %s.", o->name, o->version, o->path, day, o->n,
-		   d->count[PKGDIFF_UPGRADED], d->security, d->count[PKGDIFF_DOWNGRADED],
+	html_textf(h, "From %s %s (%s, %s, %zu packages) to this bundle: %zu upgraded, %zu "
+		   "downgraded, %zu rebuilt, %zu added, %zu removed; %zu of them from a security "
+		   "suite; package bytes %s.", o->name, o->version, o->path, day, o->n,
+		   d->count[PKGDIFF_UPGRADED], d->count[PKGDIFF_DOWNGRADED],
 		   d->count[PKGDIFF_REBUILT], d->count[PKGDIFF_ADDED], d->count[PKGDIFF_REMOVED],
-		   cli_size(sz, sizeof(sz), d->size_change, 1));
+		   d->security, cli_size(sz, sizeof(sz), d->size_change, 1));
 	html_close(h, "p");
 	if (d->n) {
 		html_open(h, "table", NULL);
@@ -868,8 +872,8 @@ static void package_row(struct html *h, const struct sbom_component *c, uint64_t
 	}
 	if (c->licenses.n > 3)
 		sbuf_addf(&lic, " and %zu more", c->licenses.n - 3);
-	snprintf(style, sizeof(style), "width:%.0fpx",
-		 max ? 140.0 * (double)c->size / (double)max : 0.0);
+	snprintf(style, sizeof(style), "width:%.0f%%",
+		 max ? 100.0 * (double)c->size / (double)max : 0.0);
 	html_open(h, "tr", NULL);
 	html_open(h, "td", NULL);
 	html_elem(h, "code", c->name, NULL);
@@ -918,7 +922,7 @@ static void packages_section(struct page *pg)
 			   g->desc ? g->desc : "");
 		html_close(h, "span");
 		html_close(h, "h3");
-		html_open(h, "table", NULL);
+		html_open(h, "table", "class", "pk", NULL);
 		html_raw(h, "<thead><tr><th>Package</th><th>Version</th><th class=\"num\">Size</th>"
 			    "<th class=\"barcell\"></th><th>From</th><th>License</th></tr></thead>");
 		html_open(h, "tbody", NULL);

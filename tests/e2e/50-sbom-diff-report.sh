@@ -19,7 +19,7 @@
 #     without SBOM still diffs;
 #   - report: renders in headless chromium with no console error and no
 #     request leaving the file, with the diff section; screenshot kept in
-#     $BUILD/test-logs/.
+#     $BUILD/test-logs/ (with the print stylesheet's too).
 . tests/lib.sh
 . tests/e2e/fixture_repo.sh
 . tests/e2e/fixture_setup.sh

@@ -43,20 +43,23 @@ t_npm_tools() {
 # Node runs the scripts of tests/npm with the cached node_modules.
 t_node() { NODE_PATH=$NPM_TOOLS/node_modules node "$@"; }
 
+# (Variables tt_*: sh functions share the caller's variables.)
 t_sbom_valid() {
-	if out=$(t_node "$TOP/tests/npm/cdx-validate.cjs" "$2" 2>&1); then
+	if tt_out=$(t_node "$TOP/tests/npm/cdx-validate.cjs" "$2" 2>&1); then
 		ok "$1"
 	else
-		not_ok "$1" "$(echo "$out" | head -c 1500)"
+		not_ok "$1" "$(echo "$tt_out" | head -c 1500)"
 	fi
 }
 
 t_report_render() {
-	if out=$(t_node "$TOP/tests/npm/render.cjs" "$2" "$3" 2>&1); then
+	if tt_out=$(t_node "$TOP/tests/npm/render.cjs" "$2" "$3" 2>&1); then
 		ok "$1"
-		mkdir -p "$BDIR/test-logs"
-		cp "$3" "$BDIR/test-logs/" 2>/dev/null
+		echo "# $tt_out"
 	else
-		not_ok "$1" "$(echo "$out" | head -c 1500)"
+		not_ok "$1" "$(echo "$tt_out" | head -c 1500)"
 	fi
+	# The screenshots are kept either way: a person looks at them.
+	mkdir -p "$BDIR/test-logs"
+	cp "$3" "${3%.png}-print.png" "$BDIR/test-logs/" 2>/dev/null
 }

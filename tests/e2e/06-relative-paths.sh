@@ -30,6 +30,8 @@ mirrors: {fixture: "file://$T_TMP/archive"}
 EOF2
 cd "$W" || exit 1
 export PGBUNDLE_RECIPES=recipes PGBUNDLE_CACHE=cache
+# One date for every build, so bundles resolved a second apart compare equal.
+export SOURCE_DATE_EPOCH=1700000000
 check "keygen -o keys (relative)" "$PGBUNDLE" keygen -o keys
 if "$PGBUNDLE" build m/fx.yml -o out --key keys/pgbundle.key >"$T_TMP/build.log" 2>&1; then
 	ok "build m/fx.yml -o out --key keys/pgbundle.key, cache and recipes relative"

@@ -58,6 +58,30 @@ void pkgmeta_purl_encode(struct sbuf *out, const char *s)
 	}
 }
 
+char *pkgmeta_purl(const char *type, const char *distro, const char *release, const char *name,
+		   const char *version, const char *arch, const char *epoch)
+{
+	struct sbuf b = SBUF_INIT;
+
+	sbuf_addf(&b, "pkg:%s/", type);
+	pkgmeta_purl_encode(&b, distro);
+	sbuf_addc(&b, '/');
+	pkgmeta_purl_encode(&b, name);
+	sbuf_addc(&b, '@');
+	pkgmeta_purl_encode(&b, version);
+	sbuf_adds(&b, "?arch=");
+	pkgmeta_purl_encode(&b, arch);
+	sbuf_adds(&b, "&distro=");
+	pkgmeta_purl_encode(&b, distro);
+	sbuf_addc(&b, '-');
+	pkgmeta_purl_encode(&b, release);
+	if (epoch) {
+		sbuf_adds(&b, "&epoch=");
+		pkgmeta_purl_encode(&b, epoch);
+	}
+	return sbuf_detach(&b, NULL);
+}
+
 /* --- the cache --- */
 
 static json_t *strlist_to_json(const struct strlist *l)

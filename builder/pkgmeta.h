@@ -101,5 +101,10 @@ void pkgmeta_note_file(struct pkgmeta *m, const char *path);
 /* purl percent-encoding of s appended to out: [A-Za-z0-9.-_~:] stay, every
  * other byte becomes %XX (upper-case hex). */
 void pkgmeta_purl_encode(struct sbuf *out, const char *s);
+/* "pkg:TYPE/DISTRO/NAME@VERSION?arch=ARCH&distro=DISTRO-RELEASE[&epoch=E]"
+ * (qualifiers sorted by key, as the purl spec's canonical form), every part
+ * encoded; epoch NULL for none.  malloc'd.  The families' purl() use it. */
+char *pkgmeta_purl(const char *type, const char *distro, const char *release, const char *name,
+		   const char *version, const char *arch, const char *epoch);
 
 #endif

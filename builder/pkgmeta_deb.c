@@ -279,21 +279,7 @@ static int deb_read(const char *path, const struct lock_pkg *p, struct pkgmeta *
 /* pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=debian-12 */
 static char *deb_purl(const struct lock_pkg *p, const char *distro, const char *release)
 {
-	struct sbuf b = SBUF_INIT;
-
-	sbuf_adds(&b, "pkg:deb/");
-	pkgmeta_purl_encode(&b, distro);
-	sbuf_addc(&b, '/');
-	pkgmeta_purl_encode(&b, p->name);
-	sbuf_addc(&b, '@');
-	pkgmeta_purl_encode(&b, p->version);
-	sbuf_adds(&b, "?arch=");
-	pkgmeta_purl_encode(&b, p->arch);
-	sbuf_adds(&b, "&distro=");
-	pkgmeta_purl_encode(&b, distro);
-	sbuf_addc(&b, '-');
-	pkgmeta_purl_encode(&b, release);
-	return sbuf_detach(&b, NULL);
+	return pkgmeta_purl("deb", distro, release, p->name, p->version, p->arch, NULL);
 }
 
 const struct pkgmeta_family pkgmeta_deb = { "deb", deb_read, deb_purl };

@@ -73,29 +73,13 @@ static int rpm_read(const char *path, const struct lock_pkg *p, struct pkgmeta *
 static char *rpm_purl(const struct lock_pkg *p, const char *distro, const char *release)
 {
 	const char *colon = strchr(p->version, ':');
-	const char *vr = colon ? colon + 1 : p->version;
-	struct sbuf b = SBUF_INIT;
+	char *epoch = colon && strncmp(p->version, "0:", 2)
+		? xstrndup(p->version, (size_t)(colon - p->version)) : NULL;
+	char *purl = pkgmeta_purl("rpm", distro, release, p->name, colon ? colon + 1 : p->version,
+				  p->arch, epoch);
 
-	sbuf_adds(&b, "pkg:rpm/");
-	pkgmeta_purl_encode(&b, distro);
-	sbuf_addc(&b, '/');
-	pkgmeta_purl_encode(&b, p->name);
-	sbuf_addc(&b, '@');
-	pkgmeta_purl_encode(&b, vr);
-	sbuf_adds(&b, "?arch=");
-	pkgmeta_purl_encode(&b, p->arch);
-	sbuf_adds(&b, "&distro=");
-	pkgmeta_purl_encode(&b, distro);
-	sbuf_addc(&b, '-');
-	pkgmeta_purl_encode(&b, release);
-	if (colon && strncmp(p->version, "0:", 2)) {
-		char *epoch = xstrndup(p->version, (size_t)(colon - p->version));
-
-		sbuf_adds(&b, "&epoch=");
-		pkgmeta_purl_encode(&b, epoch);
-		free(epoch);
-	}
-	return sbuf_detach(&b, NULL);
+	free(epoch);
+	return purl;
 }
 
 const struct pkgmeta_family pkgmeta_rpm = { "rpm", rpm_read, rpm_purl };

@@ -166,7 +166,8 @@ mkdir -p "$T_TMP/x" && tar --zstd -xf "$NEW/$B.tar.zst" -C "$T_TMP/x"
 repack() {	# OUT: the tree in $T_TMP/x packed again, sorted as pgbundle packs
 	(cd "$T_TMP/x" && tar --sort=name --owner=0 --group=0 --numeric-owner --zstd -cf "$1" "$B")
 }
-jq '(.components[] | select(.name == "libpq5") | .hashes[0].content) |= ("0" + .[1:])' \
+jq '(.components[] | select(.name == "libpq5") | .hashes[0].content) |=
+	((if startswith("0") then "1" else "0" end) + .[1:])' \
 	"$T_TMP/x/$B/bom.cdx.json" >"$T_TMP/bom.tampered" && cp "$T_TMP/bom.tampered" "$T_TMP/x/$B/bom.cdx.json"
 repack "$T_TMP/tampered.tar.zst"
 if "$PGBUNDLE" sbom "$T_TMP/tampered.tar.zst" >/dev/null 2>"$T_TMP/t.err"; then

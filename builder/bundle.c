@@ -11,6 +11,8 @@
 #include "hash.h"
 #include "pack.h"
 #include "runfile.h"
+#include "sbom.h"
+#include "version.h"
 
 struct stage {
 	const struct plan *p;
@@ -269,6 +271,34 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 	return rc;
 }
 
+/* TOP/bom.cdx.json from the lock and the staged package files (sbom.h). */
+static int write_sbom(struct stage *s, struct pgb_err *err)
+{
+	const struct plan *p = s->p;
+	const struct lock *l = &p->lock;
+	struct sbom_subject subj = { p->m.name, p->m.version, p->m.target, p->m.arch,
+				     p->target->family, p->target->distro, p->target->release,
+				     p->m.postgres, p->m.npostgres, l->date, PGBUNDLE_VERSION };
+	char **paths = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*paths));
+	struct sbuf doc = SBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < l->npkgs; i++) {
+		char *rel = plan_pool_path(&l->pkgs[i]);
+
+		paths[i] = util_path_join(s->top, rel);
+		free(rel);
+	}
+	rc = sbom_build(&subj, l, (const char *const *)paths, s->o->cache_dir, &doc, err);
+	if (rc == 0)
+		rc = write_file(s, SBOM_FILE, doc.buf, doc.len, err);
+	for (size_t i = 0; i < l->npkgs; i++)
+		free(paths[i]);
+	free(paths);
+	sbuf_free(&doc);
+	return rc;
+}
+
 static int write_config(struct stage *s, char **name, struct pgb_err *err)
 {
 	const char *src = s->p->m.config, *slash;
@@ -474,6 +504,8 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 		rc = write_config(&s, &config_name, err);
 	if (rc == 0)
 		rc = write_meta(&s, config_name, err);
+	if (rc == 0)
+		rc = write_sbom(&s, err);
 	if (rc == 0)
 		rc = write_outputs(&s, out, sigtime, err);
 	util_rm_rf(s.dir, &ignored);

@@ -14,6 +14,7 @@
  * are removed.
  *
  * Layout of the archive (top directory NAME-VERSION.TARGET.ARCH/):
+ *   bom.cdx.json                   the packages' CycloneDX SBOM (sbom.h)
  *   bundle.json                    what the installer needs to know
  *   config/<file>                  the bundled installer config, if any
  *   dists/pgbundle/{InRelease,Release,Release.gpg}
@@ -38,6 +39,7 @@ struct bundle_opts {
 	const char *outdir;
 	const struct pgp_seckey *key;
 	struct fetcher *fetch;
+	const char *cache_dir;		/* what the SBOM read of each package is kept in (pkgmeta.h) */
 	int zstd_level;
 	int threads;
 };

@@ -14,7 +14,8 @@ build_pkgs="gcc g++ make pkg-config libc6-dev libsolv-dev libsolvext-dev libapt-
  librpm-dev libarchive-dev libzstd-dev libssl-dev libyaml-dev libcurl4-openssl-dev
  libjansson-dev liblzma-dev zlib1g-dev libbz2-dev libacl1-dev libcreaterepo-c-dev"
 test_pkgs="gpgv gnupg sqv dpkg-dev debian-archive-keyring mmdebstrap systemd-container
- procps jq zstd xz-utils curl python3 ca-certificates createrepo-c rpm"
+ procps jq zstd xz-utils curl python3 ca-certificates createrepo-c rpm
+ yq nodejs chromium"
 # ci/bench/*.sh: timing, arithmetic, file types.
 bench_pkgs="bc time file"
 
@@ -31,6 +32,10 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
+# npm: Debian's own package, unless the Node.js installed already brings it
+# (NodeSource's nodejs does, and conflicts with Debian's npm).  The tests
+# install their validators (CycloneDX, CI schemas, Playwright) with it.
+case $want in *nodejs*) command -v npm >/dev/null 2>&1 || missing="$missing npm" ;; esac
 [ -z "$missing" ] && exit 0
 
 echo "ci/deps.sh: installing:$missing" >&2

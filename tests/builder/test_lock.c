@@ -71,11 +71,17 @@ static int test_format2_round_trips_without_a_url(void)
 	return 0;
 }
 
-static int write_text(const char *path, const char *text)
+/* Write text (taken) as scratch file name and lock_read() it into *r;
+ * returns lock_read()'s status, or -2 when the file cannot be written. */
+static int read_text(const char *name, char *text, struct lock *r, struct pgb_err *err)
 {
-	struct pgb_err err = { { 0 } };
+	char *path = scratch(name);
+	int rc = util_write_atomic(path, text, strlen(text), 0644, err) < 0 ? -2
+									       : lock_read(path, r, err);
 
-	return util_write_atomic(path, text, strlen(text), 0644, &err);
+	free(text);
+	free(path);
+	return rc;
 }
 
 #define V1_HEAD "{\"format\": %d, \"name\": \"fx\", \"version\": \"1\", \"target\": \"d12\", " \
@@ -86,34 +92,27 @@ static int write_text(const char *path, const char *text)
 static int test_format1_still_reads_and_its_url_is_ignored(void)
 {
 	struct pgb_err err = { { 0 } };
-	char *path = scratch("v1.lock"), *text;
 	struct lock r;
 
-	text = xasprintf(V1_HEAD "\"url\": \"http://mirror.invalid/debian/pool/x.deb\", "
-			 "\"filename\": \"pool/x.deb\", \"requested\": true, \"stanza\": \"S\"}]}", 1);
-	CHECK(write_text(path, text) == 0);
-	free(text);
-	CHECKF(lock_read(path, &r, &err) == 0, "%s", err.msg);
+	CHECKF(read_text("v1.lock", xasprintf(V1_HEAD "\"url\": \"http://mirror.invalid/debian/"
+					      "pool/x.deb\", \"filename\": \"pool/x.deb\", "
+					      "\"requested\": true, \"stanza\": \"S\"}]}", 1),
+			 &r, &err) == 0, "%s", err.msg);
 	CHECK(r.npkgs == 1 && !r.pkgs[0].url && !strcmp(r.pkgs[0].filename, "pool/x.deb"));
 	CHECK(!r.has_ext && r.nups == 0);
 	lock_free(&r);
-	free(path);
 	return 0;
 }
 
 static int test_newer_format_is_refused_naming_it(void)
 {
 	struct pgb_err err = { { 0 } };
-	char *path = scratch("v3.lock"), *text;
 	struct lock r;
 
-	text = xasprintf(V1_HEAD "\"filename\": \"pool/x.deb\", \"requested\": true, "
-			 "\"stanza\": \"S\"}]}", 3);
-	CHECK(write_text(path, text) == 0);
-	free(text);
-	CHECK(lock_read(path, &r, &err) == -1);
-	CHECKF(strstr(err.msg, path) && strstr(err.msg, "format 3"), "%s", err.msg);
-	free(path);
+	CHECK(read_text("v3.lock", xasprintf(V1_HEAD "\"filename\": \"pool/x.deb\", "
+					     "\"requested\": true, \"stanza\": \"S\"}]}", 3),
+			&r, &err) == -1);
+	CHECKF(strstr(err.msg, "v3.lock") && strstr(err.msg, "format 3"), "%s", err.msg);
 	return 0;
 }
 
@@ -121,20 +120,16 @@ static int test_filename_leaving_the_repository_is_refused(void)
 {
 	const char *bad[] = { "../../etc/passwd", "pool/../../x.deb", "/pool/x.deb",
 			      "http://elsewhere.invalid/x.deb", "" };
-	char *path = scratch("bad.lock");
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct pgb_err err = { { 0 } };
-		char *text = xasprintf(V1_HEAD "\"filename\": \"%s\", \"requested\": true, "
-				       "\"stanza\": \"S\"}]}", 2, bad[i]);
 		struct lock r;
 
-		CHECK(write_text(path, text) == 0);
-		free(text);
-		CHECKF(lock_read(path, &r, &err) == -1, "'%s' accepted", bad[i]);
+		CHECKF(read_text("bad.lock", xasprintf(V1_HEAD "\"filename\": \"%s\", \"requested\": "
+						       "true, \"stanza\": \"S\"}]}", 2, bad[i]),
+				 &r, &err) == -1, "'%s' accepted", bad[i]);
 		CHECKF(strstr(err.msg, "fx-app") && strstr(err.msg, "Filename"), "%s", err.msg);
 	}
-	free(path);
 	return 0;
 }
 

@@ -179,7 +179,7 @@ cmd_build() {
 			failed="$failed $i"
 		fi
 	done
-	[ -z "$failed" ] || die "not the release's:$failed"
+	[ -z "$failed" ] || die "not rebuilt, or not the release's:$failed"
 	say "every image matches its sums: $*"
 }
 
@@ -190,7 +190,8 @@ cmd_update() {
 	for img in "$@"; do
 		[ -f "$IMAGES_DIR/$(image_of "$img").lock" ] && olds="$olds $(image_of "$img")"
 	done
-	[ "${KEEP_LOCKS:-}" != 1 ] || [ -z "$olds" ] || olds=""
+	# Re-summing keeps the package sets: no diff to show.
+	if [ "${KEEP_LOCKS:-}" = 1 ]; then olds=""; fi
 	if [ -n "$olds" ] && ! "$PGBUNDLE" diff --help >/dev/null 2>&1; then
 		die "make images-update prints \`pgbundle diff OLD NEW\` of each lock it replaces" \
 			"($olds ), and $PGBUNDLE has no diff command (it comes with \`pgbundle diff\`):" \

@@ -10,6 +10,7 @@
 #include "aptidx.h"
 #include "hash.h"
 #include "pack.h"
+#include "pkgsrc.h"
 #include "runfile.h"
 #include "sbom.h"
 #include "version.h"
@@ -24,27 +25,10 @@ struct stage {
 
 static int fetch_packages(struct stage *s, char **paths, struct pgb_err *err)
 {
-	const struct lock *l = &s->p->lock;
-	struct fetch_item *it = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*it));
-	char **labels = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*labels));
-	int rc;
+	struct pkgsrc_opts po = { s->o->fetch, &s->p->rc, s->o->snapshots, s->o->note,
+				  s->o->note_ctx };
 
-	for (size_t i = 0; i < l->npkgs; i++) {
-		labels[i] = xasprintf("%s %s (%s)", l->pkgs[i].name, l->pkgs[i].version,
-				      l->pkgs[i].upstream);
-		it[i].url = l->pkgs[i].url;
-		it[i].sha256 = l->pkgs[i].sha256;
-		it[i].size = l->pkgs[i].size;
-		it[i].label = labels[i];
-	}
-	rc = fetch_batch(s->o->fetch, it, l->npkgs, err);
-	for (size_t i = 0; i < l->npkgs; i++) {
-		paths[i] = it[i].path;
-		free(labels[i]);
-	}
-	free(labels);
-	free(it);
-	return rc;
+	return pkgsrc_fetch(&po, &s->p->lock, paths, err);
 }
 
 static int write_pool(struct stage *s, struct pgb_err *err)

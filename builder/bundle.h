@@ -8,7 +8,7 @@
  *
  * Everything is assembled in a staging directory inside the output directory
  * and checked before anything final appears there: packages are downloaded
- * and hash-checked (fetch.h), the index is written and signed, apt proves the
+ * (from the mirror, else the snapshots: pkgsrc.h) and hash-checked, the index is written and signed, apt proves the
  * index installable (plan_prove), and only then are the outputs written, each
  * atomically.  On failure the staging directory and any output of this run
  * are removed.
@@ -42,6 +42,10 @@ struct bundle_opts {
 	const char *cache_dir;		/* what the SBOM read of each package is kept in (pkgmeta.h) */
 	int zstd_level;
 	int threads;
+	const struct strlist *snapshots;	/* --snapshot: where packages gone from
+						 * the mirror are looked for (pkgsrc.h) */
+	void (*note)(void *ctx, const char *msg);	/* which packages came from where */
+	void *note_ctx;
 };
 
 struct bundle_out {

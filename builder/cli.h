@@ -71,6 +71,7 @@ char *cli_cache_dir(void);
 struct cli_plan_args {
 	const char *manifest, *lock, *outdir, *key;
 	struct strlist mirrors;		/* --mirror KEY=URL */
+	struct strlist snapshots;	/* --snapshot [KEY=]URL (build) */
 	int json, allow_expired, allow_unverified_contents, allow_missing, zstd_level, threads;
 };
 

@@ -51,6 +51,8 @@ int cmd_build(int argc, char **argv)
 	bo.cache_dir = cache;
 	bo.zstd_level = a.zstd_level;
 	bo.threads = a.threads;
+	bo.snapshots = &a.snapshots;
+	bo.note = cli_warn;
 	if (bundle_build(&p, &bo, &out, &err) < 0) {
 		cli_error(&err);
 		goto out;

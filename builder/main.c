@@ -41,7 +41,8 @@ static void usage(FILE *out)
 		"  PGBUNDLE_CACHE            download cache (default ~/.cache/pgbundle)\n"
 		"  PGBUNDLE_RECIPES          recipes directory (default: the source tree's recipes/)\n"
 		"  PGBUNDLE_MIRROR_<NAME>    mirror of an upstream mirror key, e.g. PGBUNDLE_MIRROR_DEBIAN\n"
-		"  SOURCE_DATE_EPOCH         timestamp of a build (default: the lock's, else now)\n"
+		"  SOURCE_DATE_EPOCH         timestamp of a build (default: the lock's, else the\n"
+		"                            upstreams' newest Release date)\n"
 		"  PGBUNDLE_ALLOW_UNVERIFIED_CONTENTS=1  as --allow-unverified-contents\n");
 }
 

@@ -1,12 +1,20 @@
 /*
  * plan.h - from a manifest to the exact package set of a bundle.
  *
- * plan_load() reads the recipes and the manifest and turns modules,
- * extensions and packages into package requests.  plan_resolve() then either
- * syncs the upstreams (upstream.h), computes the target's baseline, resolves
- * the requests on top of it (resolve.h) and collects each package's verified
- * upstream stanza, or, with a lock, takes the locked set as it is.  Either
- * way the result is a struct lock: what `plan` prints and `build` writes.
+ * plan_load() reads the recipes and the manifest (and the lock, when there
+ * is one) and turns modules, extensions and packages into package requests.
+ * plan_resolve() then either syncs the upstreams (upstream.h), computes the
+ * target's baseline, resolves the requests on top of it (resolve.h) and
+ * collects each package's verified upstream stanza, or, with a lock, takes
+ * the locked set as it is.  Either way the result is a struct lock: what
+ * `plan` prints and `build` writes, with each package's url set from the
+ * mirror configuration.
+ *
+ * A locked build reads no upstream metadata when the lock records its
+ * extensions (lock format 2): the extension names and the packages they
+ * resolved to come from the lock, not from discovery.  The lock's date is a
+ * fresh resolution's newest upstream Release date, so resolving again from
+ * unchanged upstreams writes the same lock.
  */
 #ifndef PGB_PLAN_H
 #define PGB_PLAN_H

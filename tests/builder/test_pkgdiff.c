@@ -74,11 +74,16 @@ static int test_kinds_versions_security_size(void)
 static int test_lock_loads_and_security_from_recipes(void)
 {
 	char path[] = "/tmp/pgb-test-pkgdiff.XXXXXX";
-	struct lock_pkg p[2] = { { "z", "1", "amd64", 10, "1111111111111111111111111111111111111111"
-				   "111111111111111111111111", "debian-security", "u", "f", 1, "s" },
-				 { "a", "2", "all", 5, "2222222222222222222222222222222222222222"
-				   "222222222222222222222222", "my-security-mirror", "u", "f", 0, "s" } };
-	struct lock l = { "n", "1", "d12", "amd64", 1700000000, p, 2 };
+	struct lock_pkg p[2] = {
+		{ .name = "z", .version = "1", .arch = "amd64", .size = 10,
+		  .sha256 = "1111111111111111111111111111111111111111111111111111111111111111",
+		  .upstream = "debian-security", .url = "u", .filename = "f", .requested = 1,
+		  .stanza = "s" },
+		{ .name = "a", .version = "2", .arch = "all", .size = 5,
+		  .sha256 = "2222222222222222222222222222222222222222222222222222222222222222",
+		  .upstream = "my-security-mirror", .url = "u", .filename = "f", .stanza = "s" } };
+	struct lock l = { .name = "n", .version = "1", .target = "d12", .arch = "amd64",
+			  .date = 1700000000, .pkgs = p, .npkgs = 2 };
 	struct pgb_err err = { { 0 } };
 	struct recipes rc;
 	struct pkgset s;

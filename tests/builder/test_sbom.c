@@ -241,7 +241,8 @@ static void fill(struct lock_pkg *p, char *name, char *version, char *sha, int r
 static int render(struct sbuf *out, char *sha_c)
 {
 	struct lock_pkg pk[3];
-	struct lock l = { "b", "1", "d12", "amd64", 1700000000, pk, 3 };
+	struct lock l = { .name = "b", .version = "1", .target = "d12", .arch = "amd64",
+			  .date = 1700000000, .pkgs = pk, .npkgs = 3 };
 	struct pkgmeta m[3] = { PKGMETA_INIT, PKGMETA_INIT, PKGMETA_INIT };
 	struct sbom_subject s = { "b", "1", "d12", "amd64", "deb", "debian", "12",
 				  (int[]){ 15, 16 }, 2, 1700000000, "9.9" };

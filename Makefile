@@ -2,6 +2,10 @@
 #
 #   make                 build build/pgbundle (installs missing build deps first)
 #   make bundle          build the default bundle (manifests/d12.yml) into images/
+#   make images          rebuild the release images from their locks (images/release/)
+#                        into images/out/ and check them against the sums there
+#   make images-update   resolve the release manifests again: new locks and sums,
+#                        and `pgbundle diff` of each lock against the old one
 #   make check           every test of the fast tier; ends with "N passed, N failed"
 #   make check-all       the fast tier plus the slow one (every Debian target)
 #   make check-san       the unit tests under AddressSanitizer + UBSan
@@ -47,7 +51,7 @@ DEPS_STAMP  := $(BUILD)/.deps-build
 # The static installer stub: installer/installer.mk sets INSTALLER and its rules.
 -include installer/installer.mk
 
-.PHONY: all bundle check check-all check-san check-unit test-bins clean deps
+.PHONY: all bundle images images-update check check-all check-san check-unit test-bins clean deps
 all: $(BUILD)/pgbundle $(INSTALLER)
 
 deps: $(DEPS_STAMP)
@@ -86,6 +90,21 @@ test-bins: $(TEST_BIN)
 bundle: $(BUILD)/pgbundle $(INSTALLER)
 	@test -f images/keys/pgbundle.key || $(BUILD)/pgbundle keygen -o images/keys
 	$(BUILD)/pgbundle build $(MANIFEST) -o images --key images/keys/pgbundle.key
+
+# The release images (images/README.md).  IMAGES picks some (d12 d12-all);
+# SNAPSHOT="URL ..." says where packages the mirror has dropped are;
+# KEEP_LOCKS=1 makes images-update re-sum the committed locks without resolving;
+# PGBUNDLE_KEY is the signing key (default images/keys/pgbundle.key).
+# ci/deps.sh images: zstd, to unpack the payloads with tar.
+IMAGES_ENV = PGBUNDLE=$(BUILD)/pgbundle IMAGES="$(IMAGES)" SNAPSHOT="$(SNAPSHOT)" KEEP_LOCKS=$(KEEP_LOCKS) \
+	     $(if $(IMAGES_DIR),IMAGES_DIR=$(IMAGES_DIR)) $(if $(IMAGES_OUT),IMAGES_OUT=$(IMAGES_OUT))
+images: $(BUILD)/pgbundle $(INSTALLER)
+	@sh ci/deps.sh images
+	@$(IMAGES_ENV) sh ci/images.sh build
+
+images-update: $(BUILD)/pgbundle $(INSTALLER)
+	@sh ci/deps.sh images
+	@$(IMAGES_ENV) sh ci/images.sh update
 
 check: all test-bins
 	@sh ci/deps.sh test

@@ -10,7 +10,10 @@
 #include "aptidx.h"
 #include "hash.h"
 #include "pack.h"
+#include "pkgsrc.h"
 #include "runfile.h"
+#include "sbom.h"
+#include "version.h"
 
 struct stage {
 	const struct plan *p;
@@ -22,27 +25,10 @@ struct stage {
 
 static int fetch_packages(struct stage *s, char **paths, struct pgb_err *err)
 {
-	const struct lock *l = &s->p->lock;
-	struct fetch_item *it = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*it));
-	char **labels = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*labels));
-	int rc;
+	struct pkgsrc_opts po = { s->o->fetch, &s->p->rc, s->o->snapshots, s->o->note,
+				  s->o->note_ctx };
 
-	for (size_t i = 0; i < l->npkgs; i++) {
-		labels[i] = xasprintf("%s %s (%s)", l->pkgs[i].name, l->pkgs[i].version,
-				      l->pkgs[i].upstream);
-		it[i].url = l->pkgs[i].url;
-		it[i].sha256 = l->pkgs[i].sha256;
-		it[i].size = l->pkgs[i].size;
-		it[i].label = labels[i];
-	}
-	rc = fetch_batch(s->o->fetch, it, l->npkgs, err);
-	for (size_t i = 0; i < l->npkgs; i++) {
-		paths[i] = it[i].path;
-		free(labels[i]);
-	}
-	free(labels);
-	free(it);
-	return rc;
+	return pkgsrc_fetch(&po, &s->p->lock, paths, err);
 }
 
 static int write_pool(struct stage *s, struct pgb_err *err)
@@ -282,8 +268,13 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 			 "packages", (json_int_t)p->lock.npkgs,
 			 "size", (json_int_t)plan_total_size(p), "date", (json_int_t)p->lock.date,
 			 "key", fpr, "config", config_name);
-	if (root && (json_object_set_new(root, "postgres_packages", pg_pkgs) < 0 ||
-		     json_object_set_new(root, "postgres_upstreams", pg_ups) < 0 ||
+	if (!plan_records_majors(p)) {
+		json_decref(pg_pkgs);
+		json_decref(pg_ups);
+		pg_pkgs = pg_ups = NULL;
+	}
+	if (root && ((pg_pkgs && json_object_set_new(root, "postgres_packages", pg_pkgs) < 0) ||
+		     (pg_ups && json_object_set_new(root, "postgres_upstreams", pg_ups) < 0) ||
 		     (mods = module_packages_json(p, err)) == NULL ||
 		     json_object_set_new(root, "module_packages", mods) < 0 ||
 		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0 ||
@@ -298,6 +289,34 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 		return pgb_fail(err, "cannot encode bundle.json");
 	rc = write_file(s, "bundle.json", text, strlen(text), err);
 	s->meta = text;
+	return rc;
+}
+
+/* TOP/bom.cdx.json from the lock and the staged package files (sbom.h). */
+static int write_sbom(struct stage *s, struct pgb_err *err)
+{
+	const struct plan *p = s->p;
+	const struct lock *l = &p->lock;
+	struct sbom_subject subj = { p->m.name, p->m.version, p->m.target, p->m.arch,
+				     p->target->family, p->target->distro, p->target->release,
+				     p->m.postgres, p->m.npostgres, l->date, PGBUNDLE_VERSION };
+	char **paths = xcalloc(l->npkgs ? l->npkgs : 1, sizeof(*paths));
+	struct sbuf doc = SBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < l->npkgs; i++) {
+		char *rel = plan_pool_path(&l->pkgs[i]);
+
+		paths[i] = util_path_join(s->top, rel);
+		free(rel);
+	}
+	rc = sbom_build(&subj, l, (const char *const *)paths, s->o->cache_dir, &doc, err);
+	if (rc == 0)
+		rc = write_file(s, SBOM_FILE, doc.buf, doc.len, err);
+	for (size_t i = 0; i < l->npkgs; i++)
+		free(paths[i]);
+	free(paths);
+	sbuf_free(&doc);
 	return rc;
 }
 
@@ -506,6 +525,8 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 		rc = write_config(&s, &config_name, err);
 	if (rc == 0)
 		rc = write_meta(&s, config_name, err);
+	if (rc == 0)
+		rc = write_sbom(&s, err);
 	if (rc == 0)
 		rc = write_outputs(&s, out, sigtime, err);
 	util_rm_rf(s.dir, &ignored);

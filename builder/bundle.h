@@ -8,12 +8,13 @@
  *
  * Everything is assembled in a staging directory inside the output directory
  * and checked before anything final appears there: packages are downloaded
- * and hash-checked (fetch.h), the index is written and signed, apt proves the
+ * (from the mirror, else the snapshots: pkgsrc.h) and hash-checked, the index is written and signed, apt proves the
  * index installable (plan_prove), and only then are the outputs written, each
  * atomically.  On failure the staging directory and any output of this run
  * are removed.
  *
  * Layout of the archive (top directory NAME-VERSION.TARGET.ARCH/):
+ *   bom.cdx.json                   the packages' CycloneDX SBOM (sbom.h)
  *   bundle.json                    what the installer needs to know
  *   config/<file>                  the bundled installer config, if any
  *   dists/pgbundle/{InRelease,Release,Release.gpg}
@@ -38,8 +39,13 @@ struct bundle_opts {
 	const char *outdir;
 	const struct pgp_seckey *key;
 	struct fetcher *fetch;
+	const char *cache_dir;		/* what the SBOM read of each package is kept in (pkgmeta.h) */
 	int zstd_level;
 	int threads;
+	const struct strlist *snapshots;	/* --snapshot: where packages gone from
+						 * the mirror are looked for (pkgsrc.h) */
+	void (*note)(void *ctx, const char *msg);	/* which packages came from where */
+	void *note_ctx;
 };
 
 struct bundle_out {

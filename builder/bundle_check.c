@@ -1,7 +1,10 @@
 #include "bundle_check.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "aptidx.h"
 #include "bundle.h"
@@ -9,6 +12,8 @@
 #include "hash.h"
 #include "pack.h"
 #include "pgp.h"
+#include "runfile.h"
+#include "sbom.h"
 
 #define META_MAX (256u << 20)	/* no metadata file of a bundle comes near this */
 
@@ -32,6 +37,7 @@ struct checker {
 	size_t nfiles;
 	struct pool_ref *pool;
 	size_t npool;
+	uint64_t index_bytes;	/* the sizes the index gives, summed */
 	int index_ready;
 };
 
@@ -87,6 +93,7 @@ static int parse_packages(struct checker *c, const struct sbuf *pk, struct pgb_e
 		ref->filename = fn;
 		memcpy(ref->sha256, sha, 65);
 		ref->size = strtoull(size, NULL, 10);
+		c->index_bytes += ref->size;
 		free(sha);
 		free(size);
 	}
@@ -251,28 +258,74 @@ static int walk(struct checker *c, struct pack_reader *pr, int full, struct pgb_
 	return c->index_ready ? 0 : verify_index(c, err);
 }
 
+/* A .run starts with its installer stub, an ELF executable; a tar.zst never does. */
+static int is_runfile(const char *path, struct pgb_err *err)
+{
+	unsigned char head[4] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return pgb_failsys(err, "cannot open %s", path);
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n == 4 && !memcmp(head, "\x7f" "ELF", 4);
+}
+
+/* The archive of the bundle: the file itself, or a .run's verified payload. */
+static int open_archive(const char *path, const char *key_path, struct runfile **run,
+			struct pack_reader **pr, struct bundle_report *r, struct pgb_err *err)
+{
+	struct stat st;
+	int is_run = is_runfile(path, err);
+
+	if (is_run < 0)
+		return -1;
+	if (stat(path, &st) == 0)
+		r->file_bytes = (uint64_t)st.st_size;
+	if (!is_run)
+		return pack_reader_open(pr, path, err);
+	r->is_run = 1;
+	if (runfile_open(run, path, key_path, err) < 0)
+		return -1;
+	return pack_reader_open_fd(pr, runfile_fd(*run), runfile_payload_offset(*run),
+				   runfile_payload_length(*run), path, err);
+}
+
+static void keep_meta(struct checker *c, const char *path, struct sbuf *out)
+{
+	struct sbuf *f = meta_get(c, path);
+
+	if (f)
+		sbuf_add(out, f->buf ? f->buf : "", f->len);
+}
+
 int bundle_check(const char *tar_path, const char *key_path, int full, struct bundle_report *r,
 		 struct pgb_err *err)
 {
-	struct checker c = { tar_path, key_path, r, NULL, 0, NULL, 0, 0 };
+	struct checker c = { tar_path, key_path, r, NULL, 0, NULL, 0, 0, 0 };
 	struct pack_reader *pr = NULL;
-	struct sbuf *meta;
+	struct runfile *run = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if (pack_reader_open(&pr, tar_path, err) < 0)
-		return -1;
-	rc = walk(&c, pr, full, err);
+	rc = open_archive(tar_path, key_path, &run, &pr, r, err);
+	if (rc == 0)
+		rc = walk(&c, pr, full, err);
 	for (size_t i = 0; rc == 0 && full && i < c.npool; i++)
 		if (!c.pool[i].seen)
 			rc = pgb_fail(err, "%s is in the signed index but missing from the bundle",
 				      c.pool[i].filename);
-	meta = meta_get(&c, "bundle.json");
-	if (rc == 0 && meta)
-		sbuf_add(&r->meta, meta->buf ? meta->buf : "", meta->len);
-	if (rc < 0)
+	if (rc == 0) {
+		keep_meta(&c, "bundle.json", &r->meta);
+		keep_meta(&c, SBOM_FILE, &r->sbom);
+		if (!full)
+			r->pool_bytes = c.index_bytes;
+	}
+	if (rc < 0 && !strstr(err->msg, tar_path))
 		pgb_err_prefix(err, "%s", tar_path);
 	pack_reader_free(pr);
+	runfile_close(run);
 	for (size_t i = 0; i < c.nfiles; i++) {
 		free(c.files[i].path);
 		sbuf_free(&c.files[i].data);
@@ -284,10 +337,64 @@ int bundle_check(const char *tar_path, const char *key_path, int full, struct bu
 	return rc;
 }
 
+/* One index stanza against the SBOM's component of the same name. */
+static int check_component(const struct sbom *s, const struct deb822_para *para,
+			   const char *what, struct pgb_err *err)
+{
+	char *n = deb822_get(para, "Package"), *v = deb822_get(para, "Version");
+	char *sha = deb822_get(para, "SHA256");
+	const struct sbom_component *c = n ? sbom_find(s, n) : NULL;
+	int rc = 0;
+
+	if (!c)
+		rc = pgb_fail(err, "%s: its SBOM (%s) lacks package %s of the signed index: the "
+			      "SBOM was modified", what, SBOM_FILE, n ? n : "?");
+	else if (!v || !sha || strcmp(c->version, v) || strcmp(c->sha256, sha))
+		rc = pgb_fail(err, "%s: its SBOM (%s) says %s %s (SHA-256 %.12s...), the signed "
+			      "index %s %s (%.12s...): the SBOM was modified", what, SBOM_FILE,
+			      c->name, c->version, c->sha256, n, v ? v : "?", sha ? sha : "?");
+	free(n);
+	free(v);
+	free(sha);
+	return rc;
+}
+
+int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct sbom *s,
+		       struct pgb_err *err)
+{
+	struct deb822_iter it;
+	struct deb822_para para;
+	char *what;
+	int rc, k = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!r->sbom.len)
+		return pgb_fail(err, "%s carries no SBOM (%s): it was built before pgbundle wrote "
+				"one; rebuild it from its lock (`pgbundle build MANIFEST --lock "
+				"LOCK`)", bundle, SBOM_FILE);
+	what = xasprintf("%s:%s", bundle, SBOM_FILE);
+	rc = sbom_parse(r->sbom.buf, r->sbom.len, what, s, err);
+	free(what);
+	if (rc < 0)
+		return -1;
+	deb822_iter_init(&it, r->packages.buf ? r->packages.buf : "", r->packages.len, "Packages");
+	while (rc == 0 && (k = deb822_next(&it, &para, err)) == 1)
+		rc = check_component(s, &para, bundle, err);
+	if (rc == 0 && k < 0)
+		rc = -1;
+	if (rc == 0 && s->n != r->npackages)
+		rc = pgb_fail(err, "%s: its SBOM (%s) lists %zu packages, the signed index %zu: "
+			      "the SBOM was modified", bundle, SBOM_FILE, s->n, r->npackages);
+	if (rc < 0)
+		sbom_free(s);
+	return rc;
+}
+
 void bundle_report_free(struct bundle_report *r)
 {
 	free(r->top);
 	sbuf_free(&r->packages);
 	sbuf_free(&r->meta);
+	sbuf_free(&r->sbom);
 	memset(r, 0, sizeof(*r));
 }

@@ -1,8 +1,13 @@
 /*
- * bundle_check.h - reading a bundle archive back: its signed index and,
- * streaming, every package file against that index.
+ * bundle_check.h - reading a bundle back: its signed index and, streaming,
+ * every package file against that index.
  *
- * Used by `pgbundle verify` (everything) and `pgbundle ls` (the index only).
+ * A bundle is the .tar.zst or the .run that carries it (repo/runfile.h): a
+ * .run's own signature and payload hash are checked first (with the same key
+ * argument), then its payload is read as the .tar.zst would be.
+ *
+ * Used by `pgbundle verify` (everything) and by `ls`, `sbom`, `diff` and
+ * `report` (the index and the metadata files only).
  * The archive is read once, in order; its small metadata files are held in
  * memory (the sorted layout puts dists/ and the keys before pool/), the pool
  * is hashed as it streams by, so memory does not grow with the bundle.
@@ -21,18 +26,33 @@ struct bundle_report {
 	int key_embedded;		/* 1 when checked against the bundle's own key */
 	struct sbuf packages;		/* the Packages index text */
 	struct sbuf meta;		/* bundle.json */
+	struct sbuf sbom;		/* bom.cdx.json (sbom.h); empty in bundles older than it */
 	size_t npackages, nfiles;
-	uint64_t pool_bytes;
+	uint64_t pool_bytes;		/* full: the pool's bytes; else the index's sizes, summed */
+	uint64_t file_bytes;		/* the size of the file read (.tar.zst or .run) */
+	int is_run;			/* the file was a .run, its signature checked */
 };
 
 /*
- * key_path: a public key (binary or armored) to check InRelease against; NULL
- * uses the bundle's own pgbundle.gpg, which proves integrity but not origin.
+ * key_path: a public key (binary or armored) to check InRelease (and a
+ * .run's signature) against; NULL uses the bundle's own key, which proves
+ * integrity but not origin.
  * full: 1 also checks every pool file's size and SHA-256 and that the pool
  * holds exactly the indexed files.  Errors name the file inside the archive.
  */
 int bundle_check(const char *tar_path, const char *key_path, int full, struct bundle_report *r,
 		 struct pgb_err *err);
 void bundle_report_free(struct bundle_report *r);
+
+struct sbom;
+/*
+ * The bundle's SBOM, parsed into *s (sbom_free() it), after checking it
+ * against the signed index: the same packages, each with the index's version
+ * and SHA-256, so what the SBOM says about the files holds as far as the
+ * signature does.  Fails when the bundle has none (built before SBOMs: a
+ * rebuild from its lock adds one) or when it does not match.
+ */
+int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct sbom *s,
+		       struct pgb_err *err);
 
 #endif

@@ -35,6 +35,25 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return PGB_EXIT_USAGE;
 }
 
+char *cli_size(char *buf, size_t len, int64_t bytes, int sign)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	uint64_t mag = bytes < 0 ? (uint64_t)-bytes : (uint64_t)bytes;
+	const char *s = !sign ? "" : bytes < 0 ? "-" : "+";
+	double v = (double)mag;
+	int u = -1;
+
+	while (v >= 1024.0 && u < 3) {
+		v /= 1024.0;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%s%llu B", s, (unsigned long long)mag);
+	else
+		snprintf(buf, len, "%s%.1f %s", s, v, units[u]);
+	return buf;
+}
+
 char *cli_recipes_dir(void)
 {
 	const char *env = getenv("PGBUNDLE_RECIPES");

@@ -11,6 +11,9 @@
 #ifndef PGB_CLI_H
 #define PGB_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "error.h"
 
 /* Exit codes, documented in `pgbundle --help` and the README. */
@@ -33,6 +36,9 @@ int cmd_plan(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_ext(int argc, char **argv);
 
 /* Print "pgbundle: <msg>" to stderr. */
@@ -42,10 +48,13 @@ void cli_warn(void *ctx, const char *msg);
 /* Print "pgbundle <cmd>: <message>" and a hint to use --help; returns PGB_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Parse "BUNDLE [--key PUB] [--help]" (verify, ls).  Returns 0 to go on, or -1
+/* Parse "BUNDLE [--key PUB] [--help]" (verify, ls, sbom).  Returns 0 to go on, or -1
  * with *exit_code set (help printed, usage error). */
 int cli_bundle_args(const char *cmd, const char *help, int argc, char **argv,
 		    const char **bundle, const char **key, int *exit_code);
+/* bytes for people: "812 B", "4.0 KiB", "143.6 MiB", "1.2 GiB"; with sign, a
+ * leading '+' or '-' ("+0 B" for none).  Returns buf. */
+char *cli_size(char *buf, size_t len, int64_t bytes, int sign);
 /* Where recipes/ lives: $PGBUNDLE_RECIPES, else next to the executable's source tree
  * (../recipes from build/pgbundle), else ./recipes.  Malloc'd. */
 char *cli_recipes_dir(void);
@@ -62,6 +71,7 @@ char *cli_cache_dir(void);
 struct cli_plan_args {
 	const char *manifest, *lock, *outdir, *key;
 	struct strlist mirrors;		/* --mirror KEY=URL */
+	struct strlist snapshots;	/* --snapshot [KEY=]URL (build) */
 	int json, allow_expired, allow_unverified_contents, allow_missing, zstd_level, threads;
 };
 

@@ -18,10 +18,12 @@ int cmd_build(int argc, char **argv)
 	struct fetcher *f = NULL;
 	struct plan p;
 	const char *keypath;
+	char *cache = cli_cache_dir();
 	int rc;
 
 	if (cli_plan_parse(1, argc, argv, &a, &rc) < 0) {
 		cli_plan_args_free(&a);
+		free(cache);
 		return rc;
 	}
 	keypath = a.key ? a.key : "images/keys/pgbundle.key";
@@ -31,6 +33,7 @@ int cmd_build(int argc, char **argv)
 			       "it with --key)");
 		cli_error(&err);
 		cli_plan_args_free(&a);
+		free(cache);
 		return PGB_EXIT_FAIL;
 	}
 	rc = PGB_EXIT_FAIL;
@@ -45,8 +48,11 @@ int cmd_build(int argc, char **argv)
 	bo.outdir = a.outdir;
 	bo.key = key;
 	bo.fetch = f;
+	bo.cache_dir = cache;
 	bo.zstd_level = a.zstd_level;
 	bo.threads = a.threads;
+	bo.snapshots = &a.snapshots;
+	bo.note = cli_warn;
 	if (bundle_build(&p, &bo, &out, &err) < 0) {
 		cli_error(&err);
 		goto out;
@@ -61,5 +67,6 @@ out:
 	fetch_free(f);
 	pgp_seckey_free(key);
 	cli_plan_args_free(&a);
+	free(cache);
 	return rc;
 }

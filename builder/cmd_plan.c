@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pkgsrc.h"
 
 static void plan_help(int build)
 {
@@ -21,6 +22,13 @@ static void plan_help(int build)
 		       "  -k, --key FILE        secret signing key from `pgbundle keygen`\n"
 		       "                        (default images/keys/pgbundle.key)\n"
 		       "      --allow-missing   build even when some requests cannot be resolved\n"
+		       "      --snapshot [KEY=]URL\n"
+		       "                        where to get packages the mirror no longer has\n"
+		       "                        (repeatable, tried in order): a repository root laid\n"
+		       "                        out by Filename, e.g. a snapshot.debian.org-style\n"
+		       "                        .../archive/debian/TIMESTAMP; KEY limits it to the\n"
+		       "                        upstream (or mirror key) KEY; every file is checked\n"
+		       "                        against the lock's SHA-256\n"
 		       "      --zstd-level N    compression level 1-19 (default 9)\n"
 		       "      --threads N       compression threads (default 2; output is the same for any N >= 1)\n");
 	else
@@ -53,6 +61,7 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 		{ "allow-missing", no_argument, NULL, 'M' },
 		{ "zstd-level", required_argument, NULL, 'z' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "snapshot", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -65,7 +74,7 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 	a->threads = 2;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, build ? "o:k:h" : "h", opts, NULL)) != -1) {
-		if (!build && strchr("okMzt", c)) {
+		if (!build && strchr("okMztS", c)) {
 			*exit_code = cli_usage_error(cmd, "option %s is for `build`", argv[optind - 1]);
 			return -1;
 		}
@@ -86,6 +95,16 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 		case 'M': a->allow_missing = 1; break;
 		case 'z': a->zstd_level = atoi(optarg); break;
 		case 't': a->threads = atoi(optarg); break;
+		case 'S': {
+			struct pgb_err e = { { 0 } };
+
+			if (pkgsrc_snapshot_check(optarg, &e) < 0) {
+				*exit_code = cli_usage_error(cmd, "%s", e.msg);
+				return -1;
+			}
+			strlist_add(&a->snapshots, optarg);
+			break;
+		}
 		case 'h': plan_help(build); *exit_code = PGB_EXIT_OK; return -1;
 		default: *exit_code = cli_usage_error(cmd, "unknown option"); return -1;
 		}
@@ -140,6 +159,7 @@ int cli_plan_run(const struct cli_plan_args *a, struct plan *p, struct fetcher *
 void cli_plan_args_free(struct cli_plan_args *a)
 {
 	strlist_free(&a->mirrors);
+	strlist_free(&a->snapshots);
 }
 
 size_t cli_report_missing(const struct plan *p)

@@ -732,6 +732,13 @@ static int xfer_ended(struct batch *b, struct xfer *x, CURLcode result, struct p
 	oc = classify(&a);
 	if (oc == OUT_OK)
 		return xfer_verify(b, x, err);
+	if (oc == OUT_NOTFOUND && x->it->missing_ok) {
+		part_close(x, 0);
+		x->it->missing = 1;
+		x->state = X_DONE;
+		b->done++;
+		return 0;
+	}
 	/* 416: the server's file is shorter than our .part; refetch it whole. */
 	if (a.http == 416 && x->asked && (x->old_prefix || x->tries <= b->f->o.retries)) {
 		if (part_restart(x) < 0)
@@ -913,6 +920,7 @@ static void batch_plan(struct batch *b, struct fetch_item *items, size_t n, cons
 
 		it->path = NULL;
 		it->from_cache = 0;
+		it->missing = 0;
 		if (orig[i] != i)
 			continue;
 		it->path = fetch_cache_lookup(b->f, it->sha256, it->size);
@@ -940,7 +948,8 @@ static int batch_link_duplicates(struct fetcher *f, struct fetch_item *items, si
 			continue;
 		it->path = fetch_cache_lookup(f, it->sha256, it->size);
 		it->from_cache = items[orig[i]].from_cache;
-		if (!it->path && ok)
+		it->missing = !it->path && items[orig[i]].missing;
+		if (!it->path && ok && !it->missing)
 			return pgb_fail(err, "%s: SHA-256 %s is also listed with another size; "
 					"fix the index or lock file", it->label ? it->label : it->url,
 					it->sha256);

@@ -109,6 +109,10 @@ int fetch_to_mem_opt(struct fetcher *f, const char *url, struct sbuf *out,
  * running are stopped (their .part files stay, to be resumed next time) and
  * finished files stay in the cache.
  *
+ * An item with missing_ok set that the server does not have (HTTP 404, or a
+ * file:// URL naming no file) does not fail the batch: it ends with path NULL
+ * and missing 1, and the others go on (pkgsrc.h then looks elsewhere).
+ *
  * On return, success or not, item.path is the malloc'd cache path of every
  * item that is in the cache and NULL for the others; the caller frees every
  * path.  item.from_cache is 1 when no download was needed for it.  Progress
@@ -120,6 +124,8 @@ struct fetch_item {
 	const char *sha256;	/* in: 64 lowercase hex */
 	uint64_t size;		/* in: expected size, 0 = unknown */
 	const char *label;	/* in: for messages, e.g. "postgresql-15 15.13-0+deb12u1 (debian-security)" */
+	int missing_ok;		/* in: a 404 leaves it missing instead of failing */
+	int missing;		/* out: 1 when missing_ok and the server does not have it */
 	char *path;		/* out: malloc'd cache path on success; caller frees */
 	int from_cache;		/* out: 1 if it was already cached */
 };

@@ -5,16 +5,16 @@
 #include <string.h>
 
 #include "hash.h"
-#include "util.h"
 
-#define LOCK_FORMAT 1
+#define LOCK_FORMAT 2
+#define LOCK_FORMAT_OLDEST 1
 
 static json_t *pkg_to_json(const struct lock_pkg *p)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b, s:s}",
 			      "name", p->name, "version", p->version, "arch", p->arch,
 			      "size", (json_int_t)p->size, "sha256", p->sha256,
-			      "upstream", p->upstream, "url", p->url, "filename", p->filename,
+			      "upstream", p->upstream, "filename", p->filename,
 			      "requested", p->requested, "stanza", p->stanza);
 
 	if (o && p->why)
@@ -22,58 +22,126 @@ static json_t *pkg_to_json(const struct lock_pkg *p)
 	return o;
 }
 
-int lock_write(const char *path, const struct lock *l, struct pgb_err *err)
+static json_t *strlist_to_json(const struct strlist *s)
 {
-	json_t *pkgs = json_array(), *root;
-	char *text;
-	int rc;
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < s->n; i++)
+		json_array_append_new(a, json_string(s->v[i]));
+	return a;
+}
+
+/* {"16": [...]} from "16:pkg" entries. */
+static json_t *majors_to_json(const struct strlist *l)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *colon = strchr(l->v[i], ':');
+		char *key = xstrndup(l->v[i], (size_t)(colon - l->v[i]));
+		json_t *a = json_object_get(o, key);
+
+		if (!a) {
+			a = json_array();
+			json_object_set_new(o, key, a);
+		}
+		json_array_append_new(a, json_string(colon + 1));
+		free(key);
+	}
+	return o;
+}
+
+static json_t *lock_to_json(const struct lock *l)
+{
+	json_t *pkgs = json_array(), *ups = json_object(), *root;
 
 	for (size_t i = 0; i < l->npkgs; i++)
 		json_array_append_new(pkgs, pkg_to_json(&l->pkgs[i]));
-	root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:o}", "format", LOCK_FORMAT,
+	for (size_t i = 0; i < l->nups; i++)
+		json_object_set_new(ups, l->ups[i].name,
+				    json_pack("{s:I}", "date", (json_int_t)l->ups[i].date));
+	root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "format", LOCK_FORMAT,
 			 "name", l->name, "version", l->version, "target", l->target,
-			 "arch", l->arch, "date", (json_int_t)l->date, "packages", pkgs);
+			 "arch", l->arch, "date", (json_int_t)l->date, "upstreams", ups,
+			 "packages", pkgs);
+	if (root && l->has_ext) {
+		json_t *ext = json_pack("{s:o, s:o}", "items", strlist_to_json(&l->ext_items),
+					"names", strlist_to_json(&l->ext_names));
+
+		if (ext && l->ext_majors.n)
+			json_object_set_new(ext, "majors", majors_to_json(&l->ext_majors));
+		json_object_set_new(root, "extensions", ext);
+	}
+	return root;
+}
+
+int lock_write(const char *path, const struct lock *l, struct pgb_err *err)
+{
+	json_t *root = lock_to_json(l);
+	struct sbuf b = SBUF_INIT;
+	char *text;
+	int rc;
+
 	if (!root)
 		return pgb_fail(err, "cannot encode lock %s", path);
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
 	if (!text)
 		return pgb_fail(err, "cannot encode lock %s", path);
-	{
-		struct sbuf b = SBUF_INIT;
-
-		sbuf_adds(&b, text);
-		sbuf_addc(&b, '\n');
-		rc = util_write_atomic(path, b.buf, b.len, 0644, err);
-		sbuf_free(&b);
-	}
+	sbuf_adds(&b, text);
+	sbuf_addc(&b, '\n');
+	rc = util_write_atomic(path, b.buf, b.len, 0644, err);
+	sbuf_free(&b);
 	free(text);
 	return rc;
+}
+
+/* A Filename is joined to a base URL: a relative path with no ".." segment. */
+static int filename_ok(const char *fn)
+{
+	const char *seg = fn;
+
+	if (!*fn || fn[0] == '/' || strstr(fn, "://"))
+		return 0;
+	for (;;) {
+		size_t n = strcspn(seg, "/");
+
+		if (n == 2 && !strncmp(seg, "..", 2))
+			return 0;
+		if (!seg[n])
+			return 1;
+		seg += n + 1;
+	}
 }
 
 static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t i,
 			 struct pgb_err *err)
 {
-	const char *name, *version, *arch, *sha, *up, *url, *fn, *stanza, *why = NULL;
+	const char *name, *version, *arch, *sha, *up, *url = NULL, *fn, *stanza, *why = NULL;
 	json_int_t size;
 	int req;
 	json_error_t je;
 
+	/* url: format 1 only, where the package was downloaded from then; the
+	 * mirror configuration says where it is now.  why: optional. */
 	if (json_unpack_ex(j, &je, JSON_STRICT,
-			   "{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s, s?s}",
+			   "{s:s, s:s, s:s, s:I, s:s, s:s, s?s, s:s, s:b, s:s, s?s}",
 			   "name", &name, "version", &version, "arch", &arch, "size", &size,
 			   "sha256", &sha, "upstream", &up, "url", &url, "filename", &fn,
 			   "requested", &req, "stanza", &stanza, "why", &why) < 0)
 		return pgb_fail(err, "%s: package #%zu: %s", path, i + 1, je.text);
 	if (!hash_sha256_hex_ok(sha) || size <= 0)
 		return pgb_fail(err, "%s: package %s: bad sha256 or size", path, name);
+	/* The Filename goes after the base URL, and into no other place. */
+	if (!filename_ok(fn))
+		return pgb_fail(err, "%s: package %s: Filename \"%s\" is not a path inside its "
+				"repository", path, name, fn);
 	p->name = xstrdup(name);
 	p->version = xstrdup(version);
 	p->arch = xstrdup(arch);
 	p->size = (uint64_t)size;
 	p->sha256 = xstrdup(sha);
 	p->upstream = xstrdup(up);
-	p->url = xstrdup(url);
 	p->filename = xstrdup(fn);
 	p->requested = req;
 	p->stanza = xstrdup(stanza);
@@ -81,10 +149,80 @@ static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t
 	return 0;
 }
 
+static int strlist_from_json(json_t *a, struct strlist *out)
+{
+	if (!json_is_array(a))
+		return -1;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+
+		if (!s)
+			return -1;
+		strlist_add(out, s);
+	}
+	return 0;
+}
+
+static int ext_from_json(json_t *ext, struct lock *l, const char *path, struct pgb_err *err)
+{
+	json_t *items, *names, *majors = NULL, *a;
+	json_error_t je;
+	const char *key;
+
+	if (!ext)
+		return 0;
+	if (json_unpack_ex(ext, &je, JSON_STRICT, "{s:o, s:o, s?o}", "items", &items, "names",
+			   &names, "majors", &majors) < 0)
+		return pgb_fail(err, "%s: extensions: %s", path, je.text);
+	if (strlist_from_json(items, &l->ext_items) < 0 ||
+	    strlist_from_json(names, &l->ext_names) < 0)
+		return pgb_fail(err, "%s: extensions: items and names must be lists of strings",
+				path);
+	if (majors && !json_is_object(majors))
+		return pgb_fail(err, "%s: extensions: majors must map majors to package lists",
+				path);
+	json_object_foreach(majors, key, a) {
+		struct strlist pk = STRLIST_INIT;
+		int pg = atoi(key);
+
+		if (pg < 1 || strspn(key, "0123456789") != strlen(key) ||
+		    strlist_from_json(a, &pk) < 0) {
+			strlist_free(&pk);
+			return pgb_fail(err, "%s: extensions: majors must map majors to package "
+					"lists", path);
+		}
+		for (size_t i = 0; i < pk.n; i++)
+			strlist_add_owned(&l->ext_majors, xasprintf("%d:%s", pg, pk.v[i]));
+		strlist_free(&pk);
+	}
+	l->has_ext = 1;
+	return 0;
+}
+
+static int ups_from_json(json_t *ups, struct lock *l, const char *path, struct pgb_err *err)
+{
+	const char *name;
+	json_t *v;
+
+	if (!ups)
+		return 0;
+	if (!json_is_object(ups))
+		return pgb_fail(err, "%s: upstreams: expected an object", path);
+	json_object_foreach(ups, name, v) {
+		json_int_t date;
+		json_error_t je;
+
+		if (json_unpack_ex(v, &je, JSON_STRICT, "{s:I}", "date", &date) < 0)
+			return pgb_fail(err, "%s: upstream %s: %s", path, name, je.text);
+		lock_set_upstream(l, name, date);
+	}
+	return 0;
+}
+
 int lock_read(const char *path, struct lock *l, struct pgb_err *err)
 {
 	const char *name, *version, *target, *arch;
-	json_t *root, *pkgs;
+	json_t *root, *pkgs, *ups = NULL, *ext = NULL;
 	json_int_t date;
 	json_error_t je;
 	int format;
@@ -95,15 +233,16 @@ int lock_read(const char *path, struct lock *l, struct pgb_err *err)
 		return pgb_fail(err, "%s: %s", path, je.text);
 	if (!root)
 		return pgb_fail(err, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:i, s:s, s:s, s:s, s:s, s:I, s:o}",
+	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:i, s:s, s:s, s:s, s:s, s:I, s?o, s?o, s:o}",
 			   "format", &format, "name", &name, "version", &version,
-			   "target", &target, "arch", &arch, "date", &date, "packages", &pkgs) < 0) {
+			   "target", &target, "arch", &arch, "date", &date, "upstreams", &ups,
+			   "extensions", &ext, "packages", &pkgs) < 0) {
 		pgb_fail(err, "%s: not a pgbundle lock: %s", path, je.text);
 		goto fail;
 	}
-	if (format != LOCK_FORMAT || !json_is_array(pkgs)) {
-		pgb_fail(err, "%s: lock format %d is not supported (expected %d)", path, format,
-			 LOCK_FORMAT);
+	if (format < LOCK_FORMAT_OLDEST || format > LOCK_FORMAT || !json_is_array(pkgs)) {
+		pgb_fail(err, "%s: lock format %d is not supported (this pgbundle reads %d to %d)",
+			 path, format, LOCK_FORMAT_OLDEST, LOCK_FORMAT);
 		goto fail;
 	}
 	l->name = xstrdup(name);
@@ -111,7 +250,9 @@ int lock_read(const char *path, struct lock *l, struct pgb_err *err)
 	l->target = xstrdup(target);
 	l->arch = xstrdup(arch);
 	l->date = date;
-	l->pkgs = xcalloc(json_array_size(pkgs), sizeof(*l->pkgs));
+	if (ups_from_json(ups, l, path, err) < 0 || ext_from_json(ext, l, path, err) < 0)
+		goto fail;
+	l->pkgs = xcalloc(json_array_size(pkgs) ? json_array_size(pkgs) : 1, sizeof(*l->pkgs));
 	for (size_t i = 0; i < json_array_size(pkgs); i++) {
 		if (pkg_from_json(json_array_get(pkgs, i), &l->pkgs[i], path, i, err) < 0)
 			goto fail;
@@ -123,6 +264,30 @@ fail:
 	json_decref(root);
 	lock_free(l);
 	return -1;
+}
+
+void lock_set_upstream(struct lock *l, const char *name, int64_t date)
+{
+	size_t i = 0;
+
+	while (i < l->nups && strcmp(l->ups[i].name, name) < 0)
+		i++;
+	if (i < l->nups && !strcmp(l->ups[i].name, name)) {
+		l->ups[i].date = date;
+		return;
+	}
+	l->ups = xrealloc(l->ups, (l->nups + 1) * sizeof(*l->ups));
+	memmove(&l->ups[i + 1], &l->ups[i], (l->nups - i) * sizeof(*l->ups));
+	l->ups[i] = (struct lock_upstream){ xstrdup(name), date };
+	l->nups++;
+}
+
+int64_t lock_upstream_date(const struct lock *l, const char *name)
+{
+	for (size_t i = 0; i < l->nups; i++)
+		if (!strcmp(l->ups[i].name, name))
+			return l->ups[i].date;
+	return 0;
 }
 
 void lock_free(struct lock *l)
@@ -140,6 +305,12 @@ void lock_free(struct lock *l)
 		free(p->stanza);
 		free(p->why);
 	}
+	for (size_t i = 0; i < l->nups; i++)
+		free(l->ups[i].name);
+	free(l->ups);
+	strlist_free(&l->ext_items);
+	strlist_free(&l->ext_names);
+	strlist_free(&l->ext_majors);
 	free(l->pkgs);
 	free(l->name);
 	free(l->version);

@@ -10,8 +10,7 @@
 
 #include "cli.h"
 #include "util.h"
-
-#define PGBUNDLE_VERSION "0.1.0"
+#include "version.h"
 
 static const struct cli_cmd commands[] = {
 	{ "keygen", cmd_keygen, "create the bundle signing key (OpenPGP v4, Ed25519)" },
@@ -19,6 +18,9 @@ static const struct cli_cmd commands[] = {
 	{ "build", cmd_build, "build the signed offline repository bundle of a manifest" },
 	{ "verify", cmd_verify, "verify a bundle's signature and every file's hash" },
 	{ "ls", cmd_ls, "list the packages of a bundle" },
+	{ "sbom", cmd_sbom, "print a bundle's SBOM (CycloneDX 1.5 JSON)" },
+	{ "diff", cmd_diff, "what changed between two locks or bundles" },
+	{ "report", cmd_report, "write a bundle's HTML report" },
 	{ "ext", cmd_ext, "PostgreSQL extensions the upstreams publish: list, info, search, avail" },
 };
 
@@ -39,7 +41,8 @@ static void usage(FILE *out)
 		"  PGBUNDLE_CACHE            download cache (default ~/.cache/pgbundle)\n"
 		"  PGBUNDLE_RECIPES          recipes directory (default: the source tree's recipes/)\n"
 		"  PGBUNDLE_MIRROR_<NAME>    mirror of an upstream mirror key, e.g. PGBUNDLE_MIRROR_DEBIAN\n"
-		"  SOURCE_DATE_EPOCH         timestamp of a build (default: the lock's, else now)\n"
+		"  SOURCE_DATE_EPOCH         timestamp of a build (default: the lock's, else the\n"
+		"                            upstreams' newest Release date)\n"
 		"  PGBUNDLE_ALLOW_UNVERIFIED_CONTENTS=1  as --allow-unverified-contents\n");
 }
 

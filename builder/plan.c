@@ -9,15 +9,32 @@
 #include "extdisc.h"
 #include "upstream.h"
 
-static int64_t build_date(const struct lock *locked)
+/* SOURCE_DATE_EPOCH, else `recorded` (the lock's date, the upstreams'
+ * newest Release date), else now. */
+static int64_t build_date(int64_t recorded)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 
 	if (sde && *sde)
 		return strtoll(sde, NULL, 10);
-	if (locked && locked->date)
-		return locked->date;
+	if (recorded)
+		return recorded;
 	return (int64_t)time(NULL);
+}
+
+/* --mirror wins over the manifest's `mirrors:` (first match wins). */
+static void plan_mirrors(const struct plan *p, const struct plan_opts *o, struct strlist *out)
+{
+	for (size_t i = 0; o->mirrors && i < o->mirrors->n; i++)
+		strlist_add(out, o->mirrors->v[i]);
+	for (size_t i = 0; i < p->m.mirrors.n; i++)
+		strlist_add(out, p->m.mirrors.v[i]);
+}
+
+static void strlist_copy(struct strlist *dst, const struct strlist *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		strlist_add(dst, src->v[i]);
 }
 
 void plan_expand(const struct plan *p, const struct strlist *items, struct strlist *out)
@@ -53,8 +70,13 @@ static int plan_extensions_major(struct plan *p, const struct plan_opts *o,
 
 	for (size_t i = 0; rc == 0 && i < got.n; i++) {
 		add_unique(keep, got.v[i]);
-		if (!strchr(got.v[i], ' ') && !strlist_has(&p->m.extensions, got.v[i]))
-			strlist_add(&p->majors[j].requests, got.v[i]);
+		if (strchr(got.v[i], ' ') || strlist_has(&p->m.extensions, got.v[i]))
+			continue;
+		strlist_add(&p->majors[j].requests, got.v[i]);
+		/* For a locked build, which reads no discovery. */
+		if (plan_records_majors(p))
+			strlist_add_owned(&p->lock.ext_majors,
+					  xasprintf("%d:%s", p->majors[j].pg, got.v[i]));
 	}
 	strlist_free(&got);
 	return rc;
@@ -70,10 +92,7 @@ static int plan_extensions(struct plan *p, const struct plan_opts *o, struct pgb
 	struct extdisc_opts eo;
 	int rc = 0;
 
-	for (size_t i = 0; o->mirrors && i < o->mirrors->n; i++)
-		strlist_add(&mirrors, o->mirrors->v[i]);
-	for (size_t i = 0; i < p->m.mirrors.n; i++)
-		strlist_add(&mirrors, p->m.mirrors.v[i]);
+	plan_mirrors(p, o, &mirrors);
 	eo = (struct extdisc_opts){ o->fetch, o->cache_dir, &p->rc, p->target, p->m.arch,
 				    &p->upstreams, &mirrors, o->allow_expired,
 				    o->allow_unverified_contents, o->warn, o->warn_ctx,
@@ -98,7 +117,46 @@ static int plan_extensions(struct plan *p, const struct plan_opts *o, struct pgb
 	}
 	strlist_free(&p->m.extensions);
 	p->m.extensions = keep;
+	/* What discovery made of them goes into the lock, so a locked build
+	 * needs no upstream metadata (and gets the same bundle.json). */
+	p->lock.has_ext = 1;
+	strlist_copy(&p->lock.ext_items, &p->m.extensions);
+	strlist_copy(&p->lock.ext_names, &p->ext_names);
 	return 0;
+}
+
+/* A locked build takes the lock's extensions as discovery left them; a lock
+ * of format 1 has none recorded, and they are discovered again. */
+static int plan_locked_extensions(struct plan *p, const struct plan_opts *o,
+				  struct pgb_err *err)
+{
+	strlist_free(&p->m.extensions);
+	strlist_copy(&p->m.extensions, &p->lock.ext_items);
+	strlist_copy(&p->ext_names, &p->lock.ext_names);
+	for (size_t i = 0; i < p->lock.ext_majors.n; i++) {
+		const char *e = p->lock.ext_majors.v[i], *colon = strchr(e, ':');
+
+		for (size_t j = 0; colon && j < p->m.npostgres; j++)
+			if (atoi(e) == p->majors[j].pg)
+				strlist_add(&p->majors[j].requests, colon + 1);
+	}
+	return extcat_load(&p->ext_cat, o->recipes_dir, err);
+}
+
+static int plan_read_lock(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+{
+	if (lock_read(o->lock_path, &p->lock, err) < 0)
+		return -1;
+	if (strcmp(p->lock.target, p->m.target) || strcmp(p->lock.arch, p->m.arch))
+		return pgb_fail(err, "%s is for %s/%s but %s builds %s/%s", o->lock_path,
+				p->lock.target, p->lock.arch, o->manifest_path, p->m.target,
+				p->m.arch);
+	return 0;
+}
+
+int plan_records_majors(const struct plan *p)
+{
+	return p->m.npostgres > 1 || p->pgdg_upstreams.n > 0;
 }
 
 /* Does the manifest ask for anything of major j: a package of it, or
@@ -179,8 +237,14 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 		if (recipes_module_packages(&p->rc, p->m.modules.v[i], p->target, p->m.postgres,
 					    p->m.npostgres, &p->requests, err) < 0)
 			return pgb_err_prefix(err, "%s", o->manifest_path);
-	if (extdisc_items_need_discovery(&p->m.extensions) && plan_extensions(p, o, err) < 0)
+	if (o->lock_path && plan_read_lock(p, o, err) < 0)
+		return -1;
+	if (p->lock.has_ext) {
+		if (plan_locked_extensions(p, o, err) < 0)
+			return pgb_err_prefix(err, "%s: extensions", o->lock_path);
+	} else if (extdisc_items_need_discovery(&p->m.extensions) && plan_extensions(p, o, err) < 0) {
 		return pgb_err_prefix(err, "%s: extensions", o->manifest_path);
+	}
 	plan_expand(p, &p->m.extensions, &p->requests);
 	plan_expand(p, &p->m.packages, &p->requests);
 	for (size_t j = 0; j < p->m.npostgres; j++) {
@@ -325,7 +389,7 @@ static void fill_lock(struct plan *p, const struct upstream *ups, const size_t *
 		l->size = r->size;
 		l->sha256 = xstrdup(r->sha256);
 		l->upstream = xstrdup(u->name);
-		l->url = xasprintf("%s/%s", u->url, r->filename);
+		l->url = xasprintf("%s/%s", u->url, r->filename);	/* not stored */
 		l->filename = xstrdup(r->filename);
 		l->requested = r->requested;
 		l->stanza = stanzas[i];
@@ -502,6 +566,7 @@ static int sync_upstreams(struct plan *p, const struct plan_opts *o, struct upst
 {
 	struct upstream_opts uo = { 0 };
 	struct strlist mirrors = STRLIST_INIT;
+	int64_t newest = 0;
 	int rc = 0;
 
 	uo.fetch = o->fetch;
@@ -509,11 +574,7 @@ static int sync_upstreams(struct plan *p, const struct plan_opts *o, struct upst
 	uo.rc = &p->rc;
 	uo.target = p->target;
 	uo.arch = p->m.arch;
-	/* --mirror wins over the manifest's `mirrors:` (first match wins). */
-	for (size_t i = 0; o->mirrors && i < o->mirrors->n; i++)
-		strlist_add(&mirrors, o->mirrors->v[i]);
-	for (size_t i = 0; i < p->m.mirrors.n; i++)
-		strlist_add(&mirrors, p->m.mirrors.v[i]);
+	plan_mirrors(p, o, &mirrors);
 	uo.mirrors = &mirrors;
 	uo.allow_expired = o->allow_expired;
 	uo.pg = p->m.postgres;
@@ -526,6 +587,15 @@ static int sync_upstreams(struct plan *p, const struct plan_opts *o, struct upst
 			rc = -1;
 	if (rc < 0)
 		(*nups)--;	/* the failed one was left empty */
+	/* The bundle's date is the archive's, not the clock's: resolving again
+	 * from unchanged upstreams gives the same lock. */
+	for (size_t i = 0; rc == 0 && i < *nups; i++) {
+		lock_set_upstream(&p->lock, ups[i].name, ups[i].date);
+		if (ups[i].date > newest)
+			newest = ups[i].date;
+	}
+	if (rc == 0)
+		p->lock.date = build_date(newest);
 	for (size_t i = 0; rc == 0 && i < *nups; i++) {
 		int pgdg = strlist_has(&p->pgdg_upstreams, ups[i].name);
 
@@ -593,29 +663,57 @@ out:
 	return rc;
 }
 
+/* Each package's URL: its upstream's base URL from the mirror configuration
+ * now (the lock names no mirror) and its Filename. */
+static int locked_urls(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+{
+	struct upstream_opts uo = { 0 };
+	struct strlist mirrors = STRLIST_INIT, names = STRLIST_INIT, bases = STRLIST_INIT;
+	int rc = 0;
+
+	uo.rc = &p->rc;
+	uo.target = p->target;
+	uo.arch = p->m.arch;
+	plan_mirrors(p, o, &mirrors);
+	uo.mirrors = &mirrors;
+	for (size_t i = 0; rc == 0 && i < p->lock.npkgs; i++) {
+		struct lock_pkg *l = &p->lock.pkgs[i];
+		size_t j = 0;
+		char *base;
+
+		while (j < names.n && strcmp(names.v[j], l->upstream))
+			j++;
+		if (j == names.n) {
+			rc = upstream_base_url(&uo, l->upstream, &base, err);
+			if (rc < 0) {
+				pgb_err_prefix(err, "%s: package %s", o->lock_path, l->name);
+				break;
+			}
+			strlist_add(&names, l->upstream);
+			strlist_add_owned(&bases, base);
+		}
+		free(l->url);
+		l->url = xasprintf("%s/%s", bases.v[j], l->filename);
+	}
+	strlist_free(&mirrors);
+	strlist_free(&names);
+	strlist_free(&bases);
+	return rc;
+}
+
+/* The lock was read by plan_load(). */
 static int resolve_locked(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 {
-	struct lock l;
-
-	if (lock_read(o->lock_path, &l, err) < 0)
-		return -1;
-	if (strcmp(l.target, p->m.target) || strcmp(l.arch, p->m.arch)) {
-		pgb_fail(err, "%s is for %s/%s but %s builds %s/%s", o->lock_path, l.target, l.arch,
-			 o->manifest_path, p->m.target, p->m.arch);
-		lock_free(&l);
-		return -1;
-	}
-	p->lock = l;
 	/* The bundle's identity comes from the manifest; the set and date from the lock. */
 	free(p->lock.name);
 	free(p->lock.version);
 	p->lock.name = xstrdup(p->m.name);
 	p->lock.version = xstrdup(p->m.version);
-	p->lock.date = build_date(&l);
+	p->lock.date = build_date(p->lock.date);
 	plan_major_upstreams(p);
 	for (size_t j = 0; j < p->m.npostgres; j++)
 		p->majors[j].why = xstrdup("as locked");
-	return 0;
+	return locked_urls(p, o, err);
 }
 
 int plan_resolve(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
@@ -627,7 +725,7 @@ int plan_resolve(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 	p->workdir = xstrdup(tmpl);
 	if (o->lock_path)
 		return resolve_locked(p, o, err);
-	lock_header(p, build_date(NULL));
+	lock_header(p, build_date(0));
 	return resolve_fresh(p, o, err);
 }
 

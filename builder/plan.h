@@ -1,13 +1,20 @@
 /*
  * plan.h - from a manifest to the exact package set of a bundle.
  *
- * plan_load() reads the recipes and the manifest and turns modules,
- * extensions and packages into package requests, and notes which of them
- * each PostgreSQL major asked for.  plan_resolve() then either syncs the
- * upstreams (upstream.h), computes the target's baseline, resolves the
- * requests on top of it (resolve.h) and collects each package's verified
- * upstream stanza, or, with a lock, takes the locked set as it is.  Either
- * way the result is a struct lock: what `plan` prints and `build` writes.
+ * plan_load() reads the recipes and the manifest (and the lock, when there
+ * is one) and turns modules, extensions and packages into package requests,
+ * and notes which of them each PostgreSQL major asked for.  plan_resolve()
+ * then either syncs the upstreams (upstream.h), computes the target's
+ * baseline, resolves the requests on top of it (resolve.h) and collects each
+ * package's verified upstream stanza, or, with a lock, takes the locked set
+ * as it is.  Either way the result is a struct lock: what `plan` prints and
+ * `build` writes, with each package's url set from the mirror configuration.
+ *
+ * A locked build reads no upstream metadata when the lock records its
+ * extensions (lock format 2): the extension names and the packages they
+ * resolved to come from the lock, not from discovery.  The lock's date is a
+ * fresh resolution's newest upstream Release date, so resolving again from
+ * unchanged upstreams writes the same lock.
  *
  * Two sides may carry PostgreSQL: the distribution (the target's
  * `upstreams`, or the manifest's) and the PostgreSQL project (the target's
@@ -102,6 +109,12 @@ char *plan_pool_path(const struct lock_pkg *pkg);
  * baseline.  A locked build, which has no baseline, is not proven again. */
 int plan_prove(const struct plan *p, const char *top, const char *suite, const char *component,
 	       struct pgb_err *err);
+
+/* Does the bundle say where each major comes from and which packages are
+ * whose (bundle.json postgres_upstreams and postgres_packages, the lock's
+ * extensions.majors)?  Only with several majors or PGDG, so that other
+ * bundles stay as they were. */
+int plan_records_majors(const struct plan *p);
 
 uint64_t plan_total_size(const struct plan *p);
 void plan_free(struct plan *p);

@@ -86,6 +86,19 @@ static int resolve_url(const struct upstream_opts *o, const struct recipe_repo *
 	return 0;
 }
 
+int upstream_base_url(const struct upstream_opts *o, const char *name, char **url,
+		      struct pgb_err *err)
+{
+	const struct recipe_repo *r = recipes_repo(o->rc, name);
+
+	*url = NULL;
+	if (!r)
+		return pgb_fail(err, "unknown upstream '%s': define it in recipes/repos.yml", name);
+	if (resolve_url(o, r, url, err) < 0)
+		return pgb_err_prefix(err, "upstream %s", name);
+	return 0;
+}
+
 int upstream_sync(const struct upstream_opts *o, const char *name, struct upstream *u,
 		  struct pgb_err *err)
 {

@@ -132,6 +132,11 @@ int upstream_unpack(const char *src, char *dst, const char *sha256, uint64_t siz
 void upstream_warn(const struct upstream_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The base URL of the upstream named `name` (mirror, else the recipe's url),
+ * without syncing anything: what a lock's Filenames are relative to.  Uses
+ * o->rc, o->mirrors, o->apt_etc, o->target and o->arch.  *url is malloc'd. */
+int upstream_base_url(const struct upstream_opts *o, const char *name, char **url,
+		      struct pgb_err *err);
 /* Sync the upstream named `name` (a recipes/repos.yml entry). */
 int upstream_sync(const struct upstream_opts *o, const char *name, struct upstream *u,
 		  struct pgb_err *err);

@@ -2,6 +2,7 @@
 # ci/deps.sh - install the Debian packages pgbundle needs, only those missing.
 #
 #   sh ci/deps.sh build   compilers and -dev libraries (what `make` needs)
+#   sh ci/deps.sh images  build plus what ci/images.sh uses (`make images`)
 #   sh ci/deps.sh test    build plus the tools the tests drive (what `make check` needs)
 #   sh ci/deps.sh bench   test plus what ci/bench/*.sh use
 #
@@ -17,15 +18,19 @@ build_pkgs="gcc g++ make pkg-config libc6-dev libsolv-dev libsolvext-dev libapt-
 # debian-archive-keyring carries Debian's; bzip2 packs the PGDG fixture's
 # Packages.bz2 as reprepro does.
 test_pkgs="gpgv gnupg sqv dpkg-dev debian-archive-keyring postgresql-common mmdebstrap
- systemd-container procps jq zstd xz-utils bzip2 curl python3 ca-certificates createrepo-c rpm"
+ systemd-container procps jq zstd xz-utils bzip2 curl python3 ca-certificates createrepo-c rpm
+ yq nodejs chromium"
+# ci/images.sh: tar unpacks the payloads through zstd.
+images_pkgs="zstd"
 # ci/bench/*.sh: timing, arithmetic, file types.
 bench_pkgs="bc time file"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;
+images) want="$build_pkgs $images_pkgs" ;;
 test) want="$build_pkgs $test_pkgs" ;;
 bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+*) echo "usage: $0 build|images|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -34,6 +39,10 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
+# npm: Debian's own package, unless the Node.js installed already brings it
+# (NodeSource's nodejs does, and conflicts with Debian's npm).  The tests
+# install their validators (CycloneDX, CI schemas, Playwright) with it.
+case $want in *nodejs*) command -v npm >/dev/null 2>&1 || missing="$missing npm" ;; esac
 [ -z "$missing" ] && exit 0
 
 echo "ci/deps.sh: installing:$missing" >&2

@@ -59,6 +59,21 @@ t_readme_cmd() {
 	return 1
 }
 
+# t_readme_run DIR CMD LOG: CMD, to the letter a README command, run in DIR
+# as a new user would (t_as_user), output in LOG; says "ok - CMD, as the
+# README writes it, in a fresh clone ..." with the time it took, or not ok
+# with the end of LOG (compiler lines left out).  Returns non-zero on failure.
+t_readme_run() {
+	t_readme_cmd "$2" || return 1
+	rr_start=$(date +%s)
+	if t_as_user "$1" sh -c "$2" >"$3" 2>&1; then
+		ok "$2, as the README writes it, in a fresh clone with no cache ($(( $(date +%s) - rr_start ))s)"
+		return 0
+	fi
+	not_ok "$2, as the README writes it, in a fresh clone" "$(grep -v '^\(cc\|c++\|gcc\|/usr/bin/ld\|(.text\)' "$3" | tail -n 6)"
+	return 1
+}
+
 # t_fresh_clone DIR: what a fresh clone of this checkout holds (the tracked
 # files and the new ones git does not ignore: no build/, no images/ output,
 # no key), copied to DIR.

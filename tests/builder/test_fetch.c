@@ -762,6 +762,37 @@ static int test_batch_404_names_label_and_url_and_leaves_no_part(void)
 	return 0;
 }
 
+/* What pkgsrc.h builds on: a package gone from the mirror is reported, not
+ * fatal, and the rest of the batch (a duplicate of it too) goes on. */
+static int test_batch_missing_ok_leaves_a_404_missing_and_fetches_the_rest(void)
+{
+	struct pgb_err err = { { 0 } };
+	char *cache = new_cache_dir(), *gone = http_url("/gone.deb?k=mok");
+	char *there = http_url("/f03.bin?k=mok");
+	struct fetcher *f = new_fetcher_in(cache, 3);
+	struct fetch_item it[3] = {
+		{ .url = gone, .sha256 = T.sha[7], .size = T.size[7], .label = "gone",
+		  .missing_ok = 1 },
+		{ .url = there, .sha256 = T.sha[3], .size = T.size[3], .label = "there",
+		  .missing_ok = 1 },
+		{ .url = gone, .sha256 = T.sha[7], .size = T.size[7], .label = "gone again",
+		  .missing_ok = 1 },
+	};
+
+	CHECK(f);
+	CHECKF(fetch_batch(f, it, 3, &err) == 0, "%s", err.msg);
+	CHECK(it[0].missing && !it[0].path && it[2].missing && !it[2].path);
+	CHECK(!it[1].missing && file_has_sha(it[1].path, T.sha[3]));
+	CHECK(log_count("/gone.deb?k=mok ") == 1);	/* a 404 is not retried */
+	CHECK(tmp_entries(cache) == 0);
+	free_paths(it, 3);
+	free(gone);
+	free(there);
+	free(cache);
+	fetch_free(f);
+	return 0;
+}
+
 static int test_batch_error_stops_running_transfers_and_keeps_finished_files(void)
 {
 	struct pgb_err err = { { 0 } };
@@ -1159,6 +1190,7 @@ int main(void)
 	T_RUN(&sum, test_batch_follows_redirects);
 	T_RUN(&sum, test_batch_reads_file_urls_and_resumes_them);
 	T_RUN(&sum, test_batch_404_names_label_and_url_and_leaves_no_part);
+	T_RUN(&sum, test_batch_missing_ok_leaves_a_404_missing_and_fetches_the_rest);
 	T_RUN(&sum, test_batch_error_stops_running_transfers_and_keeps_finished_files);
 	T_RUN(&sum, test_batch_times_out_on_a_stalled_server);
 	T_RUN(&sum, test_batch_downloads_a_duplicated_sha_once);

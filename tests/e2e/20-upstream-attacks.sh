@@ -45,7 +45,10 @@ build_case() {
 		--key "$T_TMP/keys/pgbundle.key" "$@" >"$T_TMP/log$n" 2>&1
 	rc=$?
 	if [ "$expect" = ok ]; then
-		if [ $rc = 0 ] && ls "$out"/*.tar.zst >/dev/null 2>&1; then ok "$name"
+		# ... and sbom and diff read what it built.
+		if [ $rc = 0 ] && ls "$out"/*.tar.zst >/dev/null 2>&1 &&
+		   "$PGBUNDLE" sbom "$out"/*.run >/dev/null 2>>"$T_TMP/log$n" &&
+		   "$PGBUNDLE" diff "$out"/*.lock "$out"/*.tar.zst >/dev/null 2>>"$T_TMP/log$n"; then ok "$name"
 		else not_ok "$name" "exit $rc: $(tail -n 3 "$T_TMP/log$n")"; fi
 		return
 	fi

@@ -9,7 +9,10 @@
 . tests/lib.sh
 . tests/e2e/fixture_repo.sh
 . tests/e2e/fixture_setup.sh
+. tests/e2e/test_tools.sh
 t_tmpdir
+t_npm_tools || exit 1
+jq_ok() { jq -e "$@" >/dev/null; }
 fixture_key "$T_TMP/gk"
 fixture_recipes "$T_TMP/recipes" "$T_TMP/gk/key.gpg"
 export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
@@ -52,6 +55,16 @@ EOF2
 	else
 		not_ok "$t: bundle contents" "got: $list"
 	fi
+	"$PGBUNDLE" sbom "$out/fx-$t-1.$t.amd64.run" >"$T_TMP/$t.cdx.json" 2>&1
+	t_sbom_valid "$t: its SBOM is valid CycloneDX 1.5" "$T_TMP/$t.cdx.json"
+	rel=$(sed -n "/^$t:/,/^\$/s/^  release: \"\(.*\)\"/\1/p" "$TOP/recipes/targets.yml")
+	check "$t: Ubuntu purls (pkg:deb/ubuntu/...&distro=ubuntu-$rel), fx-lib from -updates, fx-sec from -security" \
+		jq_ok --arg d "distro=ubuntu-$rel" '([.components[].purl | select(startswith("pkg:deb/ubuntu/") and endswith($d))] | length) == 3 and
+		 (.components[] | select(.name == "fx-lib") | .properties[] | select(.name == "pgbundle:upstream") | .value) == "ubuntu-updates" and
+		 (.components[] | select(.name == "fx-sec") | .properties[] | select(.name == "pgbundle:upstream") | .value) == "ubuntu-security"' "$T_TMP/$t.cdx.json"
+	check "$t: diff of its lock and its .run: nothing changed; report written" sh -c "
+		'$PGBUNDLE' diff '$out/fx-$t.lock' '$out/fx-$t-1.$t.amd64.run' --json | jq -e '[.summary[]] | add == 0' >/dev/null &&
+		'$PGBUNDLE' report '$out/fx-$t-1.$t.amd64.run' -o '$T_TMP/$t.html' >/dev/null"
 	mkdir -p "$T_TMP/x-$t" && tar --zstd -xf "$tar" -C "$T_TMP/x-$t"
 	if apt_sim "$T_TMP/aptroot-$t" "$T_TMP/x-$t/fx-$t-1.$t.amd64" fx-app fx-sec \
 		>"$T_TMP/apt-$t.log" && grep -q '^Inst fx-sec' "$T_TMP/apt-$t.log" &&
@@ -61,3 +74,5 @@ EOF2
 		not_ok "$t: apt installs from the bundle" "$(grep -E "^(W|E):" "$T_TMP/apt-$t.log"; tail -n 3 "$T_TMP/apt-$t.log")"
 	fi
 done
+t_report_render "u24: its report renders in headless chromium, no console error, nothing fetched" \
+	"$T_TMP/u24.html" "$T_TMP/report-u24.png"

@@ -5,7 +5,12 @@
 #
 #   fixture_key HOME                 a gpg home with one RSA signing key;
 #                                    exports HOME/key.gpg (binary keyring)
-#   fixture_deb OUTDIR NAME VERSION [control lines...]   one .deb
+#   fixture_deb OUTDIR NAME VERSION [control lines...]   one .deb; when set,
+#                                    FX_COPYRIGHT (a file) becomes its
+#                                    /usr/share/doc/NAME/copyright, FX_DOCLINK
+#                                    makes that doc directory a symlink to
+#                                    another package's, FX_EXT (names) adds
+#                                    usr/share/postgresql/15/extension/NAME.control
 #   fixture_suite ROOT SUITE KEYHOME COMP:POOLDIR...     dists/SUITE signed,
 #                                    one component per argument
 
@@ -20,8 +25,18 @@ fixture_deb() {
 	fx_out=$1 fx_name=$2 fx_version=$3
 	shift 3
 	d=$(mktemp -d)
-	mkdir -p "$d/DEBIAN" "$d/usr/share/doc/$fx_name"
-	echo "$fx_name $fx_version" >"$d/usr/share/doc/$fx_name/README"
+	mkdir -p "$d/DEBIAN" "$d/usr/share/doc"
+	if [ -n "${FX_DOCLINK:-}" ]; then
+		ln -s "$FX_DOCLINK" "$d/usr/share/doc/$fx_name"
+	else
+		mkdir -p "$d/usr/share/doc/$fx_name"
+		echo "$fx_name $fx_version" >"$d/usr/share/doc/$fx_name/README"
+		[ -z "${FX_COPYRIGHT:-}" ] || cp "$FX_COPYRIGHT" "$d/usr/share/doc/$fx_name/copyright"
+	fi
+	for fx_e in ${FX_EXT:-}; do
+		mkdir -p "$d/usr/share/postgresql/15/extension"
+		echo "comment = '$fx_e'" >"$d/usr/share/postgresql/15/extension/$fx_e.control"
+	done
 	{
 		echo "Package: $fx_name"
 		echo "Version: $fx_version"

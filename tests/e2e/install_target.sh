@@ -42,6 +42,16 @@ install_build() {
 		not_ok "$ib_t: build the bundle and its .run" "$(tail -n 5 "$ib_dir/build.log" 2>/dev/null)"
 		return 1
 	fi
+	# sbom, diff and report work on every bundle built here (once per build).
+	[ -f "$ib_dir/tools-done" ] && return 0
+	if "$PGBUNDLE" sbom "$RUN" >"$ib_dir/sbom.json" 2>"$ib_dir/tools.log" &&
+	   "$PGBUNDLE" diff "$ib_dir"/out/*.lock "$RUN" >>"$ib_dir/tools.log" 2>&1 &&
+	   "$PGBUNDLE" report "$RUN" -o "$ib_dir/report.html" >>"$ib_dir/tools.log" 2>&1; then
+		touch "$ib_dir/tools-done"
+		ok "$ib_t: sbom, diff and report on its bundle"
+	else
+		not_ok "$ib_t: sbom, diff and report on its bundle" "$(tail -n 3 "$ib_dir/tools.log")"
+	fi
 }
 
 # in_ct CMD...: run CMD inside the booted container $CT.

@@ -178,6 +178,9 @@ if [ "$(jq -c .postgres "$META")" = "[15,16]" ] &&
 else
 	not_ok "bundle.json majors" "$(jq -c '{postgres, postgres_upstreams, postgres_packages}' "$META")"
 fi
+check "the lock records what discovery found for each major (a locked build reads no metadata)" \
+	test "$(jq -c .extensions.majors "$OUT/pgdg-d12.lock")" = \
+	'{"15":["postgresql-15-pgvector"],"16":["postgresql-16-pgvector"]}'
 check "the lock records why postgresql-common is PGDG's" \
 	test "$(jq -r '.packages[] | select(.name == "postgresql-common") | .why' "$OUT/pgdg-d12.lock")" = \
 	"not debian's 248+deb12u2: postgresql-16 16.6-1.pgdg120+1 depends on postgresql-common (>= 252~)"

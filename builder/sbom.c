@@ -208,8 +208,6 @@ static json_t *component_json(const struct lock_pkg *p, const struct pkgmeta *m,
 		      "hashes", "alg", "SHA-256", "content", p->sha256);
 	if (m->licenses.n)
 		json_object_set_new(c, "licenses", licenses_json(&m->licenses));
-	json_object_set_new(c, "externalReferences",
-			    json_pack("[{s:s, s:s}]", "type", "distribution", "url", p->url));
 	json_object_set_new(c, "properties", props);
 	return c;
 }

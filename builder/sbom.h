@@ -10,8 +10,9 @@
  * PostgreSQL majors as pgbundle:* properties), one component per package
  * (type library; bom-ref = purl; name, version, purl with arch and distro
  * qualifiers, SHA-256, the licenses the package declares in machine-readable
- * form, its download URL as a "distribution" external reference, and the
- * properties pgbundle:arch, :upstream (the repos.yml name it came from),
+ * form (no download URL: it depends on the mirror a build used, and the
+ * SBOM must be the same bytes from any mirror; pgbundle:upstream and
+ * pgbundle:file say where it comes from), and the properties pgbundle:arch, :upstream (the repos.yml name it came from),
  * :file (its pool path), :size, :requested, :license-from, :extensions (the
  * PostgreSQL extensions it ships, comma-separated)), and the
  * dependency graph: the bundle depends on the requested packages, each

@@ -214,15 +214,45 @@ static json_t *expanded_json(const struct plan *p, const struct strlist *items)
 	return a;
 }
 
+static int lock_requested(const struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->lock.npkgs; i++)
+		if (p->lock.pkgs[i].requested && !strcmp(p->lock.pkgs[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* {"15": [...], "16": [...]}: each major's own requested packages that the
+ * bundle has (the installer installs those of the major a cluster uses), and
+ * {"15": "debian-security", "16": "pgdg-apt"}: where each major comes from. */
+static void majors_json(const struct plan *p, json_t **packages, json_t **upstreams)
+{
+	*packages = json_object();
+	*upstreams = json_object();
+	for (size_t j = 0; j < p->m.npostgres; j++) {
+		const struct plan_major *mj = &p->majors[j];
+		json_t *a = json_array();
+		char key[16];
+
+		snprintf(key, sizeof(key), "%d", mj->pg);
+		for (size_t i = 0; i < mj->requests.n; i++)
+			if (lock_requested(p, mj->requests.v[i]))
+				json_array_append_new(a, json_string(mj->requests.v[i]));
+		json_object_set_new(*packages, key, a);
+		json_object_set_new(*upstreams, key, json_string(mj->upstream ? mj->upstream : "-"));
+	}
+}
+
 static int write_meta(struct stage *s, const char *config_name, struct pgb_err *err)
 {
 	const struct plan *p = s->p;
-	json_t *pg = json_array(), *req = json_array(), *root, *mods;
+	json_t *pg = json_array(), *req = json_array(), *root, *mods, *pg_pkgs, *pg_ups;
 	char fpr[41];
 	char *text;
 	int rc;
 
 	pgp_seckey_fingerprint(s->o->key, fpr);
+	majors_json(p, &pg_pkgs, &pg_ups);
 	for (size_t i = 0; i < p->m.npostgres; i++)
 		json_array_append_new(pg, json_integer(p->m.postgres[i]));
 	for (size_t i = 0; i < p->lock.npkgs; i++)
@@ -238,7 +268,14 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 			 "packages", (json_int_t)p->lock.npkgs,
 			 "size", (json_int_t)plan_total_size(p), "date", (json_int_t)p->lock.date,
 			 "key", fpr, "config", config_name);
-	if (root && ((mods = module_packages_json(p, err)) == NULL ||
+	if (!plan_records_majors(p)) {
+		json_decref(pg_pkgs);
+		json_decref(pg_ups);
+		pg_pkgs = pg_ups = NULL;
+	}
+	if (root && ((pg_pkgs && json_object_set_new(root, "postgres_packages", pg_pkgs) < 0) ||
+		     (pg_ups && json_object_set_new(root, "postgres_upstreams", pg_ups) < 0) ||
+		     (mods = module_packages_json(p, err)) == NULL ||
 		     json_object_set_new(root, "module_packages", mods) < 0 ||
 		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0 ||
 		     json_object_set_new(root, "extension_names", strlist_json(&p->ext_names)) < 0 ||

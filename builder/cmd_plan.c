@@ -170,6 +170,24 @@ size_t cli_report_missing(const struct plan *p)
 	return p->nmissing;
 }
 
+/* [{major, upstream, why, packages}]: where each PostgreSQL major comes from. */
+static json_t *majors_json(const struct plan *p)
+{
+	json_t *a = json_array();
+
+	for (size_t j = 0; j < p->m.npostgres; j++) {
+		const struct plan_major *mj = &p->majors[j];
+		json_t *pk = json_array();
+
+		for (size_t i = 0; i < mj->requests.n; i++)
+			json_array_append_new(pk, json_string(mj->requests.v[i]));
+		json_array_append_new(a, json_pack("{s:i, s:s?, s:s?, s:o}", "major", mj->pg,
+						   "upstream", mj->upstream, "why", mj->why,
+						   "requests", pk));
+	}
+	return a;
+}
+
 static void print_json(const struct plan *p)
 {
 	json_t *pkgs = json_array(), *miss = json_array(), *root;
@@ -177,20 +195,25 @@ static void print_json(const struct plan *p)
 
 	for (size_t i = 0; i < p->lock.npkgs; i++) {
 		const struct lock_pkg *l = &p->lock.pkgs[i];
-
-		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:b}",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b}",
 			"name", l->name, "version", l->version, "arch", l->arch,
 			"size", (json_int_t)l->size, "sha256", l->sha256, "upstream", l->upstream,
-			"requested", l->requested));
+			"url", l->url, "requested", l->requested);
+
+		if (l->why)
+			json_object_set_new(o, "why", json_string(l->why));
+		json_array_append_new(pkgs, o);
 	}
 	for (size_t i = 0; i < p->nmissing; i++)
 		json_array_append_new(miss, json_pack("{s:s, s:s}", "request", p->missing[i].request,
 						      "reason", p->missing[i].reason));
-	root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "manifest", p->m.path,
+	root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:o, s:s}", "manifest", p->m.path,
 			 "target", p->m.target, "arch", p->m.arch,
 			 "count", (json_int_t)p->lock.npkgs,
 			 "total_size", (json_int_t)plan_total_size(p),
-			 "baseline", (json_int_t)p->nbaseline, "packages", pkgs, "unresolved", miss);
+			 "baseline", (json_int_t)p->nbaseline, "packages", pkgs, "unresolved", miss,
+			 "postgres", majors_json(p),
+			 "prefer", p->m.prefer_pgdg ? "pgdg" : "distribution");
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	puts(text ? text : "{}");
 	free(text);
@@ -199,11 +222,18 @@ static void print_json(const struct plan *p)
 
 static void print_text(const struct plan *p)
 {
+	for (size_t j = 0; j < p->m.npostgres; j++)
+		printf("PostgreSQL %d: %s (%s)\n", p->majors[j].pg,
+		       p->majors[j].upstream ? p->majors[j].upstream : "-",
+		       p->majors[j].why ? p->majors[j].why : "");
 	for (size_t i = 0; i < p->lock.npkgs; i++) {
 		const struct lock_pkg *l = &p->lock.pkgs[i];
 
 		printf("%-44s %-32s %-6s %10llu %-16s%s\n", l->name, l->version, l->arch,
 		       (unsigned long long)l->size, l->upstream, l->requested ? " requested" : "");
+		/* Where the distribution and PGDG both have it: why this side. */
+		if (l->why)
+			printf("    ^ %s: %s\n", l->upstream, l->why);
 	}
 	printf("%zu packages, %.1f MiB (on top of %zu baseline packages of %s)\n", p->lock.npkgs,
 	       (double)plan_total_size(p) / (1024.0 * 1024.0), p->nbaseline, p->m.target);

@@ -1,7 +1,9 @@
 /*
  * family_deb.c - apt repositories upstream: InRelease (or Release plus
- * Release.gpg) verified against the repository's keyring, then each
- * component's Packages index checked against the Release's SHA-256.
+ * Release.gpg) verified against the repository's keyring (by the pinned key
+ * when repos.yml pins one), then each component's Packages index checked
+ * against the Release's SHA-256.  A component holding {pg} (PGDG's
+ * per-major ones) is fetched once per major of the build, when listed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +46,13 @@ static int fetch_release(const struct upstream_opts *o, struct upstream *u, cons
 		*body = sbuf_detach(&msg, blen);
 done:
 	if (rc == 0)
+		rc = upstream_check_signer(u->recipe, &info, url, err);
+	if (rc == 0)
 		memcpy(u->signer, info.fpr, sizeof(u->signer));
+	if (rc < 0) {
+		free(*body);
+		*body = NULL;
+	}
 out:
 	pgp_keyring_free(kr);
 	sbuf_free(&msg);
@@ -242,15 +250,19 @@ static int fetch_contents(const struct upstream_opts *o, const struct upstream *
 	return 0;
 }
 
+/* One component's index; pg is the major of a per-major component ({pg}),
+ * which the Release need not list (then it is skipped), else 0. */
 static int fetch_component(const struct upstream_opts *o, struct upstream *u,
 			   const struct aptidx_release *rel, const char *base, const char *comp,
-			   struct pgb_err *err)
+			   int pg, struct pgb_err *err)
 {
 	const struct aptidx_relfile *f = pick_index(rel, comp, o->arch);
 	struct upstream_index *ix;
 	char *path = NULL;
 	int rc;
 
+	if (!f && pg)
+		return 0;
 	if (!f)
 		return pgb_fail(err, "%s/Release lists no %s/binary-%s/Packages index", base, comp,
 				o->arch);
@@ -265,12 +277,32 @@ static int fetch_component(const struct upstream_opts *o, struct upstream *u,
 		if (rc == 0) {
 			ix->component = xstrdup(comp);
 			ix->key = xstrdup(f->sha256);
+			ix->pg = pg;
 			u->nidx++;
 		} else {
 			free(ix->path);
 		}
 	}
 	free(path);
+	return rc;
+}
+
+/* A component of the recipe: as it is, or with {pg} once per major of the
+ * build (PGDG's "16": that major's older libpq and betas). */
+static int fetch_components(const struct upstream_opts *o, struct upstream *u,
+			    const struct aptidx_release *rel, const char *base, const char *tmpl,
+			    struct pgb_err *err)
+{
+	int rc = 0;
+
+	if (!strstr(tmpl, "{pg}"))
+		return fetch_component(o, u, rel, base, tmpl, 0, err);
+	for (size_t j = 0; rc == 0 && j < o->npg; j++) {
+		char *comp = recipes_expand(tmpl, o->target, o->arch, o->pg[j]);
+
+		rc = fetch_component(o, u, rel, base, comp, o->pg[j], err);
+		free(comp);
+	}
 	return rc;
 }
 
@@ -290,7 +322,7 @@ static int deb_sync(const struct upstream_opts *o, struct upstream *u, struct pg
 	    check_release(o, u, &rel, what, err) < 0)
 		goto out_rel;
 	for (size_t i = 0; i < u->recipe->components.n; i++)
-		if (fetch_component(o, u, &rel, base, u->recipe->components.v[i], err) < 0)
+		if (fetch_components(o, u, &rel, base, u->recipe->components.v[i], err) < 0)
 			goto out_rel;
 	rc = 0;
 out_rel:

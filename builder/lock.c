@@ -11,11 +11,15 @@
 
 static json_t *pkg_to_json(const struct lock_pkg *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b, s:s}",
-			 "name", p->name, "version", p->version, "arch", p->arch,
-			 "size", (json_int_t)p->size, "sha256", p->sha256,
-			 "upstream", p->upstream, "filename", p->filename,
-			 "requested", p->requested, "stanza", p->stanza);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:b, s:s}",
+			      "name", p->name, "version", p->version, "arch", p->arch,
+			      "size", (json_int_t)p->size, "sha256", p->sha256,
+			      "upstream", p->upstream, "filename", p->filename,
+			      "requested", p->requested, "stanza", p->stanza);
+
+	if (o && p->why)
+		json_object_set_new(o, "why", json_string(p->why));
+	return o;
 }
 
 static json_t *strlist_to_json(const struct strlist *s)
@@ -25,6 +29,26 @@ static json_t *strlist_to_json(const struct strlist *s)
 	for (size_t i = 0; i < s->n; i++)
 		json_array_append_new(a, json_string(s->v[i]));
 	return a;
+}
+
+/* {"16": [...]} from "16:pkg" entries. */
+static json_t *majors_to_json(const struct strlist *l)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *colon = strchr(l->v[i], ':');
+		char *key = xstrndup(l->v[i], (size_t)(colon - l->v[i]));
+		json_t *a = json_object_get(o, key);
+
+		if (!a) {
+			a = json_array();
+			json_object_set_new(o, key, a);
+		}
+		json_array_append_new(a, json_string(colon + 1));
+		free(key);
+	}
+	return o;
 }
 
 static json_t *lock_to_json(const struct lock *l)
@@ -40,10 +64,14 @@ static json_t *lock_to_json(const struct lock *l)
 			 "name", l->name, "version", l->version, "target", l->target,
 			 "arch", l->arch, "date", (json_int_t)l->date, "upstreams", ups,
 			 "packages", pkgs);
-	if (root && l->has_ext)
-		json_object_set_new(root, "extensions",
-				    json_pack("{s:o, s:o}", "items", strlist_to_json(&l->ext_items),
-					      "names", strlist_to_json(&l->ext_names)));
+	if (root && l->has_ext) {
+		json_t *ext = json_pack("{s:o, s:o}", "items", strlist_to_json(&l->ext_items),
+					"names", strlist_to_json(&l->ext_names));
+
+		if (ext && l->ext_majors.n)
+			json_object_set_new(ext, "majors", majors_to_json(&l->ext_majors));
+		json_object_set_new(root, "extensions", ext);
+	}
 	return root;
 }
 
@@ -89,17 +117,18 @@ static int filename_ok(const char *fn)
 static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t i,
 			 struct pgb_err *err)
 {
-	const char *name, *version, *arch, *sha, *up, *url = NULL, *fn, *stanza;
+	const char *name, *version, *arch, *sha, *up, *url = NULL, *fn, *stanza, *why = NULL;
 	json_int_t size;
 	int req;
 	json_error_t je;
 
 	/* url: format 1 only, where the package was downloaded from then; the
-	 * mirror configuration says where it is now. */
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s:s, s:I, s:s, s:s, s?s, s:s, s:b, s:s}",
+	 * mirror configuration says where it is now.  why: optional. */
+	if (json_unpack_ex(j, &je, JSON_STRICT,
+			   "{s:s, s:s, s:s, s:I, s:s, s:s, s?s, s:s, s:b, s:s, s?s}",
 			   "name", &name, "version", &version, "arch", &arch, "size", &size,
 			   "sha256", &sha, "upstream", &up, "url", &url, "filename", &fn,
-			   "requested", &req, "stanza", &stanza) < 0)
+			   "requested", &req, "stanza", &stanza, "why", &why) < 0)
 		return pgb_fail(err, "%s: package #%zu: %s", path, i + 1, je.text);
 	if (!hash_sha256_hex_ok(sha) || size <= 0)
 		return pgb_fail(err, "%s: package %s: bad sha256 or size", path, name);
@@ -116,6 +145,7 @@ static int pkg_from_json(json_t *j, struct lock_pkg *p, const char *path, size_t
 	p->filename = xstrdup(fn);
 	p->requested = req;
 	p->stanza = xstrdup(stanza);
+	p->why = why ? xstrdup(why) : NULL;
 	return 0;
 }
 
@@ -135,18 +165,36 @@ static int strlist_from_json(json_t *a, struct strlist *out)
 
 static int ext_from_json(json_t *ext, struct lock *l, const char *path, struct pgb_err *err)
 {
-	json_t *items, *names;
+	json_t *items, *names, *majors = NULL, *a;
 	json_error_t je;
+	const char *key;
 
 	if (!ext)
 		return 0;
-	if (json_unpack_ex(ext, &je, JSON_STRICT, "{s:o, s:o}", "items", &items, "names",
-			   &names) < 0)
+	if (json_unpack_ex(ext, &je, JSON_STRICT, "{s:o, s:o, s?o}", "items", &items, "names",
+			   &names, "majors", &majors) < 0)
 		return pgb_fail(err, "%s: extensions: %s", path, je.text);
 	if (strlist_from_json(items, &l->ext_items) < 0 ||
 	    strlist_from_json(names, &l->ext_names) < 0)
 		return pgb_fail(err, "%s: extensions: items and names must be lists of strings",
 				path);
+	if (majors && !json_is_object(majors))
+		return pgb_fail(err, "%s: extensions: majors must map majors to package lists",
+				path);
+	json_object_foreach(majors, key, a) {
+		struct strlist pk = STRLIST_INIT;
+		int pg = atoi(key);
+
+		if (pg < 1 || strspn(key, "0123456789") != strlen(key) ||
+		    strlist_from_json(a, &pk) < 0) {
+			strlist_free(&pk);
+			return pgb_fail(err, "%s: extensions: majors must map majors to package "
+					"lists", path);
+		}
+		for (size_t i = 0; i < pk.n; i++)
+			strlist_add_owned(&l->ext_majors, xasprintf("%d:%s", pg, pk.v[i]));
+		strlist_free(&pk);
+	}
 	l->has_ext = 1;
 	return 0;
 }
@@ -255,12 +303,14 @@ void lock_free(struct lock *l)
 		free(p->url);
 		free(p->filename);
 		free(p->stanza);
+		free(p->why);
 	}
 	for (size_t i = 0; i < l->nups; i++)
 		free(l->ups[i].name);
 	free(l->ups);
 	strlist_free(&l->ext_items);
 	strlist_free(&l->ext_names);
+	strlist_free(&l->ext_majors);
 	free(l->pkgs);
 	free(l->name);
 	free(l->version);

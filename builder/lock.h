@@ -19,11 +19,14 @@
  *   date          the bundle's timestamp: the newest Release date of the
  *                 upstreams it was resolved from (or SOURCE_DATE_EPOCH)
  *   upstreams     {NAME: {date}}: each upstream's Release date at resolution
- *   extensions    optional, {items, names}: the manifest's `extensions:` as
- *                 discovery resolved them (package requests) and the
- *                 extension names, which bundle.json carries
+ *   extensions    optional, {items, names[, majors]}: the manifest's
+ *                 `extensions:` as discovery resolved them (package requests),
+ *                 the extension names, which bundle.json carries, and, for a
+ *                 bundle of several majors or with PGDG, {MAJOR: [packages]}
+ *                 that discovery found for each major
  *   packages      [{name, version, arch, size, sha256, upstream, filename,
- *                   requested, stanza}]
+ *                   requested, stanza, why}]; why only where the
+ *                 distribution and PGDG both carry the package (plan.h)
  * Format 1 (read): the same without upstreams and extensions, and with each
  * package's download `url`, which is ignored.
  */
@@ -46,6 +49,9 @@ struct lock_pkg {
 	char *stanza;		/* upstream Packages stanza (verified when locked) */
 	char *url;		/* not stored: where to download it from now, set by plan.h
 				 * from the mirror configuration; NULL until then */
+	/* Where the distribution and PGDG both carry the name: why this
+	 * upstream (resolve_pkg.why); NULL otherwise.  Written only when set. */
+	char *why;
 };
 
 /* The Release date of an upstream the lock was resolved from. */
@@ -61,6 +67,10 @@ struct lock {
 	size_t nups;
 	int has_ext;			/* ext_items and ext_names are recorded */
 	struct strlist ext_items, ext_names;
+	/* "16:postgresql-16-pgvector": the packages discovery found for each
+	 * major, when the bundle says which are whose (several majors or PGDG:
+	 * plan_records_majors()); empty otherwise. */
+	struct strlist ext_majors;
 	struct lock_pkg *pkgs;
 	size_t npkgs;
 };

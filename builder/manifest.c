@@ -12,7 +12,7 @@
 
 static const char *const manifest_keys[] = {
 	"name", "version", "target", "arch", "postgres", "extensions", "modules", "packages",
-	"upstreams", "recommends", "config", "mirrors", NULL
+	"upstreams", "prefer", "recommends", "config", "mirrors", NULL
 };
 
 /* The state of one load: the document and the recipes it is checked against. */
@@ -203,6 +203,29 @@ static int get_upstreams(struct mload *l, struct pgb_err *err)
 	return rc;
 }
 
+/* prefer: distribution (default) | pgdg: which side wins where the
+ * distribution and the PostgreSQL project both carry a major or package. */
+static int get_prefer(struct mload *l, struct pgb_err *err)
+{
+	const struct yamldoc_node *n = yamldoc_map_get(l->d, l->root, "prefer");
+	char *v = NULL;
+	int rc = yamldoc_get_str(l->d, l->root, "prefer", 0, &v, err);
+
+	if (rc <= 0)
+		return rc;
+	if (!strcmp(v, "pgdg") && !l->t->pgdg.n)
+		rc = yamldoc_fail(l->d, n, err, "'prefer: pgdg' but target '%s' has no PGDG "
+				  "upstreams ('pgdg:' in %s/targets.yml)", l->t->name, l->rc->dir);
+	else if (strcmp(v, "pgdg") && strcmp(v, "distribution"))
+		rc = yamldoc_fail(l->d, n, err, "'prefer' must be 'distribution' (the default: "
+				  "the distribution's packages where both have them) or 'pgdg' "
+				  "(the PostgreSQL project's), got '%.200s'", v);
+	else
+		l->m->prefer_pgdg = !strcmp(v, "pgdg");
+	free(v);
+	return rc < 0 ? -1 : 0;
+}
+
 static char *manifest_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -295,7 +318,7 @@ static int load_fields(struct mload *l, struct pgb_err *err)
 	    get_target(l, err) < 0 || get_arch(l, err) < 0 || get_postgres(l, err) < 0 ||
 	    get_names(l, "extensions", &m->extensions, &m->where_extensions, err) < 0 ||
 	    get_names(l, "packages", &m->packages, &m->where_packages, err) < 0 ||
-	    get_modules(l, err) < 0 || get_upstreams(l, err) < 0 ||
+	    get_modules(l, err) < 0 || get_upstreams(l, err) < 0 || get_prefer(l, err) < 0 ||
 	    yamldoc_get_bool(l->d, l->root, "recommends", 0, &m->recommends, err) < 0 ||
 	    get_config(l, err) < 0 || get_mirrors(l, err) < 0 || check_not_empty(l, err) < 0)
 		return -1;

@@ -11,6 +11,9 @@
  *     modules: [pgsql, patroni]  # recipes/modules.yml entries
  *     packages: [jq]             # more package names
  *     upstreams: [debian]        # optional; default: the target's upstreams
+ *     prefer: pgdg               # optional: distribution (default) or pgdg,
+ *                                # the side that wins where both carry a
+ *                                # major or a package (plan.h)
  *     recommends: false          # optional; install Recommends too
  *     config: config/one.yml     # optional installer config, relative to
  *                                # the manifest's directory; must exist
@@ -39,6 +42,7 @@ struct manifest {
 	size_t npostgres;
 	struct strlist extensions, modules, packages;
 	struct strlist upstreams;	/* empty = the target's default upstreams */
+	int prefer_pgdg;		/* `prefer: pgdg`; default 0 (distribution) */
 	int recommends;			/* default 0 */
 	char *config;			/* resolved path of the installer config, or NULL */
 	struct strlist mirrors;		/* "KEY=URL" from `mirrors:`, in file order */

@@ -50,22 +50,57 @@ void plan_expand(const struct plan *p, const struct strlist *items, struct strli
 	}
 }
 
+/* Add s to l unless l has it (keeps the order of first appearance). */
+static void add_unique(struct strlist *l, const char *s)
+{
+	if (!strlist_has(l, s))
+		strlist_add(l, s);
+}
+
+/* Discovery for one major: the packages go to keep and, when they are
+ * packages discovery chose (not a manifest item passed through, not an
+ * unresolved "NAME (extension not on ...)" request), to the major's list. */
+static int plan_extensions_major(struct plan *p, const struct plan_opts *o,
+				 const struct extdisc_opts *eo, size_t j, struct strlist *keep,
+				 struct pgb_err *err)
+{
+	struct strlist got = STRLIST_INIT;
+	int rc = extdisc_plan(eo, o->recipes_dir, &p->m.extensions, &p->majors[j].pg, 1, &got,
+			      &p->ext_names, err);
+
+	for (size_t i = 0; rc == 0 && i < got.n; i++) {
+		add_unique(keep, got.v[i]);
+		if (strchr(got.v[i], ' ') || strlist_has(&p->m.extensions, got.v[i]))
+			continue;
+		strlist_add(&p->majors[j].requests, got.v[i]);
+		/* For a locked build, which reads no discovery. */
+		if (plan_records_majors(p))
+			strlist_add_owned(&p->lock.ext_majors,
+					  xasprintf("%d:%s", p->majors[j].pg, got.v[i]));
+	}
+	strlist_free(&got);
+	return rc;
+}
+
 /* Extension names, aliases, category:C and all become packages (discovery from
- * the upstreams' Contents, the catalog for aliases); the manifest's list then
- * names those packages, and p->ext_names the extensions they carry. */
+ * the upstreams' Contents, the catalog for aliases), major by major; the
+ * manifest's list then names those packages, and p->ext_names the extensions
+ * they carry. */
 static int plan_extensions(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 {
 	struct strlist mirrors = STRLIST_INIT, keep = STRLIST_INIT;
 	struct extdisc_opts eo;
-	int rc;
+	int rc = 0;
 
 	plan_mirrors(p, o, &mirrors);
 	eo = (struct extdisc_opts){ o->fetch, o->cache_dir, &p->rc, p->target, p->m.arch,
-				    &p->m.upstreams, &mirrors, o->allow_expired,
+				    &p->upstreams, &mirrors, o->allow_expired,
 				    o->allow_unverified_contents, o->warn, o->warn_ctx,
 				    p->m.postgres, p->m.npostgres };
-	rc = extdisc_plan(&eo, o->recipes_dir, &p->m.extensions, p->m.postgres, p->m.npostgres,
-			  &keep, &p->ext_names, err);
+	for (size_t j = 0; rc == 0 && j < p->m.npostgres; j++)
+		rc = plan_extensions_major(p, o, &eo, j, &keep, err);
+	strlist_sort(&p->ext_names);
+	strlist_uniq(&p->ext_names);
 	for (size_t i = 0; rc == 0 && i < p->m.extensions.n; i++)
 		if (strstr(p->m.extensions.v[i], "{pg}"))
 			strlist_add(&keep, p->m.extensions.v[i]);
@@ -98,6 +133,13 @@ static int plan_locked_extensions(struct plan *p, const struct plan_opts *o,
 	strlist_free(&p->m.extensions);
 	strlist_copy(&p->m.extensions, &p->lock.ext_items);
 	strlist_copy(&p->ext_names, &p->lock.ext_names);
+	for (size_t i = 0; i < p->lock.ext_majors.n; i++) {
+		const char *e = p->lock.ext_majors.v[i], *colon = strchr(e, ':');
+
+		for (size_t j = 0; colon && j < p->m.npostgres; j++)
+			if (atoi(e) == p->majors[j].pg)
+				strlist_add(&p->majors[j].requests, colon + 1);
+	}
 	return extcat_load(&p->ext_cat, o->recipes_dir, err);
 }
 
@@ -112,6 +154,72 @@ static int plan_read_lock(struct plan *p, const struct plan_opts *o, struct pgb_
 	return 0;
 }
 
+int plan_records_majors(const struct plan *p)
+{
+	return p->m.npostgres > 1 || p->pgdg_upstreams.n > 0;
+}
+
+/* Does the manifest ask for anything of major j: a package of it, or
+ * extensions (discovered per major)? */
+static int major_asked(const struct plan *p, size_t j)
+{
+	return p->majors[j].requests.n || extdisc_items_need_discovery(&p->m.extensions);
+}
+
+/* Is PGDG needed: `prefer: pgdg`, or something of a major other than the one
+ * the distribution ships?  (A target that does not say which it ships: any
+ * major asked for.) */
+static int pgdg_wanted(const struct plan *p)
+{
+	if (!p->target->pgdg.n)
+		return 0;
+	if (p->m.prefer_pgdg)
+		return 1;
+	for (size_t j = 0; j < p->m.npostgres; j++)
+		if (p->majors[j].pg != p->target->pg_default && major_asked(p, j))
+			return 1;
+	return 0;
+}
+
+/* The upstreams of this build: the distribution's, then PGDG's if wanted. */
+static void plan_upstreams(struct plan *p)
+{
+	const struct strlist *dist = p->m.upstreams.n ? &p->m.upstreams : &p->target->upstreams;
+	int want = pgdg_wanted(p);
+
+	for (size_t i = 0; i < dist->n; i++)
+		add_unique(&p->upstreams, dist->v[i]);
+	for (size_t i = 0; i < p->target->pgdg.n; i++) {
+		/* A manifest naming a PGDG repo in `upstreams` gets it on PGDG's side. */
+		if (!want && !strlist_has(&p->upstreams, p->target->pgdg.v[i]))
+			continue;
+		add_unique(&p->upstreams, p->target->pgdg.v[i]);
+		strlist_add(&p->pgdg_upstreams, p->target->pgdg.v[i]);
+	}
+}
+
+/* Each major's own requests: its {pg} module packages and {pg} templates. */
+static void plan_major_requests(struct plan *p)
+{
+	for (size_t j = 0; j < p->m.npostgres; j++) {
+		struct plan_major *mj = &p->majors[j];
+
+		for (size_t i = 0; i < p->m.modules.n; i++)
+			recipes_module_major_packages(&p->rc, p->m.modules.v[i], p->target, mj->pg,
+						      &mj->requests);
+		for (size_t i = 0; i < p->m.extensions.n; i++)
+			if (strstr(p->m.extensions.v[i], "{pg}"))
+				strlist_add_owned(&mj->requests,
+						  recipes_expand(p->m.extensions.v[i], p->target,
+								 p->m.arch, mj->pg));
+		for (size_t i = 0; i < p->m.packages.n; i++)
+			if (strstr(p->m.packages.v[i], "{pg}"))
+				strlist_add_owned(&mj->requests,
+						  recipes_expand(p->m.packages.v[i], p->target,
+								 p->m.arch, mj->pg));
+	}
+}
+
 int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 {
 	memset(p, 0, sizeof(*p));
@@ -120,6 +228,11 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 	if (manifest_load(&p->m, o->manifest_path, &p->rc, err) < 0)
 		return -1;
 	p->target = recipes_target(&p->rc, p->m.target);
+	p->majors = xcalloc(p->m.npostgres, sizeof(*p->majors));
+	for (size_t j = 0; j < p->m.npostgres; j++)
+		p->majors[j].pg = p->m.postgres[j];
+	plan_major_requests(p);
+	plan_upstreams(p);
 	for (size_t i = 0; i < p->m.modules.n; i++)
 		if (recipes_module_packages(&p->rc, p->m.modules.v[i], p->target, p->m.postgres,
 					    p->m.npostgres, &p->requests, err) < 0)
@@ -134,6 +247,10 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
 	}
 	plan_expand(p, &p->m.extensions, &p->requests);
 	plan_expand(p, &p->m.packages, &p->requests);
+	for (size_t j = 0; j < p->m.npostgres; j++) {
+		strlist_sort(&p->majors[j].requests);
+		strlist_uniq(&p->majors[j].requests);
+	}
 	strlist_sort(&p->requests);
 	strlist_uniq(&p->requests);
 	return 0;
@@ -257,12 +374,12 @@ static void lock_header(struct plan *p, int64_t date)
 }
 
 static void fill_lock(struct plan *p, const struct upstream *ups, const size_t *repo_up,
-		      const struct resolve_result *res, char **stanzas)
+		      struct resolve_result *res, char **stanzas)
 {
 	p->lock.pkgs = xcalloc(res->npkgs ? res->npkgs : 1, sizeof(*p->lock.pkgs));
 	p->lock.npkgs = res->npkgs;
 	for (size_t i = 0; i < res->npkgs; i++) {
-		const struct resolve_pkg *r = &res->pkgs[i];
+		struct resolve_pkg *r = &res->pkgs[i];
 		const struct upstream *u = &ups[repo_up[r->repo]];
 		struct lock_pkg *l = &p->lock.pkgs[i];
 
@@ -277,23 +394,180 @@ static void fill_lock(struct plan *p, const struct upstream *ups, const size_t *
 		l->requested = r->requested;
 		l->stanza = stanzas[i];
 		stanzas[i] = NULL;
+		l->why = r->why;
+		r->why = NULL;
 	}
 }
 
-static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+/* --- the repos of one build, on two sides --- */
+
+struct repo_set {
+	struct resolve_repo *v;
+	char **solv;		/* v[i].solv_cache, owned */
+	size_t *up;		/* the upstream (index into the synced array) of v[i] */
+	int *pgdg;		/* 1 when v[i] is on PGDG's side */
+	size_t n;
+};
+
+static void repo_set_add(struct repo_set *rs, const struct plan_opts *o, const struct upstream *u,
+			 size_t ui, int pgdg, int prio, const struct upstream_index *ix)
 {
-	const struct strlist *names = p->m.upstreams.n ? &p->m.upstreams : &p->target->upstreams;
+	rs->v = xrealloc(rs->v, (rs->n + 1) * sizeof(*rs->v));
+	rs->solv = xrealloc(rs->solv, (rs->n + 1) * sizeof(*rs->solv));
+	rs->up = xrealloc(rs->up, (rs->n + 1) * sizeof(*rs->up));
+	rs->pgdg = xrealloc(rs->pgdg, (rs->n + 1) * sizeof(*rs->pgdg));
+	/* The index's hash names its libsolv cache: reused only for the same input. */
+	rs->solv[rs->n] = xasprintf("%s/index/%s.solv", o->cache_dir, ix->key);
+	rs->v[rs->n] = (struct resolve_repo){ u->name, ix->path, rs->solv[rs->n], prio };
+	rs->up[rs->n] = ui;
+	rs->pgdg[rs->n++] = pgdg;
+}
+
+/* The repos of one side (pgdg 0: the distribution's), sharing rs's strings. */
+static size_t repo_set_side(const struct repo_set *rs, int pgdg, struct resolve_repo **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc(rs->n ? rs->n : 1, sizeof(**out));
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->pgdg[i] == pgdg)
+			(*out)[n++] = rs->v[i];
+	return n;
+}
+
+static void repo_set_free(struct repo_set *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		free(rs->solv[i]);
+	free(rs->solv);
+	free(rs->v);
+	free(rs->up);
+	free(rs->pgdg);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* "a, b, c": the upstreams of the build on one side. */
+static char *side_names(const struct plan *p, int pgdg)
+{
+	struct sbuf b = SBUF_INIT;
+
+	for (size_t i = 0; i < p->upstreams.n; i++)
+		if (strlist_has(&p->pgdg_upstreams, p->upstreams.v[i]) == pgdg)
+			sbuf_addf(&b, "%s%s", b.len ? ", " : "", p->upstreams.v[i]);
+	return b.buf ? sbuf_detach(&b, NULL) : xstrdup("none");
+}
+
+/* --- where each major comes from --- */
+
+static char *side_why(const struct plan *p, int pgdg)
+{
+	char *names = side_names(p, pgdg), *why = xasprintf("not in %s", names);
+
+	free(names);
+	return why;
+}
+
+static int major_missing(const struct plan *p, const struct plan_major *mj,
+			 const struct strlist *probe, size_t from, size_t to, struct pgb_err *err)
+{
+	struct sbuf b = SBUF_INIT;
+
+	for (size_t i = 0; i < p->upstreams.n; i++)
+		sbuf_addf(&b, "%s%s", i ? ", " : "", p->upstreams.v[i]);
+	sbuf_adds(&b, " (none has ");
+	for (size_t i = from; i < to; i++)
+		sbuf_addf(&b, "%s%s", i > from ? " and " : "", probe->v[i]);
+	sbuf_adds(&b, ")");
+	if (p->target->pgdg.n && !p->pgdg_upstreams.n)
+		sbuf_addf(&b, "; PGDG's upstreams (targets.yml pgdg) are used for a major other "
+			  "than %d, the one %s ships, or with `prefer: pgdg`", p->target->pg_default,
+			  p->target->name);
+	pgb_fail(err, "PostgreSQL %d is in none of the upstreams tried for %s: %s", mj->pg,
+		 p->target->name, b.buf);
+	sbuf_free(&b);
+	return -1;
+}
+
+/*
+ * Which side each major comes from: the preferred one when it has the
+ * major's pgsql packages, else the other; neither is an error naming the
+ * major and every upstream tried.  Fills plan_major.why.
+ */
+static int plan_check_majors(struct plan *p, const struct repo_set *rs,
+			     const struct resolve_opts *ro, struct pgb_err *err)
+{
+	struct strlist probe = STRLIST_INIT;
+	size_t *from = xcalloc(p->m.npostgres + 1, sizeof(*from));
+	int *have[2] = { NULL, NULL }, rc = 0;
+
+	for (size_t j = 0; j < p->m.npostgres; j++) {
+		from[j] = probe.n;
+		recipes_module_major_packages(&p->rc, "pgsql", p->target, p->majors[j].pg, &probe);
+	}
+	from[p->m.npostgres] = probe.n;
+	for (int side = 0; side < 2 && rc == 0; side++) {
+		struct resolve_repo *sub;
+		size_t n = repo_set_side(rs, side, &sub);
+
+		have[side] = xcalloc(probe.n + 1, sizeof(int));
+		if (n)
+			rc = resolve_have(sub, n, ro, (const char *const *)probe.v, probe.n,
+					  have[side], err);
+		free(sub);
+	}
+	for (size_t j = 0; rc == 0 && j < p->m.npostgres; j++) {
+		struct plan_major *mj = &p->majors[j];
+		int on[2] = { from[j] < from[j + 1], from[j] < from[j + 1] };
+		int pref = p->m.prefer_pgdg;
+
+		for (size_t i = from[j]; i < from[j + 1]; i++)
+			for (int side = 0; side < 2; side++)
+				on[side] &= have[side][i];
+		if (!mj->requests.n)
+			mj->why = xstrdup("nothing of it is asked for");
+		else if (from[j] == from[j + 1])
+			mj->why = xstrdup("the target has no pgsql package list to check");
+		else if (on[pref])
+			mj->why = xstrdup(pref ? "prefer: pgdg" : "the distribution ships it");
+		else if (on[!pref])
+			mj->why = side_why(p, pref);
+		else
+			rc = major_missing(p, mj, &probe, from[j], from[j + 1], err);
+	}
+	free(have[0]);
+	free(have[1]);
+	free(from);
+	strlist_free(&probe);
+	return rc;
+}
+
+/* The upstream each major's server package (its first pgsql package) came
+ * from in the lock; "-" when the bundle has none. */
+static void plan_major_upstreams(struct plan *p)
+{
+	for (size_t j = 0; j < p->m.npostgres; j++) {
+		struct strlist probe = STRLIST_INIT;
+		const char *up = "-";
+
+		recipes_module_major_packages(&p->rc, "pgsql", p->target, p->majors[j].pg, &probe);
+		for (size_t i = 0; probe.n && i < p->lock.npkgs; i++)
+			if (!strcmp(p->lock.pkgs[i].name, probe.v[0]))
+				up = p->lock.pkgs[i].upstream;
+		free(p->majors[j].upstream);
+		p->majors[j].upstream = xstrdup(up);
+		strlist_free(&probe);
+	}
+}
+
+/* Sync every upstream of the build into ups[] (*nups of them) and list their
+ * indexes in rs, the preferred side at priority 1. */
+static int sync_upstreams(struct plan *p, const struct plan_opts *o, struct upstream *ups,
+			  size_t *nups, struct repo_set *rs, struct pgb_err *err)
+{
 	struct upstream_opts uo = { 0 };
-	struct upstream *ups = xcalloc(names->n ? names->n : 1, sizeof(*ups));
-	struct resolve_repo *repos = NULL;
-	size_t nrepos = 0, nups = 0, *repo_up = NULL, nbase = 0;
-	struct resolve_pkg *base = NULL;
-	struct resolve_result res = { 0 };
-	struct resolve_opts ro = { p->m.arch, p->m.recommends };
-	char **stanzas = NULL, **solv = NULL;
 	struct strlist mirrors = STRLIST_INIT;
 	int64_t newest = 0;
-	int rc = -1;
+	int rc = 0;
 
 	uo.fetch = o->fetch;
 	uo.cache_dir = o->cache_dir;
@@ -308,46 +582,68 @@ static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_e
 	uo.now = (int64_t)time(NULL);
 	uo.warn = o->warn;
 	uo.warn_ctx = o->warn_ctx;
-	for (; nups < names->n; nups++)
-		if (upstream_sync(&uo, names->v[nups], &ups[nups], err) < 0)
-			goto out;
+	for (*nups = 0; rc == 0 && *nups < p->upstreams.n; (*nups)++)
+		if (upstream_sync(&uo, p->upstreams.v[*nups], &ups[*nups], err) < 0)
+			rc = -1;
+	if (rc < 0)
+		(*nups)--;	/* the failed one was left empty */
 	/* The bundle's date is the archive's, not the clock's: resolving again
 	 * from unchanged upstreams gives the same lock. */
-	for (size_t i = 0; i < nups; i++) {
+	for (size_t i = 0; rc == 0 && i < *nups; i++) {
 		lock_set_upstream(&p->lock, ups[i].name, ups[i].date);
 		if (ups[i].date > newest)
 			newest = ups[i].date;
 	}
-	p->lock.date = build_date(newest);
-	for (size_t i = 0; i < nups; i++) {
-		for (size_t j = 0; j < ups[i].nidx; j++) {
+	if (rc == 0)
+		p->lock.date = build_date(newest);
+	for (size_t i = 0; rc == 0 && i < *nups; i++) {
+		int pgdg = strlist_has(&p->pgdg_upstreams, ups[i].name);
+
+		for (size_t j = 0; rc == 0 && j < ups[i].nidx; j++) {
 			if (ups[i].idx[j].format != UPSTREAM_APT_PACKAGES) {
-				pgb_fail(err, "upstream %s: resolving packages from rpm-md "
-					 "repositories (target %s) is not implemented yet; "
-					 "`pgbundle ext` reads them", ups[i].name, p->target->name);
-				goto out;
+				rc = pgb_fail(err, "upstream %s: resolving packages from rpm-md "
+					      "repositories (target %s) is not implemented yet; "
+					      "`pgbundle ext` reads them", ups[i].name,
+					      p->target->name);
+				break;
 			}
-			repos = xrealloc(repos, (nrepos + 1) * sizeof(*repos));
-			solv = xrealloc(solv, (nrepos + 1) * sizeof(*solv));
-			repo_up = xrealloc(repo_up, (nrepos + 1) * sizeof(*repo_up));
-			/* The index's hash names its libsolv cache: reused only for the same input. */
-			solv[nrepos] = xasprintf("%s/index/%s.solv", o->cache_dir, ups[i].idx[j].key);
-			repos[nrepos] = (struct resolve_repo){ ups[i].name, ups[i].idx[j].path,
-							       solv[nrepos] };
-			repo_up[nrepos++] = i;
+			repo_set_add(rs, o, &ups[i], i, pgdg, pgdg == p->m.prefer_pgdg,
+				     &ups[i].idx[j]);
 		}
 	}
-	if (resolve_baseline(repos, nrepos, &ro, &base, &nbase, err) < 0 ||
-	    write_status(p, repos, nrepos, base, nbase, err) < 0)
+	strlist_free(&mirrors);
+	return rc;
+}
+
+static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+{
+	struct upstream *ups = xcalloc(p->upstreams.n ? p->upstreams.n : 1, sizeof(*ups));
+	struct repo_set rs = { 0 };
+	struct resolve_repo *dist = NULL;
+	size_t nups = 0, nbase = 0, ndist;
+	struct resolve_pkg *base = NULL;
+	struct resolve_result res = { 0 };
+	struct resolve_opts ro = { p->m.arch, p->m.recommends };
+	char **stanzas = NULL;
+	int rc = -1;
+
+	if (sync_upstreams(p, o, ups, &nups, &rs, err) < 0 ||
+	    plan_check_majors(p, &rs, &ro, err) < 0)
+		goto out;
+	/* The baseline is what the distribution installs: PGDG is not in it. */
+	ndist = repo_set_side(&rs, 0, &dist);
+	if (resolve_baseline(dist, ndist, &ro, &base, &nbase, err) < 0 ||
+	    write_status(p, dist, ndist, base, nbase, err) < 0)
 		goto out;
 	p->nbaseline = nbase;
-	if (resolve_run(repos, nrepos, p->status_path, (const char *const *)p->requests.v,
+	if (resolve_run(rs.v, rs.n, p->status_path, (const char *const *)p->requests.v,
 			p->requests.n, &ro, &res, err) < 0)
 		goto out;
 	stanzas = xcalloc(res.npkgs ? res.npkgs : 1, sizeof(*stanzas));
-	if (collect_stanzas(repos, nrepos, res.pkgs, res.npkgs, stanzas, err) < 0)
+	if (collect_stanzas(rs.v, rs.n, res.pkgs, res.npkgs, stanzas, err) < 0)
 		goto out;
-	fill_lock(p, ups, repo_up, &res, stanzas);
+	fill_lock(p, ups, rs.up, &res, stanzas);
+	plan_major_upstreams(p);
 	p->missing = res.missing;
 	p->nmissing = res.nmissing;
 	res.missing = NULL;
@@ -362,12 +658,8 @@ out:
 	for (size_t i = 0; i < nups; i++)
 		upstream_free(&ups[i]);
 	free(ups);
-	strlist_free(&mirrors);
-	for (size_t i = 0; i < nrepos; i++)
-		free(solv[i]);
-	free(solv);
-	free(repos);
-	free(repo_up);
+	free(dist);
+	repo_set_free(&rs);
 	return rc;
 }
 
@@ -418,6 +710,9 @@ static int resolve_locked(struct plan *p, const struct plan_opts *o, struct pgb_
 	p->lock.name = xstrdup(p->m.name);
 	p->lock.version = xstrdup(p->m.version);
 	p->lock.date = build_date(p->lock.date);
+	plan_major_upstreams(p);
+	for (size_t j = 0; j < p->m.npostgres; j++)
+		p->majors[j].why = xstrdup("as locked");
 	return locked_urls(p, o, err);
 }
 
@@ -505,6 +800,14 @@ void plan_free(struct plan *p)
 	}
 	free(p->missing);
 	lock_free(&p->lock);
+	for (size_t j = 0; p->majors && j < p->m.npostgres; j++) {
+		strlist_free(&p->majors[j].requests);
+		free(p->majors[j].upstream);
+		free(p->majors[j].why);
+	}
+	free(p->majors);
+	strlist_free(&p->upstreams);
+	strlist_free(&p->pgdg_upstreams);
 	strlist_free(&p->requests);
 	strlist_free(&p->ext_names);
 	extcat_free(&p->ext_cat);

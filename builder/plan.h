@@ -2,19 +2,36 @@
  * plan.h - from a manifest to the exact package set of a bundle.
  *
  * plan_load() reads the recipes and the manifest (and the lock, when there
- * is one) and turns modules, extensions and packages into package requests.
- * plan_resolve() then either syncs the upstreams (upstream.h), computes the
- * target's baseline, resolves the requests on top of it (resolve.h) and
- * collects each package's verified upstream stanza, or, with a lock, takes
- * the locked set as it is.  Either way the result is a struct lock: what
- * `plan` prints and `build` writes, with each package's url set from the
- * mirror configuration.
+ * is one) and turns modules, extensions and packages into package requests,
+ * and notes which of them each PostgreSQL major asked for.  plan_resolve()
+ * then either syncs the upstreams (upstream.h), computes the target's
+ * baseline, resolves the requests on top of it (resolve.h) and collects each
+ * package's verified upstream stanza, or, with a lock, takes the locked set
+ * as it is.  Either way the result is a struct lock: what `plan` prints and
+ * `build` writes, with each package's url set from the mirror configuration.
  *
  * A locked build reads no upstream metadata when the lock records its
  * extensions (lock format 2): the extension names and the packages they
  * resolved to come from the lock, not from discovery.  The lock's date is a
  * fresh resolution's newest upstream Release date, so resolving again from
  * unchanged upstreams writes the same lock.
+ *
+ * Two sides may carry PostgreSQL: the distribution (the target's
+ * `upstreams`, or the manifest's) and the PostgreSQL project (the target's
+ * `pgdg` upstreams, PGDG).  PGDG is used when the manifest asks for
+ * something of a major (its pgsql module packages, {pg} templates,
+ * extensions) other than the one the distribution ships (targets.yml
+ * pg_default), or says `prefer: pgdg`.  Then:
+ *   - each major asked for comes from the preferred side when that side has
+ *     its pgsql packages (postgresql-16, postgresql-client-16), else from the
+ *     other side; a major neither side has fails, naming it and every
+ *     upstream tried;
+ *   - any package both sides carry (libpq5, postgresql-common, pgbouncer,
+ *     extensions) comes from the preferred side unless a package of the
+ *     bundle needs a version only the other side has (resolve.h's repo
+ *     priority), and the lock says why (lock_pkg.why);
+ *   - the baseline is the distribution's alone: PGDG is never in a minbase.
+ * The preferred side is the distribution, or PGDG with `prefer: pgdg`.
  */
 #ifndef PGB_PLAN_H
 #define PGB_PLAN_H
@@ -41,11 +58,29 @@ struct plan_opts {
 	void *warn_ctx;
 };
 
+/* One PostgreSQL major of the manifest. */
+struct plan_major {
+	int pg;
+	/* The requests made for this major: its {pg} module packages and
+	 * templates, the extension packages discovery found for it; sorted.
+	 * The installer installs only those of the major a cluster uses. */
+	struct strlist requests;
+	/* After plan_resolve(): the upstream its server package comes from
+	 * ("debian-security", "pgdg-apt"; "-" when the bundle has none) and why
+	 * that side ("the distribution ships it", "not in debian, ...",
+	 * "prefer: pgdg", "as locked"). */
+	char *upstream, *why;
+};
+
 struct plan {
 	struct recipes rc;
 	struct manifest m;
 	const struct recipe_target *target;
 	struct strlist requests;	/* package names asked for, sorted, unique */
+	struct plan_major *majors;	/* one per m.postgres, in that order */
+	/* The upstreams used: the distribution's, then PGDG's when used; and
+	 * which of them are PGDG's (the target's `pgdg`). */
+	struct strlist upstreams, pgdg_upstreams;
 	struct strlist ext_names;	/* extensions the manifest's items resolved to */
 	struct extcat ext_cat;		/* the catalog, when the manifest names extensions
 					 * (bundle.json's extension_info comes from it) */
@@ -74,6 +109,12 @@ char *plan_pool_path(const struct lock_pkg *pkg);
  * baseline.  A locked build, which has no baseline, is not proven again. */
 int plan_prove(const struct plan *p, const char *top, const char *suite, const char *component,
 	       struct pgb_err *err);
+
+/* Does the bundle say where each major comes from and which packages are
+ * whose (bundle.json postgres_upstreams and postgres_packages, the lock's
+ * extensions.majors)?  Only with several majors or PGDG, so that other
+ * bundles stay as they were. */
+int plan_records_majors(const struct plan *p);
 
 uint64_t plan_total_size(const struct plan *p);
 void plan_free(struct plan *p);

@@ -212,6 +212,10 @@ static int repo_check(const struct yamldoc *d, const struct yamldoc_node *key,
 	if (r->suite && check_template(d, yamldoc_map_get(d, m, "suite"), "suite", r->suite,
 				       err) < 0)
 		return -1;
+	for (size_t i = 0; i < r->components.n; i++)
+		if (check_template(d, yamldoc_map_get(d, m, "components"), "components",
+				   r->components.v[i], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -256,12 +260,13 @@ static int load_repos(struct recipes *rc, const char *dir, struct pgb_err *err)
 /* --- targets.yml --- */
 
 static const char *const target_keys[] = {
-	"family", "distro", "release", "codename", "archs", "upstreams", "pg_default", "baseline",
-	"components", NULL
+	"family", "distro", "release", "codename", "archs", "upstreams", "pgdg", "pg_default",
+	"baseline", "components", NULL
 };
 
 static int target_strings(const struct yamldoc *d, const struct yamldoc_node *m,
-			  struct recipe_target *t, struct strlist *where_up, struct pgb_err *err)
+			  struct recipe_target *t, struct strlist *where_up,
+			  struct strlist *where_pgdg, struct pgb_err *err)
 {
 	int deb;
 
@@ -278,14 +283,14 @@ static int target_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_strlist(d, m, "archs", YAMLDOC_REQUIRED, &t->archs, NULL, err) < 0 ||
 	    yamldoc_get_strlist(d, m, "upstreams", YAMLDOC_REQUIRED, &t->upstreams, where_up,
 				err) < 0 ||
+	    yamldoc_get_strlist(d, m, "pgdg", 0, &t->pgdg, where_pgdg, err) < 0 ||
 	    yamldoc_get_strlist(d, m, "components", 0, &t->components, NULL, err) < 0)
 		return -1;
 	return 0;
 }
 
-static int target_check(const struct recipes *rc, const struct yamldoc *d,
-			const struct yamldoc_node *m, const struct recipe_target *t,
-			const struct strlist *where_up, struct pgb_err *err)
+static int target_check(const struct yamldoc *d, const struct yamldoc_node *m,
+			const struct recipe_target *t, struct pgb_err *err)
 {
 	const char *baseline = strcmp(t->family, "deb") ? "minimal" : "minbase";
 
@@ -300,21 +305,29 @@ static int target_check(const struct recipes *rc, const struct yamldoc *d,
 		return yamldoc_fail(d, yamldoc_map_get(d, m, t->archs.n ? "upstreams" : "archs"),
 				    err, "'%s' must list at least one name",
 				    t->archs.n ? "upstreams" : "archs");
-	for (size_t i = 0; i < t->upstreams.n; i++) {
-		const struct recipe_repo *r = recipes_repo(rc, t->upstreams.v[i]);
+	return 0;
+}
+
+/* Every name of a target's list of upstreams (key) is a repo of its family. */
+static int target_check_repos(const struct recipes *rc, const struct recipe_target *t,
+			      const char *key, const struct strlist *names,
+			      const struct strlist *where, struct pgb_err *err)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		const struct recipe_repo *r = recipes_repo(rc, names->v[i]);
 
 		if (!r) {
 			char *known = recipes_repo_names(rc);
 
-			pgb_fail(err, "%s: unknown upstream '%.200s' in 'upstreams' (repos in "
-				 "%s/repos.yml: %.1000s)", where_up->v[i], t->upstreams.v[i],
+			pgb_fail(err, "%s: unknown upstream '%.200s' in '%s' (repos in "
+				 "%s/repos.yml: %.1000s)", where->v[i], names->v[i], key,
 				 rc->dir, known);
 			free(known);
 			return -1;
 		}
 		if (strcmp(r->family, t->family))
 			return pgb_fail(err, "%s: upstream '%s' is for %s targets, target '%s' "
-					"is %s", where_up->v[i], r->name, r->family, t->name,
+					"is %s", where->v[i], r->name, r->family, t->name,
 					t->family);
 	}
 	return 0;
@@ -324,7 +337,7 @@ static int parse_target(struct recipes *rc, const struct yamldoc *d,
 			const struct yamldoc_node *key, const struct yamldoc_node *val,
 			struct pgb_err *err)
 {
-	struct strlist where_up = STRLIST_INIT;
+	struct strlist where_up = STRLIST_INIT, where_pgdg = STRLIST_INIT;
 	struct recipe_target *t;
 	char what[256];
 	int ret = -1;
@@ -342,10 +355,13 @@ static int parse_target(struct recipes *rc, const struct yamldoc *d,
 	memset(t, 0, sizeof(*t));
 	t->name = xstrdup(yamldoc_scalar(key));
 	t->where = yamldoc_node_where(d, key);
-	if (target_strings(d, val, t, &where_up, err) == 0 &&
-	    target_check(rc, d, val, t, &where_up, err) == 0)
+	if (target_strings(d, val, t, &where_up, &where_pgdg, err) == 0 &&
+	    target_check(d, val, t, err) == 0 &&
+	    target_check_repos(rc, t, "upstreams", &t->upstreams, &where_up, err) == 0 &&
+	    target_check_repos(rc, t, "pgdg", &t->pgdg, &where_pgdg, err) == 0)
 		ret = 0;
 	strlist_free(&where_up);
+	strlist_free(&where_pgdg);
 	return ret;
 }
 
@@ -501,6 +517,7 @@ static void target_free(struct recipe_target *t)
 	free(t->baseline);
 	strlist_free(&t->archs);
 	strlist_free(&t->upstreams);
+	strlist_free(&t->pgdg);
 	strlist_free(&t->components);
 	free(t->where);
 }
@@ -680,6 +697,17 @@ int recipes_module_packages(const struct recipes *rc, const char *module,
 			strlist_add_owned(out, recipes_expand(s->names.v[i], t, NULL, pg[j]));
 	}
 	return 0;
+}
+
+void recipes_module_major_packages(const struct recipes *rc, const char *module,
+				   const struct recipe_target *t, int pg, struct strlist *out)
+{
+	const struct recipe_module *mod = find_module(rc, module);
+	const struct recipe_pkgset *s = mod ? module_set(mod, t) : NULL;
+
+	for (size_t i = 0; s && i < s->names.n; i++)
+		if (strstr(s->names.v[i], "{pg}"))
+			strlist_add_owned(out, recipes_expand(s->names.v[i], t, NULL, pg));
 }
 
 char *recipes_expand(const char *tmpl, const struct recipe_target *t, const char *arch, int pg)

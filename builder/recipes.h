@@ -51,6 +51,11 @@ struct recipe_target {
 	int pg_default;		/* the distribution's own PostgreSQL major; 0 = not stated */
 	struct strlist archs;	/* first one is the manifest's default */
 	struct strlist upstreams;	/* default repos.yml names, in order */
+	/* The PostgreSQL project's repositories for this target (repos.yml
+	 * names; empty when it has none): used for the majors the
+	 * distribution does not ship, or for all with the manifest's
+	 * `prefer: pgdg` (plan.h). */
+	struct strlist pgdg;
 	struct strlist components;
 	char *where;		/* "recipes/targets.yml:LINE:COL" of the entry */
 };
@@ -65,6 +70,9 @@ struct recipe_repo {
 	char *keyring;		/* OpenPGP keyring file on the build host */
 	char *key_url;		/* where the signing key is published */
 	char *fingerprint;	/* 40 upper-case hex digits of the signing key */
+	/* deb: components to fetch; one holding {pg} is fetched once per
+	 * PostgreSQL major of the build, and only when the Release lists it
+	 * (PGDG's per-major components exist for some majors only). */
 	struct strlist components;
 	int checked;		/* reachable and tested from here */
 	char *where;
@@ -127,6 +135,12 @@ char *recipes_mirror_keys(const struct recipes *rc);
 int recipes_module_packages(const struct recipes *rc, const char *module,
 			    const struct recipe_target *t, const int *pg, size_t npg,
 			    struct strlist *out, struct pgb_err *err);
+
+/* Append only the {pg} names of module's list for t, expanded for major pg:
+ * that major's own packages (pgsql: postgresql-16, postgresql-client-16).
+ * Nothing when the module is unknown or has no list for t. */
+void recipes_module_major_packages(const struct recipes *rc, const char *module,
+				   const struct recipe_target *t, int pg, struct strlist *out);
 
 /*
  * Expand {codename} {release} {arch} {pg} in tmpl; malloc'd.  A placeholder

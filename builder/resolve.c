@@ -208,6 +208,7 @@ static int load_repo(struct session *ss, size_t i, struct pgb_err *err)
 	Repo *repo = repo_create(ss->pool, r->name);
 
 	ss->repos[i] = repo;
+	repo->priority = r->priority;
 	if (r->solv_cache && load_cache(ss, repo, r->solv_cache))
 		return 0;
 	if (parse_packages(ss, repo, r->packages_path, err) < 0)
@@ -610,6 +611,95 @@ static int request_job(struct session *ss, const char *req, Queue *job, Id *chos
 	return rc;
 }
 
+static int in_solution(Solver *solv, Id p)
+{
+	return solver_get_decisionlevel(solv, p) > 0;
+}
+
+/* ---- why a package comes from the repo it does ---- */
+
+/* The highest version of the package called name in the repos whose
+ * priority is above (sign > 0) or below (sign < 0) prio; 0 when none. */
+static Id best_elsewhere(Pool *pool, Id name, int prio, int sign)
+{
+	Id p, pp, best = 0;
+
+	FOR_PROVIDES(p, pp, name) {
+		Solvable *s = pool->solvables + p;
+
+		if (s->name != name || s->repo == pool->installed || !pool_installable(pool, s) ||
+		    (sign > 0 ? s->repo->priority <= prio : s->repo->priority >= prio))
+			continue;
+		if (!best || pool_evrcmp(pool, s->evr, pool->solvables[best].evr, EVRCMP_COMPARE) > 0)
+			best = p;
+	}
+	return best;
+}
+
+/* Does dep (alternatives included) name the package `name`? */
+static int dep_mentions(Pool *pool, Id dep, Id name)
+{
+	if (ISRELDEP(dep) && GETRELDEP(pool, dep)->flags == REL_OR)
+		return dep_mentions(pool, GETRELDEP(pool, dep)->name, name) ||
+		       dep_mentions(pool, GETRELDEP(pool, dep)->evr, name);
+	return dep_name(pool, dep) == name;
+}
+
+/* A package of the solution with a dependency that chosen satisfies and
+ * other does not: why the preferred repo's version was not taken. */
+static int find_requirer(Solver *solv, Id chosen, Id other, Id *req, Id *dep)
+{
+	Pool *pool = solv->pool;
+	Id name = pool->solvables[chosen].name;
+
+	for (Id p = 2; p < pool->nsolvables; p++) {
+		Solvable *r = pool->solvables + p;
+
+		if (!r->repo || !r->requires || !in_solution(solv, p))
+			continue;
+		for (Id *dp = r->repo->idarraydata + r->requires; *dp; dp++) {
+			if (*dp == SOLVABLE_PREREQMARKER || !dep_mentions(pool, *dp, name) ||
+			    !pool_match_nevr(pool, pool->solvables + chosen, *dp) ||
+			    pool_match_nevr(pool, pool->solvables + other, *dp))
+				continue;
+			*req = p;
+			*dep = *dp;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Where repos of different priority (resolve_repo.priority) both carry the
+ * package p of the solution, say why p's repo won: the preferred one
+ * ("preferred over R's V"), or the dependency the preferred repo's version
+ * does not meet.  NULL when no repo of another priority carries the name.
+ */
+static char *explain_origin(struct session *ss, Solver *solv, Id p)
+{
+	Pool *pool = ss->pool;
+	Solvable *s = pool->solvables + p;
+	Id hi = best_elsewhere(pool, s->name, s->repo->priority, 1), lo, req = 0, dep = 0;
+	struct sbuf b = SBUF_INIT;
+
+	if (hi) {
+		sbuf_addf(&b, "not %s's %s: ", pool->solvables[hi].repo->name,
+			  pool_id2str(pool, pool->solvables[hi].evr));
+		if (find_requirer(solv, p, hi, &req, &dep)) {
+			add_pkg(pool, req, &b);
+			sbuf_adds(&b, " depends on ");
+			add_dep(pool, dep, &b);
+		} else {
+			sbuf_adds(&b, "it cannot be installed with the rest");
+		}
+	} else if ((lo = best_elsewhere(pool, s->name, s->repo->priority, -1))) {
+		sbuf_addf(&b, "preferred over %s's %s", pool->solvables[lo].repo->name,
+			  pool_id2str(pool, pool->solvables[lo].evr));
+	}
+	return b.len ? sbuf_detach(&b, NULL) : NULL;
+}
+
 /* ---- results ---- */
 
 static void add_missing(struct resolve_result *res, const char *req, const char *why)
@@ -681,6 +771,7 @@ static int collect(struct session *ss, Solver *solv, const Queue *wanted,
 		if (rc == 0) {
 			for (int j = 0; wanted && j < wanted->count; j++)
 				v[n].requested |= wanted->elements[j] == s->name;
+			v[n].why = explain_origin(ss, solv, p);
 			n++;
 		}
 	}
@@ -850,11 +941,6 @@ static void apt_preference(Pool *pool, Id dep, Queue *pref)
 					queue_push(pref, p);
 		alt = next;
 	}
-}
-
-static int in_solution(Solver *solv, Id p)
-{
-	return solver_get_decisionlevel(solv, p) > 0;
 }
 
 /* Favor apt's candidates for dep unless the solution has one of them or an
@@ -1068,6 +1154,23 @@ int resolve_run(const struct resolve_repo *repos, size_t nrepos, const char *sta
 	return rc;
 }
 
+int resolve_have(const struct resolve_repo *repos, size_t nrepos, const struct resolve_opts *o,
+		 const char *const *names, size_t n, int *have, struct pgb_err *err)
+{
+	struct session ss;
+
+	if (session_open(&ss, repos, nrepos, o, err) < 0)
+		return -1;
+	pool_createwhatprovides(ss.pool);
+	for (size_t i = 0; i < n; i++) {
+		Id id = pool_str2id(ss.pool, names[i], 0);
+
+		have[i] = id && has_real_package(ss.pool, id);
+	}
+	session_free(&ss);
+	return 0;
+}
+
 void resolve_pkgs_free(struct resolve_pkg *p, size_t n)
 {
 	for (size_t i = 0; p && i < n; i++) {
@@ -1076,6 +1179,7 @@ void resolve_pkgs_free(struct resolve_pkg *p, size_t n)
 		free(p[i].arch);
 		free(p[i].filename);
 		free(p[i].sha256);
+		free(p[i].why);
 	}
 	free(p);
 }

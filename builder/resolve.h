@@ -13,7 +13,10 @@
  *                       status file, usually written from the baseline) to
  *                       install the requested packages.
  *
- * Across repositories the highest version wins, as with apt's default pins.
+ * Across repositories the highest version wins, as with apt's default pins,
+ * unless the repos are given priorities (resolve_repo.priority): then the
+ * highest priority's package wins where a dependency allows it, and each
+ * such package says why it came from where it did (resolve_pkg.why).
  * Recommends are followed only when asked (opts.recommends); Suggests never.
  * Where a dependency leaves a choice, libsolv is steered to apt's: the first
  * installable alternative of "a | b", and a real package before other
@@ -50,6 +53,11 @@ struct resolve_repo {
 	/* Where a .solv copy may be written and re-read next time; keyed by the
 	 * caller so it is only reused for identical input.  NULL = no cache. */
 	const char *solv_cache;
+	/* Where repos of different priority carry the same package name, the
+	 * highest priority's is taken unless a dependency needs another one
+	 * (libsolv's repo priority; apt's pins do the same).  Within one
+	 * priority the highest version wins.  Default 0. */
+	int priority;
 };
 
 struct resolve_pkg {
@@ -59,6 +67,9 @@ struct resolve_pkg {
 	char *sha256;		/* lowercase hex, never NULL */
 	uint64_t size;		/* the index's Size field */
 	int requested;		/* 1 when named by a request (or its chosen provider) */
+	/* When a repo of another priority carries the name too: why this one
+	 * ("preferred over R's V", or "not R's V: P depends on D"); else NULL. */
+	char *why;
 };
 
 struct resolve_missing {
@@ -113,6 +124,14 @@ int resolve_baseline(const struct resolve_repo *repos, size_t nrepos,
 int resolve_run(const struct resolve_repo *repos, size_t nrepos, const char *status_path,
 		const char *const *requests, size_t nreq, const struct resolve_opts *o,
 		struct resolve_result *res, struct pgb_err *err);
+
+/*
+ * For each of names[0..n): have[i] = 1 when some repo has an installable
+ * package of exactly that name (not only a provider), else 0.  Fails only on
+ * an unreadable index.
+ */
+int resolve_have(const struct resolve_repo *repos, size_t nrepos, const struct resolve_opts *o,
+		 const char *const *names, size_t n, int *have, struct pgb_err *err);
 
 /* Free n packages and the array itself; NULL is fine. */
 void resolve_pkgs_free(struct resolve_pkg *p, size_t n);

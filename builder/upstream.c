@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aptidx.h"
 #include "hash.h"
@@ -43,6 +44,17 @@ int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_rep
 			      r->name, r->fingerprint);
 	free(path);
 	return rc;
+}
+
+int upstream_check_signer(const struct recipe_repo *r, const struct pgp_sig_info *info,
+			  const char *what, struct pgb_err *err)
+{
+	if (!r->fingerprint || !strcasecmp(info->primary_fpr, r->fingerprint) ||
+	    !strcasecmp(info->fpr, r->fingerprint))
+		return 0;
+	return pgb_fail(err, "%s is signed by key %s, not by %s that recipes/repos.yml pins for "
+			"upstream '%s': another key of the keyring signed it, refused", what,
+			info->fpr, r->fingerprint, r->name);
 }
 
 void upstream_warn(const struct upstream_opts *o, const char *fmt, ...)

@@ -45,7 +45,8 @@ enum upstream_format {
 struct upstream_index {
 	char *component;	/* apt: the component; rpm-md: "pgN" per major, else "" */
 	enum upstream_format format;
-	int pg;			/* the major of a per-major ({pg}) repository; else 0 */
+	int pg;			/* the major of a per-major ({pg}) repository or apt
+				 * component; else 0 */
 	char *base;		/* rpm-md: the repository URL this index came from
 				 * ({pg} expanded); NULL for apt (upstream.url) */
 	char *path;		/* decompressed index in the cache */
@@ -116,6 +117,11 @@ extern const struct family_ops family_rpm;
  * (relative paths under o->keyring_dir); the error says how to get one. */
 int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
 			  struct pgp_keyring **kr, struct pgb_err *err);
+/* For the family_*.c files, after a signature verified: when r pins a
+ * fingerprint, the signing key must be that key or one of its subkeys (a
+ * keyring may hold others); the error names what was signed and both keys. */
+int upstream_check_signer(const struct recipe_repo *r, const struct pgp_sig_info *info,
+			  const char *what, struct pgb_err *err);
 /* Decompress the verified download src into dst once (an existing dst is
  * kept: its name is keyed by content) and, when sha256 is not NULL, check the
  * result against it and size (0: any size); what names the signed file that

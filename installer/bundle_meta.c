@@ -90,6 +90,36 @@ static int get_majors(struct meta *m, struct inst_bundle *b)
 	return 0;
 }
 
+/* Optional "postgres_packages": {"15": [...], ...}, one key per major of the
+ * bundle, kept as "15:postgresql-15" (as module_packages keeps "module:pkg"). */
+static int get_major_packages(struct meta *m, struct inst_bundle *b)
+{
+	json_t *o = json_object_get(m->root, "postgres_packages"), *a, *v;
+	const char *key;
+	size_t i;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return bad_key(m, "postgres_packages", "an object of package lists by major");
+	json_object_foreach(o, key, a) {
+		int known = 0;
+
+		for (size_t j = 0; *key && strspn(key, "0123456789") == strlen(key) &&
+				   j < b->npostgres; j++)
+			known |= atoi(key) == b->postgres[j];
+		if (!known || !json_is_array(a))
+			return bad_key(m, "postgres_packages", "package lists of the bundle's majors");
+		json_array_foreach(a, i, v) {
+			if (!json_is_string(v) || !*json_string_value(v))
+				return bad_key(m, "postgres_packages", "lists of package names");
+			strlist_add_owned(&b->major_packages,
+					  xasprintf("%d:%s", atoi(key), json_string_value(v)));
+		}
+	}
+	return 0;
+}
+
 static int get_key_fpr(struct meta *m, struct inst_bundle *b)
 {
 	const char *s = json_string_value(json_object_get(m->root, "key"));
@@ -288,7 +318,7 @@ static int fill(struct meta *m, struct inst_bundle *b)
 	    (json_object_get(m->root, "packages_extra") &&
 	     get_strings(m, "packages_extra", &b->extra_packages) < 0))
 		return -1;
-	if (get_ext_info(m, b) < 0)
+	if (get_ext_info(m, b) < 0 || get_major_packages(m, b) < 0)
 		return -1;
 	if (get_uint(m, "size", &b->size) < 0 || get_uint(m, "packages", &n) < 0 ||
 	    get_uint(m, "date", &date) < 0)
@@ -334,6 +364,7 @@ void inst_bundle_free(struct inst_bundle *b)
 	strlist_free(&b->requested);
 	strlist_free(&b->module_packages);
 	strlist_free(&b->extra_packages);
+	strlist_free(&b->major_packages);
 	strlist_free(&b->extensions);
 	strlist_free(&b->modules);
 	for (size_t i = 0; i < b->n_ext; i++) {

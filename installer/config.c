@@ -31,6 +31,7 @@
  */
 #include <arpa/inet.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,10 +181,23 @@ static int get_listen(struct cload *l, const char *key, char **out, struct pgb_e
 			"'*', 'localhost' or a comma-separated list of IP addresses", out, err);
 }
 
+/* "15, 16": the bundle's majors, into buf. */
+static const char *majors_text(const struct inst_bundle *b, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < b->npostgres && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? ", " : "",
+					 b->postgres[i]);
+	return buf;
+}
+
 static int get_version(struct cload *l, struct pgb_err *err)
 {
 	const struct yamldoc_node *n = yamldoc_map_get(l->d, l->root, "pg_version");
 	const struct inst_bundle *b = l->b;
+	char has[64];
 	int v;
 
 	l->c->pg_version = xstrdup("auto");
@@ -203,10 +217,10 @@ static int get_version(struct cload *l, struct pgb_err *err)
 	for (size_t i = 0; i < b->npostgres; i++)
 		if (b->postgres[i] == v)
 			return 0;
-	return yamldoc_fail(l->d, n, err, "PostgreSQL %d is not in bundle %s (it has %d%s): set "
-			    "'pg_version' to one of its majors or to auto", v,
-			    b->name ? b->name : "?", b->npostgres ? b->postgres[0] : 0,
-			    b->npostgres > 1 ? " and more" : "");
+	return yamldoc_fail(l->d, n, err, "PostgreSQL %d is not in bundle %s (it has %s): set "
+			    "'pg_version' to one of its majors or to auto (the first, %d)", v,
+			    b->name ? b->name : "?", majors_text(b, has, sizeof(has)),
+			    b->npostgres ? b->postgres[0] : 0);
 }
 
 /* --- pg_users --- */

@@ -51,6 +51,9 @@ struct inst_bundle {
 	struct strlist extensions, modules;	/* extension packages, manifest modules */
 	struct strlist module_packages;		/* "module:package" */
 	struct strlist extra_packages;		/* the manifest's raw packages */
+	/* "15:postgresql-15": each major's own requested packages (bundle.json
+	 * postgres_packages; empty for older bundles). */
+	struct strlist major_packages;
 	/* The extensions the manifest chose, in name order; empty for bundles
 	 * that name packages only, and for bundles made before it existed. */
 	struct inst_ext_info *ext;
@@ -242,9 +245,11 @@ struct pkg_plan {
 	uint64_t kib;
 };
 void pkg_plan_free(struct pkg_plan *p);
-/* The packages to install for the config's modules (NULL: all); appended to out, sorted. */
-int pkg_select(const struct inst_bundle *b, const struct strlist *modules, struct strlist *out,
-	       struct pgb_err *err);
+/* The packages to install for the config's modules (NULL: all) and major
+ * (0: every major; else the packages bundle.json gives another major only are
+ * left out); appended to out, sorted. */
+int pkg_select(const struct inst_bundle *b, const struct strlist *modules, int major,
+	       struct strlist *out, struct pgb_err *err);
 /* Parse `apt-get -s install` output into p (appends). */
 void pkg_sim_parse(const char *text, struct pkg_plan *p);
 /* 1 when a Breaks/Conflicts/Depends value names pkg (versions, arch

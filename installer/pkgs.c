@@ -37,15 +37,40 @@ void pkg_plan_free(struct pkg_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int pkg_select(const struct inst_bundle *b, const struct strlist *modules, struct strlist *out,
-	       struct pgb_err *err)
+/* Is pkg listed for a major of the bundle other than major, and not for it? */
+static int other_majors(const struct inst_bundle *b, int major, const char *pkg)
+{
+	int other = 0;
+
+	for (size_t i = 0; major && i < b->major_packages.n; i++) {
+		const char *mp = b->major_packages.v[i], *colon = strchr(mp, ':');
+
+		if (!colon || strcmp(colon + 1, pkg))
+			continue;
+		if (atoi(mp) == major)
+			return 0;
+		other = 1;
+	}
+	return other;
+}
+
+/* A cluster runs one major: the other majors' own packages stay in the
+ * repository, installable later. */
+static void take(const struct inst_bundle *b, int major, struct strlist *out, const char *pkg)
+{
+	if (!other_majors(b, major, pkg))
+		strlist_add(out, pkg);
+}
+
+int pkg_select(const struct inst_bundle *b, const struct strlist *modules, int major,
+	       struct strlist *out, struct pgb_err *err)
 {
 	if (b->requested.n == 0)
 		return pgb_fail(err, "bundle %s requests no packages: nothing to install", b->name);
 	if (!b->module_packages.n) {
 		/* An older bundle does not say which package is whose: take all. */
 		for (size_t i = 0; i < b->requested.n; i++)
-			strlist_add(out, b->requested.v[i]);
+			take(b, major, out, b->requested.v[i]);
 	} else {
 		/* The enabled modules' packages, the extensions and the extra packages. */
 		for (size_t i = 0; i < b->module_packages.n; i++) {
@@ -53,15 +78,15 @@ int pkg_select(const struct inst_bundle *b, const struct strlist *modules, struc
 			char *mod = colon ? xstrndup(mp, (size_t)(colon - mp)) : NULL;
 
 			if (mod && strlist_has(modules, mod) && strlist_has(&b->requested, colon + 1))
-				strlist_add(out, colon + 1);
+				take(b, major, out, colon + 1);
 			free(mod);
 		}
 		for (size_t i = 0; i < b->extensions.n; i++)
 			if (strlist_has(&b->requested, b->extensions.v[i]))
-				strlist_add(out, b->extensions.v[i]);
+				take(b, major, out, b->extensions.v[i]);
 		for (size_t i = 0; i < b->extra_packages.n; i++)
 			if (strlist_has(&b->requested, b->extra_packages.v[i]))
-				strlist_add(out, b->extra_packages.v[i]);
+				take(b, major, out, b->extra_packages.v[i]);
 	}
 	strlist_sort(out);
 	strlist_uniq(out);

@@ -41,7 +41,7 @@ static void sample(struct lock *l)
 					xstrdup("pool/main/f/fx-app/fx-app_2.0_amd64.deb"), 1,
 					xstrdup("Package: fx-app\nVersion: 2.0\n"),
 					xstrdup("http://mirror.invalid/debian/pool/main/f/fx-app/"
-						"fx-app_2.0_amd64.deb") };
+						"fx-app_2.0_amd64.deb"), NULL };
 }
 
 static int test_format2_round_trips_without_a_url(void)
@@ -66,6 +66,38 @@ static int test_format2_round_trips_without_a_url(void)
 	CHECK(lock_upstream_date(&r, "other") == 0);
 	CHECK(r.has_ext && r.ext_items.n == 1 && !strcmp(r.ext_names.v[0], "pg_cron"));
 	lock_free(&r);
+	lock_free(&l);
+	free(path);
+	return 0;
+}
+
+/* Where the distribution and PGDG both carry a package, the lock keeps why
+ * its side won; with several majors, the packages discovery found for each. */
+static int test_why_and_each_majors_extensions_round_trip(void)
+{
+	struct pgb_err err = { { 0 } };
+	struct lock l, r;
+	char *path = scratch("w.lock"), *text;
+	size_t len;
+
+	sample(&l);
+	l.pkgs[0].why = xstrdup("preferred over pgdg-apt's 2.1");
+	strlist_add(&l.ext_majors, "15:postgresql-15-cron");
+	strlist_add(&l.ext_majors, "16:postgresql-16-cron");
+	CHECKF(lock_write(path, &l, &err) == 0, "%s", err.msg);
+	CHECK(util_read_file(path, &text, &len, &err) == 0);
+	CHECKF(strstr(text, "\"majors\": {\n   \"15\": [\n    \"postgresql-15-cron\""), "%s", text);
+	free(text);
+	CHECKF(lock_read(path, &r, &err) == 0, "%s", err.msg);
+	CHECK(r.pkgs[0].why && !strcmp(r.pkgs[0].why, "preferred over pgdg-apt's 2.1"));
+	CHECK(r.ext_majors.n == 2 && !strcmp(r.ext_majors.v[1], "16:postgresql-16-cron"));
+	lock_free(&r);
+	lock_free(&l);
+	/* Without them (one major, one side) the lock has neither key. */
+	sample(&l);
+	CHECK(lock_write(path, &l, &err) == 0 && util_read_file(path, &text, &len, &err) == 0);
+	CHECK(!strstr(text, "\"why\"") && !strstr(text, "\"majors\""));
+	free(text);
 	lock_free(&l);
 	free(path);
 	return 0;
@@ -140,6 +172,7 @@ int main(void)
 	char *dir = scratch("");
 
 	T_RUN(&s, test_format2_round_trips_without_a_url);
+	T_RUN(&s, test_why_and_each_majors_extensions_round_trip);
 	T_RUN(&s, test_format1_still_reads_and_its_url_is_ignored);
 	T_RUN(&s, test_newer_format_is_refused_naming_it);
 	T_RUN(&s, test_filename_leaving_the_repository_is_refused);

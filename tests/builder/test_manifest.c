@@ -77,7 +77,7 @@ static int test_valid_manifest_loads_every_field(void)
 	CHECK(m.modules.n == 2 && !strcmp(m.modules.v[1], "etcd"));
 	CHECK(m.packages.n == 2 && !strcmp(m.packages.v[0], "jq"));
 	CHECK(m.upstreams.n == 2 && !strcmp(m.upstreams.v[1], "debian-security"));
-	CHECK(m.recommends == 1);
+	CHECK(m.recommends == 1 && m.prefer_pgdg == 1);
 	CHECKF(!strcmp(m.config, cfg), "%s", m.config);
 	CHECK(m.mirrors.n == 2 && !strcmp(m.mirrors.v[0], "debian=http://mirror.example/debian"));
 	CHECK(!strcmp(m.mirrors.v[1], "debian-security=http://mirror.example/debian-security"));
@@ -104,7 +104,7 @@ static int test_defaults_arch_from_target_and_no_recommends(void)
 
 	CHECK(load_recipes(&rc) == 0);
 	CHECKF(manifest_load(&m, path, &rc, &err) == 0, "%s", err.msg);
-	CHECK(!strcmp(m.arch, "amd64") && m.recommends == 0 && !m.config);
+	CHECK(!strcmp(m.arch, "amd64") && m.recommends == 0 && !m.config && !m.prefer_pgdg);
 	CHECK(m.upstreams.n == 0 && m.mirrors.n == 0 && m.extensions.n == 0);
 	manifest_free(&m);
 	recipes_free(&rc);
@@ -205,6 +205,18 @@ static int test_upstream_of_other_family_is_an_error(void)
 		     "target 'd12' is deb");
 }
 
+static int test_prefer_other_than_distribution_or_pgdg_is_an_error(void)
+{
+	return fails("prefer-word.yml", "6:9", "'prefer' must be 'distribution'",
+		     "got 'debian'");
+}
+
+static int test_prefer_pgdg_on_a_target_without_pgdg_upstreams_is_an_error(void)
+{
+	return fails("prefer-el.yml", "6:9", "'prefer: pgdg' but target 'el9' has no PGDG "
+		     "upstreams", "targets.yml");
+}
+
 static int test_extensions_not_a_list_is_an_error(void)
 {
 	return fails("extensions-scalar.yml", "5:13", "'extensions' must be a list",
@@ -296,6 +308,8 @@ int main(void)
 	T_RUN(&s, test_module_without_list_for_the_family_is_an_error);
 	T_RUN(&s, test_unknown_upstream_is_an_error);
 	T_RUN(&s, test_upstream_of_other_family_is_an_error);
+	T_RUN(&s, test_prefer_other_than_distribution_or_pgdg_is_an_error);
+	T_RUN(&s, test_prefer_pgdg_on_a_target_without_pgdg_upstreams_is_an_error);
 	T_RUN(&s, test_extensions_not_a_list_is_an_error);
 	T_RUN(&s, test_recommends_maybe_is_an_error);
 	T_RUN(&s, test_name_with_slash_is_an_error);

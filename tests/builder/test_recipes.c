@@ -197,6 +197,39 @@ static int test_two_majors_give_both_and_plain_names_once(void)
 	return 0;
 }
 
+static int test_pgdg_apt_is_every_deb_targets_pgdg_side_pinned_with_per_major_components(void)
+{
+	struct recipes rc;
+	struct strlist out = STRLIST_INIT;
+	const struct recipe_repo *r;
+
+	CHECK(load_real(&rc) == 0);
+	for (size_t i = 0; i < rc.ntargets; i++) {
+		const struct recipe_target *t = &rc.targets[i];
+
+		if (!strcmp(t->family, "deb"))
+			CHECKF(t->pgdg.n == 1 && !strcmp(t->pgdg.v[0], "pgdg-apt"), "%s", t->name);
+		else
+			CHECKF(t->pgdg.n == 0, "%s", t->name);
+	}
+	r = recipes_repo(&rc, "pgdg-apt");
+	CHECK(r && !strcmp(r->suite, "{codename}-pgdg") && !strcmp(r->mirror, "pgdg"));
+	CHECK(r->components.n == 2 && !strcmp(r->components.v[0], "main") &&
+	      !strcmp(r->components.v[1], "{pg}"));
+	CHECK(!strcmp(r->fingerprint, "B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8"));
+	CHECK(!strcmp(r->keyring, "/usr/share/postgresql-common/pgdg/apt.postgresql.org.gpg"));
+	/* A major's own packages: the {pg} names only. */
+	recipes_module_major_packages(&rc, "pgsql", recipes_target(&rc, "d12"), 16, &out);
+	CHECK(out.n == 2 && !strcmp(out.v[0], "postgresql-16") &&
+	      !strcmp(out.v[1], "postgresql-client-16"));
+	recipes_module_major_packages(&rc, "pgbouncer", recipes_target(&rc, "d12"), 16, &out);
+	recipes_module_major_packages(&rc, "nosuch", recipes_target(&rc, "d12"), 16, &out);
+	CHECK(out.n == 2);
+	strlist_free(&out);
+	recipes_free(&rc);
+	return 0;
+}
+
 static int test_target_list_overrides_the_family_list(void)
 {
 	struct recipes rc;
@@ -350,6 +383,28 @@ static int test_target_with_upstream_of_other_family_is_rejected(void)
 			  "upstream 'other' is for rpm targets");
 }
 
+static int test_target_pgdg_list_of_unknown_or_other_family_repo_is_rejected(void)
+{
+	static const char unknown[] =
+		"t1:\n  family: deb\n  distro: debian\n  release: \"12\"\n  codename: x\n"
+		"  archs: [amd64]\n  upstreams: [main]\n  pgdg: [pgdg]\n  baseline: minbase\n";
+	static const char family[] =
+		"t1:\n  family: deb\n  distro: debian\n  release: \"12\"\n  codename: x\n"
+		"  archs: [amd64]\n  upstreams: [main]\n  pgdg: [other]\n  baseline: minbase\n";
+	static const char comp[] =
+		"main:\n  family: deb\n  mirror: debian\n  suite: s\n  components: [main, \"{pgx}\"]\n"
+		"  keyring: /k.gpg\n";
+
+	if (fails_with(unknown, repos_ok, modules_ok, "targets.yml", "8:10",
+		       "unknown upstream 'pgdg' in 'pgdg'"))
+		return 1;
+	if (fails_with(family, repos_ok, modules_ok, "targets.yml", "8:10",
+		       "upstream 'other' is for rpm targets"))
+		return 1;
+	return fails_with(targets_ok, comp, modules_ok, "repos.yml", "5:15",
+			  "'components' has an unknown placeholder in '{pgx}'");
+}
+
 static int test_wrong_types_and_values_in_targets_are_rejected(void)
 {
 	static const char fam[] = "t1:\n  family: apk\n";
@@ -454,6 +509,7 @@ int main(void)
 	T_RUN(&s, test_debian_repos_use_mirror_keys_and_no_host);
 	T_RUN(&s, test_pgsql_for_d12_and_pg15_gives_postgresql_15);
 	T_RUN(&s, test_two_majors_give_both_and_plain_names_once);
+	T_RUN(&s, test_pgdg_apt_is_every_deb_targets_pgdg_side_pinned_with_per_major_components);
 	T_RUN(&s, test_target_list_overrides_the_family_list);
 	T_RUN(&s, test_module_errors_name_module_and_target);
 	T_RUN(&s, test_empty_target_list_means_unavailable_and_points_at_it);
@@ -463,6 +519,7 @@ int main(void)
 	T_RUN(&s, test_unknown_key_in_a_target_is_rejected);
 	T_RUN(&s, test_target_with_unknown_upstream_is_rejected);
 	T_RUN(&s, test_target_with_upstream_of_other_family_is_rejected);
+	T_RUN(&s, test_target_pgdg_list_of_unknown_or_other_family_repo_is_rejected);
 	T_RUN(&s, test_wrong_types_and_values_in_targets_are_rejected);
 	T_RUN(&s, test_deb_target_needs_a_codename);
 	T_RUN(&s, test_repo_errors_name_file_line_and_key);

@@ -32,8 +32,8 @@ static void fx_init(struct fx *f)
 	f->main_path = fixture("main.Packages");
 	f->updates_path = fixture("updates.Packages");
 	f->status = fixture("status");
-	f->repos[0] = (struct resolve_repo){ "debian", f->main_path, NULL };
-	f->repos[1] = (struct resolve_repo){ "debian-updates", f->updates_path, NULL };
+	f->repos[0] = (struct resolve_repo){ "debian", f->main_path, NULL, 0 };
+	f->repos[1] = (struct resolve_repo){ "debian-updates", f->updates_path, NULL, 0 };
 }
 
 static void fx_free(struct fx *f)
@@ -420,6 +420,127 @@ static int cache_run(const char *cache, const char *packages, struct resolve_res
 	return rc;
 }
 
+/* --- two sides: a distribution and a PGDG-like repository (priorities) --- */
+
+/* main + dist-pg (the distribution, priority dist) and pgdg (priority pgdg). */
+static int run_sides(const char *const *req, size_t n, int dist, int pgdg,
+		     struct resolve_result *res, struct pgb_err *err)
+{
+	struct fx f;
+	struct resolve_opts o = { "amd64", 0 };
+	char *dpath = fixture("dist-pg.Packages"), *ppath = fixture("pgdg.Packages");
+	struct resolve_repo repos[3];
+	int rc;
+
+	fx_init(&f);
+	repos[0] = (struct resolve_repo){ "debian", f.main_path, NULL, dist };
+	repos[1] = (struct resolve_repo){ "debian-pg", dpath, NULL, dist };
+	repos[2] = (struct resolve_repo){ "pgdg-apt", ppath, NULL, pgdg };
+	rc = resolve_run(repos, 3, f.status, req, n, &o, res, err);
+	fx_free(&f);
+	free(dpath);
+	free(ppath);
+	return rc;
+}
+
+static int from(const struct resolve_result *r, const char *name, const char *version, int repo)
+{
+	const struct resolve_pkg *p = find(r->pkgs, r->npkgs, name);
+
+	return p && !strcmp(p->version, version) && p->repo == repo;
+}
+
+static int test_priority_prefers_the_higher_repo_over_a_newer_version(void)
+{
+	const char *req[] = { "pg-server-15", "pg-pooler" };
+	struct resolve_result r = { 0 };
+	struct pgb_err err = { "" };
+	const struct resolve_pkg *p;
+
+	CHECKF(run_sides(req, 2, 1, 0, &r, &err) == 0, "%s", err.msg);
+	dump(&r);
+	CHECK(r.nmissing == 0);
+	CHECK(from(&r, "pg-server-15", "15.5-0+deb12u1", 1));
+	CHECK(from(&r, "pg-pooler", "1.18.0-1", 1));
+	CHECK(from(&r, "pg-common", "248", 1));
+	p = find(r.pkgs, r.npkgs, "pg-pooler");
+	CHECKF(p->why && !strcmp(p->why, "preferred over pgdg-apt's 1.23.1-1.pgdg120+1"), "%s",
+	       p->why ? p->why : "(null)");
+	resolve_result_free(&r);
+	return 0;
+}
+
+static int test_priority_yields_where_a_dependency_needs_the_other_repo(void)
+{
+	const char *req[] = { "pg-server-15", "pg-server-16", "pg-pooler" };
+	struct resolve_result r = { 0 };
+	struct pgb_err err = { "" };
+	const struct resolve_pkg *p;
+
+	CHECKF(run_sides(req, 3, 1, 0, &r, &err) == 0, "%s", err.msg);
+	dump(&r);
+	CHECK(r.nmissing == 0);
+	/* 15 stays the distribution's, 16 exists only in PGDG and pulls its
+	 * newer common package; the pooler stays the distribution's. */
+	CHECK(from(&r, "pg-server-15", "15.5-0+deb12u1", 1));
+	CHECK(from(&r, "pg-server-16", "16.4-1.pgdg120+1", 2));
+	CHECK(from(&r, "pg-pooler", "1.18.0-1", 1));
+	CHECK(from(&r, "pg-common", "262.pgdg120+1", 2));
+	p = find(r.pkgs, r.npkgs, "pg-common");
+	CHECKF(p->why && !strcmp(p->why, "not debian-pg's 248: pg-server-16 16.4-1.pgdg120+1 "
+				 "depends on pg-common (>= 252~)"), "%s", p->why ? p->why : "(null)");
+	/* Only one side has it: nothing to explain. */
+	CHECK(!find(r.pkgs, r.npkgs, "pg-server-16")->why);
+	resolve_result_free(&r);
+	return 0;
+}
+
+static int test_priority_flipped_takes_pgdg_where_it_has_the_package(void)
+{
+	const char *req[] = { "pg-server-15", "pg-pooler" };
+	struct resolve_result r = { 0 };
+	struct pgb_err err = { "" };
+
+	CHECKF(run_sides(req, 2, 0, 1, &r, &err) == 0, "%s", err.msg);
+	CHECK(from(&r, "pg-server-15", "15.8-1.pgdg120+1", 2));
+	CHECK(from(&r, "pg-pooler", "1.23.1-1.pgdg120+1", 2));
+	CHECK(from(&r, "pg-common", "262.pgdg120+1", 2));
+	CHECK(!strcmp(find(r.pkgs, r.npkgs, "pg-server-15")->why,
+		      "preferred over debian-pg's 15.5-0+deb12u1"));
+	/* libc6 is the distribution's alone (installed): not in the result. */
+	CHECK(!find(r.pkgs, r.npkgs, "libc6"));
+	resolve_result_free(&r);
+	return 0;
+}
+
+static int test_equal_priorities_take_the_highest_version_without_a_why(void)
+{
+	const char *req[] = { "pg-pooler" };
+	struct resolve_result r = { 0 };
+	struct pgb_err err = { "" };
+
+	CHECKF(run_sides(req, 1, 0, 0, &r, &err) == 0, "%s", err.msg);
+	CHECK(from(&r, "pg-pooler", "1.23.1-1.pgdg120+1", 2));
+	CHECK(!find(r.pkgs, r.npkgs, "pg-pooler")->why);
+	resolve_result_free(&r);
+	return 0;
+}
+
+static int test_have_tells_which_names_a_set_of_repos_carries(void)
+{
+	const char *names[] = { "pg-server-15", "pg-server-16", "mail-transport-agent", "nope" };
+	struct resolve_opts o = { "amd64", 0 };
+	char *dpath = fixture("dist-pg.Packages");
+	struct resolve_repo repos[1] = { { "debian-pg", dpath, NULL, 0 } };
+	struct pgb_err err = { "" };
+	int have[4] = { -1, -1, -1, -1 };
+
+	CHECKF(resolve_have(repos, 1, &o, names, 4, have, &err) == 0, "%s", err.msg);
+	free(dpath);
+	CHECK(have[0] == 1 && have[1] == 0 && have[2] == 0 && have[3] == 0);
+	return 0;
+}
+
 static int test_solv_cache_is_written_then_used_instead_of_the_index(void)
 {
 	char dir[] = "/tmp/test_resolve.XXXXXX";
@@ -496,7 +617,7 @@ static int test_missing_status_file_fails_naming_the_path(void)
 static int test_index_that_is_not_a_packages_file_fails(void)
 {
 	char dir[] = "/tmp/test_resolve.XXXXXX";
-	struct resolve_repo repo = { "junk", NULL, NULL };
+	struct resolve_repo repo = { "junk", NULL, NULL, 0 };
 	struct resolve_opts o = { "amd64", 0 };
 	struct resolve_pkg *p = NULL;
 	size_t n = 0;
@@ -646,8 +767,8 @@ static int test_real_bookworm_resolves_postgresql_15_and_postgis(void)
 	cache[1] = cache_for(dir, idx[1]);
 	CHECK(cache[0] && cache[1]);
 	cached = util_exists(cache[0]) && util_exists(cache[1]);
-	struct resolve_repo repos[2] = { { "debian", idx[0], cache[0] },
-					 { "debian-updates", idx[1], cache[1] } };
+	struct resolve_repo repos[2] = { { "debian", idx[0], cache[0], 0 },
+					 { "debian-updates", idx[1], cache[1], 0 } };
 	t0 = now();
 	CHECKF(resolve_baseline(repos, 2, &o, &base, &nbase, &err) == 0, "%s", err.msg);
 	t1 = now();
@@ -702,6 +823,11 @@ int main(void)
 	T_RUN(&s, test_run_package_with_only_config_files_left_counts_as_absent);
 	T_RUN(&s, test_run_exact_version_request_takes_that_version_or_lists_the_others);
 	T_RUN(&s, test_run_reports_filename_sha256_and_size_of_the_index);
+	T_RUN(&s, test_priority_prefers_the_higher_repo_over_a_newer_version);
+	T_RUN(&s, test_priority_yields_where_a_dependency_needs_the_other_repo);
+	T_RUN(&s, test_priority_flipped_takes_pgdg_where_it_has_the_package);
+	T_RUN(&s, test_equal_priorities_take_the_highest_version_without_a_why);
+	T_RUN(&s, test_have_tells_which_names_a_set_of_repos_carries);
 	T_RUN(&s, test_solv_cache_is_written_then_used_instead_of_the_index);
 	T_RUN(&s, test_unreadable_solv_cache_is_rebuilt_from_the_index);
 	T_RUN(&s, test_unreadable_index_fails_naming_the_path);

@@ -142,6 +142,37 @@ static int test_refuses_damaged_extension_info(void)
 	return 0;
 }
 
+static int test_parses_each_majors_packages_and_refuses_an_unknown_major(void)
+{
+	static const char pp[] = "\"postgres\": [16, 17], \"postgres_packages\": {\"16\": "
+				 "[\"postgresql-16\"], \"17\": [\"postgresql-17\", "
+				 "\"postgresql-17-pgvector\"]}, ";
+	char *text = variant("\"postgres\": [16, 17], ", pp);
+	struct inst_bundle b;
+	struct pgb_err err = { "" };
+	int rc = inst_bundle_parse(&b, text, strlen(text), "t.json", &err);
+
+	free(text);
+	CHECKF(rc == 0, "%s", err.msg);
+	CHECK(b.major_packages.n == 3 && !strcmp(b.major_packages.v[0], "16:postgresql-16") &&
+	      !strcmp(b.major_packages.v[2], "17:postgresql-17-pgvector"));
+	inst_bundle_free(&b);
+	/* Optional: a bundle without it has none. */
+	CHECK(inst_bundle_parse(&b, good, strlen(good), "t.json", &err) == 0);
+	CHECK(b.major_packages.n == 0);
+	inst_bundle_free(&b);
+	CHECK(refused_with("\"postgres\": [16, 17], ",
+			   "\"postgres\": [16, 17], \"postgres_packages\": {\"15\": [\"x\"]}, ",
+			   "postgres_packages"));
+	CHECK(refused_with("\"postgres\": [16, 17], ",
+			   "\"postgres\": [16, 17], \"postgres_packages\": {\"16\": [1]}, ",
+			   "postgres_packages"));
+	CHECK(refused_with("\"postgres\": [16, 17], ",
+			   "\"postgres\": [16, 17], \"postgres_packages\": {\"16x\": []}, ",
+			   "postgres_packages"));
+	return 0;
+}
+
 static int test_refuses_strings_that_could_leave_a_directory(void)
 {
 	CHECK(refused_with("\"name\": \"pg\"", "\"name\": \"../pg\"", "\"name\""));
@@ -162,5 +193,6 @@ int main(void)
 	T_RUN(&s, test_refuses_strings_that_could_leave_a_directory);
 	T_RUN(&s, test_parses_extension_info_and_finds_by_name_or_catalog_name);
 	T_RUN(&s, test_refuses_damaged_extension_info);
+	T_RUN(&s, test_parses_each_majors_packages_and_refuses_an_unknown_major);
 	return t_done(&s);
 }

@@ -280,6 +280,36 @@ static int test_config_puts_pg_cron_in_its_database(void)
 			  "{name: b, extensions: [pg_cron]}]\n", "more than one");
 }
 
+/* A bundle of PostgreSQL 15 (Debian's) and 16 (PGDG's): the config picks one. */
+static int test_config_pg_version_picks_a_bundled_major_and_refuses_another(void)
+{
+	static int pg1516[] = { 15, 16 };
+	static const char *const texts[] = { "pg_version: 16\n", "pg_version: auto\n",
+					     "pg_version: 14\n" };
+	struct inst_config c;
+	struct inst_bundle b;
+	struct pgb_err err = { { 0 } };
+	int rc[3];
+
+	for (size_t i = 0; i < 3; i++) {
+		fake_bundle(&b);
+		b.postgres = pg1516;
+		b.npostgres = 2;
+		rc[i] = inst_config_load_mem(&c, "cfg.yml", texts[i], strlen(texts[i]), &b, &err);
+		if (i == 0)
+			CHECKF(rc[0] == 0 && c.pg_major == 16, "%s", err.msg);
+		if (i == 1)
+			CHECKF(rc[1] == 0 && c.pg_major == 15, "auto is the first major: %d", c.pg_major);
+		inst_config_free(&c);
+		bundle_free(&b);
+	}
+	CHECK(rc[2] == -1);
+	CHECKF(!strcmp(err.msg, "cfg.yml:1:13: PostgreSQL 14 is not in bundle pgsql-d12 (it has "
+			       "15, 16): set 'pg_version' to one of its majors or to auto (the "
+			       "first, 15)"), "%s", err.msg);
+	return 0;
+}
+
 static int test_config_checks_version_modules_and_packages_against_the_bundle(void)
 {
 	struct inst_config c;
@@ -620,6 +650,7 @@ int main(void)
 	T_RUN(&s, test_config_expands_hba_address_names);
 	T_RUN(&s, test_config_refuses_parameters_it_manages);
 	T_RUN(&s, test_config_puts_pg_cron_in_its_database);
+	T_RUN(&s, test_config_pg_version_picks_a_bundled_major_and_refuses_another);
 	T_RUN(&s, test_config_checks_version_modules_and_packages_against_the_bundle);
 	T_RUN(&s, test_config_takes_extensions_as_names_or_name_and_schema);
 	T_RUN(&s, test_preload_takes_created_extensions_libraries_after_what_they_need);

@@ -176,11 +176,43 @@ static int test_select_takes_every_requested_package_once_sorted(void)
 	strlist_add(&b.requested, "postgresql-15");
 	strlist_add(&b.requested, "pgbouncer");
 	strlist_add(&b.requested, "postgresql-15");
-	CHECK(pkg_select(&b, NULL, &out, &err) == 0);
+	CHECK(pkg_select(&b, NULL, 0, &out, &err) == 0);
 	CHECK(out.n == 2 && strcmp(out.v[0], "pgbouncer") == 0);
 	strlist_free(&out);
 	strlist_free(&b.requested);
-	CHECK(pkg_select(&b, NULL, &out, &err) == -1 && strstr(err.msg, "no packages"));
+	CHECK(pkg_select(&b, NULL, 0, &out, &err) == -1 && strstr(err.msg, "no packages"));
+	return 0;
+}
+
+/* A bundle of 15 and 16 (bundle.json postgres_packages): a cluster on 16
+ * installs 16's own packages and the shared ones, not 15's. */
+static int test_select_leaves_out_the_other_majors_own_packages(void)
+{
+	static const char *const req[] = { "pgbouncer", "postgresql-15", "postgresql-15-pgvector",
+					   "postgresql-16", "postgresql-16-pgvector" };
+	struct inst_bundle b = { 0 };
+	struct strlist out = STRLIST_INIT;
+	struct pgb_err err = { "" };
+
+	b.name = "t";
+	for (size_t i = 0; i < sizeof(req) / sizeof(*req); i++)
+		strlist_add(&b.requested, req[i]);
+	strlist_add(&b.major_packages, "15:postgresql-15");
+	strlist_add(&b.major_packages, "15:postgresql-15-pgvector");
+	strlist_add(&b.major_packages, "16:postgresql-16");
+	strlist_add(&b.major_packages, "16:postgresql-16-pgvector");
+	CHECK(pkg_select(&b, NULL, 16, &out, &err) == 0);
+	CHECK(out.n == 3 && !strcmp(out.v[0], "pgbouncer") && !strcmp(out.v[1], "postgresql-16") &&
+	      !strcmp(out.v[2], "postgresql-16-pgvector"));
+	strlist_free(&out);
+	CHECK(pkg_select(&b, NULL, 15, &out, &err) == 0);
+	CHECK(out.n == 3 && !strcmp(out.v[1], "postgresql-15"));
+	strlist_free(&out);
+	/* Major 0 (no config): everything. */
+	CHECK(pkg_select(&b, NULL, 0, &out, &err) == 0 && out.n == 5);
+	strlist_free(&out);
+	strlist_free(&b.requested);
+	strlist_free(&b.major_packages);
 	return 0;
 }
 
@@ -197,5 +229,6 @@ int main(void)
 	T_RUN(&s, test_explain_still_names_a_removal_it_cannot_trace);
 	T_RUN(&s, test_explain_lists_unmet_dependencies);
 	T_RUN(&s, test_select_takes_every_requested_package_once_sorted);
+	T_RUN(&s, test_select_leaves_out_the_other_majors_own_packages);
 	return t_done(&s);
 }

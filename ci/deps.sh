@@ -12,9 +12,10 @@ set -eu
 
 build_pkgs="gcc g++ make pkg-config libc6-dev libsolv-dev libsolvext-dev libapt-pkg-dev
  librpm-dev libarchive-dev libzstd-dev libssl-dev libyaml-dev libcurl4-openssl-dev
- libjansson-dev liblzma-dev zlib1g-dev libbz2-dev libacl1-dev libcreaterepo-c-dev"
+ libjansson-dev liblzma-dev zlib1g-dev libbz2-dev libacl1-dev libcreaterepo-c-dev
+ libmodulemd-dev"
 test_pkgs="gpgv gnupg sqv dpkg-dev debian-archive-keyring mmdebstrap systemd-container
- procps jq zstd xz-utils curl python3 ca-certificates createrepo-c rpm"
+ procps jq zstd xz-utils curl python3 ca-certificates createrepo-c rpm dnf"
 # ci/bench/*.sh: timing, arithmetic, file types.
 bench_pkgs="bc time file"
 

@@ -52,6 +52,18 @@ struct bundle_out {
 int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundle_out *out,
 		 struct pgb_err *err);
 
+/* What a family's index writer (upstream.h: family_ops.write_index) gets. */
+struct json_t;
+struct bundle_index_ctx {
+	const struct plan *p;
+	const char *top;		/* the staged tree: pool/ and the keys are in place */
+	const struct pgp_seckey *key;	/* the bundle key */
+	int64_t sigtime;		/* the time of every signature (reproducible) */
+	struct json_t *meta;		/* an object merged into bundle.json's root */
+};
+/* The apt repository of the layout above, signed, proven with apt. */
+int bundle_index_deb(const struct bundle_index_ctx *c, struct pgb_err *err);
+
 /* DIR/pgbundle.gpg (binary) and DIR/pgbundle.asc (armored): k's public key,
  * as keygen leaves it beside the secret and every bundle carries it. */
 int bundle_write_public_keys(const struct pgp_seckey *k, const char *dir, struct pgb_err *err);

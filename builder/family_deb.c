@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "aptidx.h"
+#include "bundle.h"
 #include "hash.h"
 #include "upstream.h"
 
@@ -302,4 +303,4 @@ out:
 	return rc;
 }
 
-const struct family_ops family_deb = { "deb", deb_sync };
+const struct family_ops family_deb = { "deb", deb_sync, plan_resolve_deb, bundle_index_deb };

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aptidx.h"
+#include "bundle.h"
 #include "hash.h"
 #include "upstream.h"
 
@@ -142,13 +143,13 @@ static int rpm_fetch_record(const struct upstream_opts *o, const struct upstream
 	return rc;
 }
 
-/* Decompress primary into CACHE/index/<sha256>.primary.xml once, checked
- * against the uncompressed checksum when repomd.xml gives a sha256 one. */
-static int rpm_unpack_primary(const struct upstream_opts *o, const struct rpm_repo *rr,
-			      const cr_RepomdRecord *r, const char *src, char **out,
-			      struct pgb_err *err)
+/* Decompress a verified record's file into CACHE/index/<sha256>.<suffix>
+ * once, checked against its uncompressed sha256 when repomd.xml gives one. */
+static int rpm_unpack(const struct upstream_opts *o, const struct rpm_repo *rr,
+		      const cr_RepomdRecord *r, const char *suffix, const char *src, char **out,
+		      struct pgb_err *err)
 {
-	char *dst = xasprintf("%s/index/%s.primary.xml", o->cache_dir, r->checksum);
+	char *dst = xasprintf("%s/index/%s.%s", o->cache_dir, r->checksum, suffix);
 	int open_ok = r->checksum_open_type && !strcmp(r->checksum_open_type, "sha256") &&
 		      r->checksum_open;
 
@@ -157,8 +158,31 @@ static int rpm_unpack_primary(const struct upstream_opts *o, const struct rpm_re
 			       rr->md_url, out, err);
 }
 
-static void rpm_add_index(struct upstream *u, const struct rpm_repo *rr,
-			  const cr_RepomdRecord *prim, const cr_RepomdRecord *fl, char *path)
+/* An optional record (comps, modules.yaml): fetched, checked, decompressed
+ * into *out; *out stays NULL when the repository has none. */
+static int rpm_extra(const struct upstream_opts *o, const struct upstream *u,
+		     const struct rpm_repo *rr, cr_Repomd *md, const char *const *types,
+		     const char *suffix, char **out, struct pgb_err *err)
+{
+	cr_RepomdRecord *r = NULL;
+	char *cpath = NULL;
+	int rc;
+
+	for (; *types && !r; types++)
+		if (rpm_record(md, rr, *types, 0, &r, err) < 0)
+			return -1;
+	if (!r)
+		return 0;
+	rc = rpm_fetch_record(o, u, rr, r, &cpath, err);
+	if (rc == 0)
+		rc = rpm_unpack(o, rr, r, suffix, cpath, out, err);
+	free(cpath);
+	return rc;
+}
+
+static struct upstream_index *rpm_add_index(struct upstream *u, const struct rpm_repo *rr,
+					    const cr_RepomdRecord *prim,
+					    const cr_RepomdRecord *fl, char *path)
 {
 	struct upstream_index *ix;
 
@@ -172,36 +196,50 @@ static void rpm_add_index(struct upstream *u, const struct rpm_repo *rr,
 	ix->path = path;
 	ix->key = xstrdup(prim->checksum);
 	if (fl) {
-		memcpy(ix->contents[0].sha256, fl->checksum, 65);
-		ix->contents[0].size = (uint64_t)fl->size;
-		ix->ncontents = 1;
+		memcpy(ix->filelists.sha256, fl->checksum, 65);
+		ix->filelists.size = (uint64_t)fl->size;
+		ix->filelists_url = xasprintf("%s/%s", rr->base, fl->location_href);
 	}
 	if (prim->timestamp > u->date)
 		u->date = prim->timestamp;
+	return ix;
 }
 
-/* One repository: signed repomd.xml, then primary (and filelists). */
+/* One repository: signed repomd.xml, then primary, comps and modules.yaml
+ * (and filelists for discovery). */
 static int rpm_sync_repo(const struct upstream_opts *o, struct upstream *u,
 			 const struct rpm_repo *rr, struct pgb_err *err)
 {
+	static const char *const group_types[] = { "group_gz", "group", NULL };
+	static const char *const module_types[] = { "modules", NULL };
+	struct upstream_index *ix;
 	struct sbuf md = SBUF_INIT;
 	cr_Repomd *repomd = NULL;
 	cr_RepomdRecord *prim, *fl = NULL;
-	char *cpath = NULL, *ppath = NULL, *flpath = NULL;
+	char *cpath = NULL, *ppath = NULL, *flpath = NULL, *group = NULL, *mods = NULL;
 	int rc = -1;
 
 	if (rpm_fetch_repomd(o, u, rr, &md, err) < 0 ||
 	    rpm_parse_repomd(o, rr, &md, &repomd, err) < 0)
 		goto out;
 	if (rpm_record(repomd, rr, "primary", 1, &prim, err) < 0 ||
-	    (o->want_contents && rpm_record(repomd, rr, "filelists", 0, &fl, err) < 0))
+	    rpm_record(repomd, rr, "filelists", 0, &fl, err) < 0)
 		goto out;
 	if (rpm_fetch_record(o, u, rr, prim, &cpath, err) < 0 ||
-	    rpm_unpack_primary(o, rr, prim, cpath, &ppath, err) < 0 ||
-	    (fl && rpm_fetch_record(o, u, rr, fl, &flpath, err) < 0))
+	    rpm_unpack(o, rr, prim, "primary.xml", cpath, &ppath, err) < 0 ||
+	    (fl && o->want_contents && rpm_fetch_record(o, u, rr, fl, &flpath, err) < 0) ||
+	    rpm_extra(o, u, rr, repomd, group_types, "comps.xml", &group, err) < 0 ||
+	    rpm_extra(o, u, rr, repomd, module_types, "modules.yaml", &mods, err) < 0)
 		goto out;
-	rpm_add_index(u, rr, prim, fl, ppath);
-	ppath = NULL;
+	ix = rpm_add_index(u, rr, prim, fl, ppath);
+	if (flpath) {
+		memcpy(ix->contents[0].sha256, fl->checksum, 65);
+		ix->contents[0].size = (uint64_t)fl->size;
+		ix->ncontents = 1;
+	}
+	ix->group_path = group;
+	ix->modules_path = mods;
+	group = mods = ppath = NULL;
 	rc = 0;
 out:
 	if (repomd)
@@ -210,6 +248,34 @@ out:
 	free(cpath);
 	free(ppath);
 	free(flpath);
+	free(group);
+	free(mods);
+	return rc;
+}
+
+int upstream_rpm_filelists(const struct upstream_opts *o, const struct upstream_index *ix,
+			   char **path, struct pgb_err *err)
+{
+	struct fetch_item it = { 0 };
+	char *label, *dst;
+	int rc;
+
+	*path = NULL;
+	if (!ix->filelists_url)
+		return 0;
+	label = xasprintf("%s filelists", ix->base);
+	it.url = ix->filelists_url;
+	it.sha256 = ix->filelists.sha256;
+	it.size = ix->filelists.size;
+	it.label = label;
+	rc = fetch_batch(o->fetch, &it, 1, err);
+	free(label);
+	if (rc < 0)
+		return pgb_err_prefix(err, "%s (its file lists are needed for a file dependency)",
+				      ix->filelists_url);
+	dst = xasprintf("%s/index/%s.filelists.xml", o->cache_dir, ix->filelists.sha256);
+	rc = upstream_unpack(it.path, dst, NULL, 0, ix->filelists_url, path, err);
+	free(it.path);
 	return rc;
 }
 
@@ -261,4 +327,4 @@ static int rpm_sync(const struct upstream_opts *o, struct upstream *u, struct pg
 	return rc;
 }
 
-const struct family_ops family_rpm = { "rpm", rpm_sync };
+const struct family_ops family_rpm = { "rpm", rpm_sync, plan_resolve_rpm, NULL };

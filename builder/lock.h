@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "util.h"
 
 struct lock_pkg {
 	char *name, *version, *arch;
@@ -32,6 +33,11 @@ struct lock {
 	int64_t date;
 	struct lock_pkg *pkgs;
 	size_t npkgs;
+	/* Files of the bundle's repository index that the packages do not give,
+	 * verbatim, so that a rebuild writes them without upstream metadata
+	 * (rpm-md: modules.yaml); parallel lists, names sorted.  Written as
+	 * "index_files" only when there are some. */
+	struct strlist index_names, index_texts;
 };
 
 /* Written atomically, keys sorted, packages in the given order. */

@@ -233,48 +233,20 @@ static void fill_lock(struct plan *p, const struct upstream *ups, const size_t *
 	}
 }
 
-static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+int plan_resolve_deb(struct plan *p, const struct plan_opts *o, const struct upstream_opts *uo,
+		     const struct upstream *ups, size_t nups, struct pgb_err *err)
 {
-	const struct strlist *names = p->m.upstreams.n ? &p->m.upstreams : &p->target->upstreams;
-	struct upstream_opts uo = { 0 };
-	struct upstream *ups = xcalloc(names->n ? names->n : 1, sizeof(*ups));
 	struct resolve_repo *repos = NULL;
-	size_t nrepos = 0, nups = 0, *repo_up = NULL, nbase = 0;
+	size_t nrepos = 0, *repo_up = NULL, nbase = 0;
 	struct resolve_pkg *base = NULL;
 	struct resolve_result res = { 0 };
 	struct resolve_opts ro = { p->m.arch, p->m.recommends };
 	char **stanzas = NULL, **solv = NULL;
-	struct strlist mirrors = STRLIST_INIT;
 	int rc = -1;
 
-	uo.fetch = o->fetch;
-	uo.cache_dir = o->cache_dir;
-	uo.rc = &p->rc;
-	uo.target = p->target;
-	uo.arch = p->m.arch;
-	/* --mirror wins over the manifest's `mirrors:` (first match wins). */
-	for (size_t i = 0; o->mirrors && i < o->mirrors->n; i++)
-		strlist_add(&mirrors, o->mirrors->v[i]);
-	for (size_t i = 0; i < p->m.mirrors.n; i++)
-		strlist_add(&mirrors, p->m.mirrors.v[i]);
-	uo.mirrors = &mirrors;
-	uo.allow_expired = o->allow_expired;
-	uo.pg = p->m.postgres;
-	uo.npg = p->m.npostgres;
-	uo.now = (int64_t)time(NULL);
-	uo.warn = o->warn;
-	uo.warn_ctx = o->warn_ctx;
-	for (; nups < names->n; nups++)
-		if (upstream_sync(&uo, names->v[nups], &ups[nups], err) < 0)
-			goto out;
+	(void)uo;
 	for (size_t i = 0; i < nups; i++) {
 		for (size_t j = 0; j < ups[i].nidx; j++) {
-			if (ups[i].idx[j].format != UPSTREAM_APT_PACKAGES) {
-				pgb_fail(err, "upstream %s: resolving packages from rpm-md "
-					 "repositories (target %s) is not implemented yet; "
-					 "`pgbundle ext` reads them", ups[i].name, p->target->name);
-				goto out;
-			}
 			repos = xrealloc(repos, (nrepos + 1) * sizeof(*repos));
 			solv = xrealloc(solv, (nrepos + 1) * sizeof(*solv));
 			repo_up = xrealloc(repo_up, (nrepos + 1) * sizeof(*repo_up));
@@ -307,15 +279,55 @@ out:
 	free(stanzas);
 	resolve_result_free(&res);
 	resolve_pkgs_free(base, nbase);
-	for (size_t i = 0; i < nups; i++)
-		upstream_free(&ups[i]);
-	free(ups);
-	strlist_free(&mirrors);
 	for (size_t i = 0; i < nrepos; i++)
 		free(solv[i]);
 	free(solv);
 	free(repos);
 	free(repo_up);
+	return rc;
+}
+
+static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+{
+	const struct strlist *names = p->m.upstreams.n ? &p->m.upstreams : &p->target->upstreams;
+	const struct family_ops *fam = family_lookup(p->target->family);
+	struct upstream_opts uo = { 0 };
+	struct upstream *ups = xcalloc(names->n ? names->n : 1, sizeof(*ups));
+	struct strlist mirrors = STRLIST_INIT;
+	size_t nups = 0;
+	int rc = -1;
+
+	uo.fetch = o->fetch;
+	uo.cache_dir = o->cache_dir;
+	uo.rc = &p->rc;
+	uo.target = p->target;
+	uo.arch = p->m.arch;
+	/* --mirror wins over the manifest's `mirrors:` (first match wins). */
+	for (size_t i = 0; o->mirrors && i < o->mirrors->n; i++)
+		strlist_add(&mirrors, o->mirrors->v[i]);
+	for (size_t i = 0; i < p->m.mirrors.n; i++)
+		strlist_add(&mirrors, p->m.mirrors.v[i]);
+	uo.mirrors = &mirrors;
+	uo.allow_expired = o->allow_expired;
+	uo.pg = p->m.postgres;
+	uo.npg = p->m.npostgres;
+	uo.now = (int64_t)time(NULL);
+	uo.warn = o->warn;
+	uo.warn_ctx = o->warn_ctx;
+	if (!fam || !fam->resolve) {
+		pgb_fail(err, "target %s: the %s family cannot be resolved", p->target->name,
+			 p->target->family);
+		goto out;
+	}
+	for (; nups < names->n; nups++)
+		if (upstream_sync(&uo, names->v[nups], &ups[nups], err) < 0)
+			goto out;
+	rc = fam->resolve(p, o, &uo, ups, nups, err);
+out:
+	for (size_t i = 0; i < nups; i++)
+		upstream_free(&ups[i]);
+	free(ups);
+	strlist_free(&mirrors);
 	return rc;
 }
 

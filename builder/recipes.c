@@ -257,7 +257,7 @@ static int load_repos(struct recipes *rc, const char *dir, struct pgb_err *err)
 
 static const char *const target_keys[] = {
 	"family", "distro", "release", "codename", "archs", "upstreams", "pg_default", "baseline",
-	"components", NULL
+	"components", "baseline_groups", "modules_disable", NULL
 };
 
 static int target_strings(const struct yamldoc *d, const struct yamldoc_node *m,
@@ -278,8 +278,15 @@ static int target_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_strlist(d, m, "archs", YAMLDOC_REQUIRED, &t->archs, NULL, err) < 0 ||
 	    yamldoc_get_strlist(d, m, "upstreams", YAMLDOC_REQUIRED, &t->upstreams, where_up,
 				err) < 0 ||
-	    yamldoc_get_strlist(d, m, "components", 0, &t->components, NULL, err) < 0)
+	    yamldoc_get_strlist(d, m, "components", 0, &t->components, NULL, err) < 0 ||
+	    yamldoc_get_strlist(d, m, "baseline_groups", 0, &t->baseline_groups, NULL, err) < 0 ||
+	    yamldoc_get_strlist(d, m, "modules_disable", 0, &t->modules_disable, NULL, err) < 0)
 		return -1;
+	if (deb && (t->baseline_groups.n || t->modules_disable.n))
+		return yamldoc_fail(d, m, err, "'baseline_groups' and 'modules_disable' are for "
+				    "rpm targets");
+	if (!deb && !t->baseline_groups.n)
+		strlist_add(&t->baseline_groups, "core");
 	return 0;
 }
 
@@ -502,6 +509,8 @@ static void target_free(struct recipe_target *t)
 	strlist_free(&t->archs);
 	strlist_free(&t->upstreams);
 	strlist_free(&t->components);
+	strlist_free(&t->baseline_groups);
+	strlist_free(&t->modules_disable);
 	free(t->where);
 }
 

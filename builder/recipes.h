@@ -52,6 +52,10 @@ struct recipe_target {
 	struct strlist archs;	/* first one is the manifest's default */
 	struct strlist upstreams;	/* default repos.yml names, in order */
 	struct strlist components;
+	/* rpm: the comps groups whose mandatory and default packages are the
+	 * baseline (default [core]), and the modules a bundle disables unless
+	 * the manifest enables a stream of them (dnf module disable). */
+	struct strlist baseline_groups, modules_disable;
 	char *where;		/* "recipes/targets.yml:LINE:COL" of the entry */
 };
 

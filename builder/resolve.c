@@ -612,7 +612,7 @@ static int request_job(struct session *ss, const char *req, Queue *job, Id *chos
 
 /* ---- results ---- */
 
-static void add_missing(struct resolve_result *res, const char *req, const char *why)
+void resolve_add_missing(struct resolve_result *res, const char *req, const char *why)
 {
 	struct resolve_missing *m;
 
@@ -767,7 +767,7 @@ static int drop_problem(struct session *ss, Solver *solv, Id problem, struct job
 		jidx = solver_rule2jobidx(solv, rid) - 1;	/* 0 means "no job" */
 		if (jidx < 0 || jidx >= js->req.count || !js->req.elements[jidx])
 			continue;
-		add_missing(res, requests[js->reqof[jidx / 2]], why.buf);
+		resolve_add_missing(res, requests[js->reqof[jidx / 2]], why.buf);
 		js->req.elements[jidx] = 0;
 		dropped++;
 	}
@@ -1022,7 +1022,7 @@ static void request_jobs(struct session *ss, const char *const *requests, size_t
 		int r = request_job(ss, requests[i], &js->req, &chosen, &why);
 
 		if (r < 0)
-			add_missing(res, requests[i], why.buf);
+			resolve_add_missing(res, requests[i], why.buf);
 		if (r > 0)
 			js->reqof[js->req.count / 2 - 1] = i;
 		if (r >= 0 && chosen)

@@ -114,6 +114,8 @@ int resolve_run(const struct resolve_repo *repos, size_t nrepos, const char *sta
 		const char *const *requests, size_t nreq, const struct resolve_opts *o,
 		struct resolve_result *res, struct pgb_err *err);
 
+/* Append a request that cannot be satisfied, and why, to res->missing. */
+void resolve_add_missing(struct resolve_result *res, const char *req, const char *why);
 /* Free n packages and the array itself; NULL is fine. */
 void resolve_pkgs_free(struct resolve_pkg *p, size_t n);
 /* Free the contents of *r and zero it; the struct itself is the caller's. */

@@ -107,6 +107,9 @@ void upstream_free(struct upstream *u)
 		free(u->idx[i].path);
 		free(u->idx[i].key);
 		free(u->idx[i].base);
+		free(u->idx[i].group_path);
+		free(u->idx[i].modules_path);
+		free(u->idx[i].filelists_url);
 	}
 	free(u->idx);
 	free(u->name);

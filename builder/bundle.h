@@ -63,6 +63,8 @@ struct bundle_index_ctx {
 };
 /* The apt repository of the layout above, signed, proven with apt. */
 int bundle_index_deb(const struct bundle_index_ctx *c, struct pgb_err *err);
+/* The rpm-md repository (bundle_rpm.c). */
+int bundle_index_rpm(const struct bundle_index_ctx *c, struct pgb_err *err);
 
 /* DIR/pgbundle.gpg (binary) and DIR/pgbundle.asc (armored): k's public key,
  * as keygen leaves it beside the secret and every bundle carries it. */

@@ -5,17 +5,11 @@
  * filelists when discovery asks) checked against the SHA-256 and size of the
  * signed repomd.xml.  See upstream.h for what rpm-md cannot give (Valid-Until).
  */
-#include <createrepo_c/error.h>
-#include <createrepo_c/repomd.h>
-#include <createrepo_c/xml_parser.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "aptidx.h"
 #include "bundle.h"
-#include "hash.h"
+#include "rpmmd.h"
 #include "upstream.h"
 
 /* One repository of an upstream: its URL and, for per-major ones, the major. */
@@ -58,66 +52,6 @@ out:
 	sbuf_free(&sig);
 	free(asc);
 	return rc;
-}
-
-/* libcreaterepo_c parses files only: the verified bytes go through a
- * private temporary file, removed at once. */
-static int rpm_parse_repomd(const struct upstream_opts *o, const struct rpm_repo *rr,
-			    const struct sbuf *md, cr_Repomd **out, struct pgb_err *err)
-{
-	char hex[HASH_HEX_MAX], *tmp;
-	GError *gerr = NULL;
-	cr_Repomd *r;
-	int rc = -1;
-
-	hash_buf_hex(HASH_SHA256, md->buf, md->len, hex);
-	tmp = xasprintf("%s/tmp/%s.repomd.xml.%ld", o->cache_dir, hex, (long)getpid());
-	if (util_write_atomic(tmp, md->buf, md->len, 0644, err) < 0) {
-		free(tmp);
-		return -1;
-	}
-	r = cr_repomd_new();
-	if (cr_xml_parse_repomd(tmp, r, NULL, NULL, &gerr) != CRE_OK) {
-		pgb_fail(err, "%s: not a valid repomd.xml: %s", rr->md_url,
-			 gerr ? g_strstrip(g_strdelimit(gerr->message, "\r\n", ' '))
-			      : "unknown error");
-		cr_repomd_free(r);
-	} else {
-		*out = r;
-		rc = 0;
-	}
-	g_clear_error(&gerr);
-	unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-/* The record of `type`, checked: a sha256 checksum, a size, a location
- * inside the repository.  *rec NULL (and 0) when absent and not required. */
-static int rpm_record(cr_Repomd *md, const struct rpm_repo *rr, const char *type, int required,
-		      cr_RepomdRecord **rec, struct pgb_err *err)
-{
-	cr_RepomdRecord *r = cr_repomd_get_record(md, type);
-	const char *href;
-
-	*rec = NULL;
-	if (!r)
-		return required ? pgb_fail(err, "%s lists no %s metadata: not an rpm-md "
-					   "repository, or a broken one", rr->md_url, type) : 0;
-	href = r->location_href;
-	if (!r->checksum_type || strcmp(r->checksum_type, "sha256"))
-		return pgb_fail(err, "%s: the %s record's checksum is %s; only sha256 is trusted "
-				"(md5 and sha1 are refused): the repository must be created with "
-				"sha256 checksums (createrepo_c's default)", rr->md_url, type,
-				r->checksum_type ? r->checksum_type : "missing");
-	if (!hash_sha256_hex_ok(r->checksum) || r->size <= 0)
-		return pgb_fail(err, "%s: the %s record has no valid sha256 checksum and size",
-				rr->md_url, type);
-	if (!href || !*href || href[0] == '/' || strstr(href, "..") || strstr(href, "://"))
-		return pgb_fail(err, "%s: the %s record's location '%s' is not a path inside the "
-				"repository: refused", rr->md_url, type, href ? href : "");
-	*rec = r;
-	return 0;
 }
 
 /* Fetch a record's file into the content-addressed cache, checked against
@@ -169,7 +103,7 @@ static int rpm_extra(const struct upstream_opts *o, const struct upstream *u,
 	int rc;
 
 	for (; *types && !r; types++)
-		if (rpm_record(md, rr, *types, 0, &r, err) < 0)
+		if (rpmmd_record(md, rr->md_url, *types, 0, &r, err) < 0)
 			return -1;
 	if (!r)
 		return 0;
@@ -220,10 +154,10 @@ static int rpm_sync_repo(const struct upstream_opts *o, struct upstream *u,
 	int rc = -1;
 
 	if (rpm_fetch_repomd(o, u, rr, &md, err) < 0 ||
-	    rpm_parse_repomd(o, rr, &md, &repomd, err) < 0)
+	    rpmmd_parse_repomd(md.buf, md.len, rr->md_url, &repomd, err) < 0)
 		goto out;
-	if (rpm_record(repomd, rr, "primary", 1, &prim, err) < 0 ||
-	    rpm_record(repomd, rr, "filelists", 0, &fl, err) < 0)
+	if (rpmmd_record(repomd, rr->md_url, "primary", 1, &prim, err) < 0 ||
+	    rpmmd_record(repomd, rr->md_url, "filelists", 0, &fl, err) < 0)
 		goto out;
 	if (rpm_fetch_record(o, u, rr, prim, &cpath, err) < 0 ||
 	    rpm_unpack(o, rr, prim, "primary.xml", cpath, &ppath, err) < 0 ||
@@ -327,4 +261,4 @@ static int rpm_sync(const struct upstream_opts *o, struct upstream *u, struct pg
 	return rc;
 }
 
-const struct family_ops family_rpm = { "rpm", rpm_sync, plan_resolve_rpm, NULL };
+const struct family_ops family_rpm = { "rpm", rpm_sync, plan_resolve_rpm, bundle_index_rpm };

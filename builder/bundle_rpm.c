@@ -59,6 +59,8 @@ static int verifier(const struct plan *p, struct strlist *names, struct rpmverif
 	if (!r)
 		return pgb_fail(err, "the lock names upstream '%s', which recipes/repos.yml does "
 				"not define", name);
+	uo.target = p->target;
+	uo.arch = p->m.arch;
 	if (upstream_load_keyring(&uo, r, &kr, err) < 0)
 		return -1;
 	pgp_keyring_free(kr);

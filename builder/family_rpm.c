@@ -34,6 +34,15 @@ static int rpm_fetch_repomd(const struct upstream_opts *o, struct upstream *u,
 	missing = fetch_to_mem_opt(o->fetch, asc, &sig, err);
 	if (missing < 0)
 		goto out;
+	if (missing && !u->recipe->metadata_signed) {
+		/* Fedora's EPEL signs packages only: each is checked at build time. */
+		upstream_warn(o, "warning: %s is not signed (upstream '%s' does not sign its "
+			      "metadata: metadata_signed: false in recipes/repos.yml); taken as "
+			      "served, every package of it is checked against its signature by "
+			      "the upstream's key", rr->md_url, u->name);
+		rc = 0;
+		goto out;
+	}
 	if (missing) {
 		pgb_fail(err, "%s is not signed (no %s): refused; the repository must publish a "
 			 "detached signature of repomd.xml (dnf's repo_gpgcheck); use a mirror "

@@ -69,8 +69,15 @@ struct recipe_repo {
 	char *keyring;		/* OpenPGP keyring file on the build host */
 	char *key_url;		/* where the signing key is published */
 	char *fingerprint;	/* 40 upper-case hex digits of the signing key */
+	/* Or one per release or architecture (fpr_keys[i] -> fpr_values[i]): see
+	 * recipes_repo_fingerprint(). */
+	struct strlist fpr_keys, fpr_values;
 	struct strlist components;
 	int checked;		/* reachable and tested from here */
+	/* rpm: the upstream signs its repomd.xml (default).  When 0 (Fedora's
+	 * EPEL does not), an unsigned repomd.xml is taken, loudly, and only the
+	 * packages' own signatures vouch for what is bundled. */
+	int metadata_signed;
 	char *where;
 };
 
@@ -106,6 +113,11 @@ struct recipes {
  */
 int recipes_load(struct recipes *rc, const char *dir, struct pgb_err *err);
 void recipes_free(struct recipes *rc);
+
+/* The fingerprint pinned for r on target t and arch: the mapping's entry
+ * for arch, else for t's release, else the single one; NULL: none pinned. */
+const char *recipes_repo_fingerprint(const struct recipe_repo *r, const struct recipe_target *t,
+				     const char *arch);
 
 /* Lookups by name; NULL when unknown.  Pointers live as long as rc. */
 const struct recipe_target *recipes_target(const struct recipes *rc, const char *name);

@@ -22,6 +22,7 @@ const struct family_ops *family_lookup(const char *family)
 int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
 			  struct pgp_keyring **kr, struct pgb_err *err)
 {
+	const char *fpr;
 	char *path;
 	int rc;
 
@@ -37,10 +38,11 @@ int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_rep
 			       r->name);
 	/* A pinned key must be in the file: a keyring fetched from key_url
 	 * could be anybody's. */
-	else if (r->fingerprint && !pgp_keyring_has(*kr, r->fingerprint))
+	else if ((fpr = recipes_repo_fingerprint(r, o->target, o->arch)) &&
+		 !pgp_keyring_has(*kr, fpr))
 		rc = pgb_fail(err, "keyring %s of upstream '%s' does not hold the key %s that "
 			      "recipes/repos.yml pins: get the repository's real key", path,
-			      r->name, r->fingerprint);
+			      r->name, fpr);
 	free(path);
 	return rc;
 }

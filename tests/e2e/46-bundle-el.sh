@@ -15,6 +15,7 @@
 # match its checksum, an RPM tampered in its payload or its header, an RPM
 # signed by a key that is not its upstream's, sha1 repodata.
 . tests/lib.sh
+. tests/e2e/fixture_setup.sh
 . tests/e2e/fixture_el.sh
 t_tmpdir
 if el_fixture; then
@@ -224,3 +225,29 @@ refused stranger "pool/pgvector_16-0.7.4-1PGDG.rhel8.x86_64.rpm: refused.*NOKEY"
 bad sha1
 remeta sha1
 refused sha1 "bad-sha1/16/repodata/repomd.xml: the primary record's checksum is sha1"
+
+# --- what the real upstreams do: EPEL does not sign its metadata ---
+mkdir -p "$T_TMP/epel-unsigned" && cp -r "$EL_FX/epel/8" "$T_TMP/epel-unsigned/8"
+rm "$T_TMP/epel-unsigned/8/Everything/x86_64/repodata/repomd.xml.asc"
+M=$(el_mirrors | sed "s|epel=file://[^ ]*|epel=file://$T_TMP/epel-unsigned/{release}/Everything/{arch}|")
+if PGBUNDLE_CACHE="$T_TMP/cache-epel" build epel-unsigned manifests/el8.yml &&
+	grep -q 'warning: .*epel-unsigned/8/Everything/x86_64/repodata/repomd.xml is not signed (upstream .epel. does not sign its metadata' \
+	"$T_TMP/epel-unsigned.log"; then
+	ok "EPEL's unsigned repomd.xml (metadata_signed: false, as Fedora publishes it) is taken with a warning; its RPMs are still checked"
+else
+	not_ok "EPEL without repomd.xml.asc" "$(tail -n 3 "$T_TMP/epel-unsigned.log")"
+fi
+M=$(el_mirrors)
+
+# --- a pinned fingerprint the keyring does not hold ---
+stranger=$(gpg --homedir "$EL_FX/gnupg" --with-colons --fingerprint stranger@fixture.invalid |
+	awk -F: '$1 == "fpr" { print $10; exit }')
+sed -i "/^pgdg-yum:\$/,/^\$/ s/^  checked: false\$/  fingerprint: $stranger\n  checked: false/" \
+	"$T_TMP/recipes/repos.yml"
+if PGBUNDLE_CACHE="$T_TMP/cache-pin" build pin manifests/el8.yml; then
+	not_ok "pinned fingerprint" "the build succeeded"
+elif grep -q "keyring .*keys/pgdg.gpg of upstream 'pgdg-yum' does not hold the key $stranger that recipes/repos.yml pins" "$T_TMP/pin.log"; then
+	ok "a keyring without the key recipes/repos.yml pins for pgdg-yum is refused"
+else
+	not_ok "pinned fingerprint refused" "$(tail -n 2 "$T_TMP/pin.log")"
+fi

@@ -1,7 +1,7 @@
 # tests/e2e/fixture_el.sh - the EL upstream fixtures (tests/fixtures/el_repos.py:
 # Rocky 8/9/10 BaseOS and AppStream, EPEL, PGDG per major and pgdg-common,
 # signed with one key per vendor) for the rpm-md tests.  Source after
-# tests/lib.sh.
+# tests/lib.sh and tests/e2e/fixture_setup.sh.
 #
 #   el_fixture             build the fixture once per content of el_repos.py
 #                          (kept in $PGBUNDLE_TEST_CACHE, default
@@ -31,16 +31,8 @@ el_fixture() {
 
 el_recipes() {
 	rm -rf "$1" && cp -r "$TOP/recipes" "$1" &&
-	awk -v F="$EL_FX" '
-		/^[a-z][a-z0-9-]*:$/ { name = substr($0, 1, length($0) - 1) }
-		{ print }
-		/^  family: rpm$/ {
-			k = ""
-			if (name ~ /^el-/) k = "el"
-			else if (name == "epel") k = "epel"
-			else if (name ~ /^pgdg-yum/) k = "pgdg"
-			if (k != "") print "  keyring: " F "/keys/" k ".gpg"
-		}' "$TOP/recipes/repos.yml" >"$1/repos.yml"
+	fixture_rpm_keyrings "$1/repos.yml" "el-=$EL_FX/keys/el.gpg" "epel=$EL_FX/keys/epel.gpg" \
+		"pgdg-yum=$EL_FX/keys/pgdg.gpg"
 }
 
 el_mirrors() {

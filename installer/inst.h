@@ -201,6 +201,17 @@ int host_check_space(const char *path, uint64_t need, const char *what, struct p
  * under ctx->prefix (0: no check).  Logs what it found. */
 int host_check(struct inst_ctx *ctx, uint64_t need_prefix, struct pgb_err *err);
 
+/* aside.c: files of the configuration directory etc (relative names in
+ * files) moved into etc/disabled and recorded in etc/disabled/moved.list
+ * before each move; restore puts them all back, newest first, and removes
+ * the record and the directory.  A file whose name exists again stays aside:
+ * warned, counted in *kept, the rest restored.  Both count and log each
+ * change and change nothing when ctx->dry_run. */
+int inst_aside_move(struct inst_ctx *ctx, const char *etc, const char *disabled,
+		    const struct strlist *files, struct pgb_err *err);
+int inst_aside_restore(struct inst_ctx *ctx, const char *etc, const char *disabled, int *kept,
+		       struct pgb_err *err);
+
 /* aptconf.c: the bundle as the host's only apt source; see aptconf.c's top
  * comment for the files.  etc is the apt configuration directory
  * ("/etc/apt"; tests pass a scratch one).  Both count and log each change

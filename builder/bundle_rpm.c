@@ -394,6 +394,7 @@ static int dnf_view(const struct bundle_index_ctx *c, const struct written *w,
 	json_object_set_new(rpm, "modules_disable", strlist_json(&disable));
 	json_object_set_new(rpm, "modules_enable", strlist_json(&p->m.modules_enable));
 	json_object_set_new(rpm, "weak_deps", json_boolean(p->m.recommends));
+	json_object_set_new(rpm, "release", json_string(p->target->release));
 	for (size_t i = 0; i < p->lock.npkgs; i++)
 		if (p->lock.pkgs[i].requested)
 			strlist_add(&req, p->lock.pkgs[i].name);

@@ -364,50 +364,59 @@ int pkg_preflight(struct inst_ctx *ctx, const struct apt_private *apt, const str
 
 /* --- install --- */
 
-/* Remember what pgbundle installed (new packages only), for uninstall --purge. */
-static int record_installed(const struct pkg_plan *p, struct pgb_err *err)
+int pkg_record_add(const struct inst_ctx *ctx, const struct strlist *add, struct pgb_err *err)
 {
+	char *path = inst_root_path(ctx, INSTALLED_RECORD), *dir = inst_root_path(ctx, INST_STATE_DIR);
 	struct strlist names = STRLIST_INIT;
 	struct sbuf text = SBUF_INIT;
-	char *old = NULL, *line, *save = NULL;
-	size_t len;
-	int rc;
+	int rc = pkg_read_installed_record(ctx, &names, err);
 
-	if (util_exists(INSTALLED_RECORD) && util_read_file(INSTALLED_RECORD, &old, &len, err) < 0)
-		return -1;
-	if (old)
-		for (line = strtok_r(old, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			strlist_add(&names, line);
-	for (size_t i = 0; i < p->inst.n; i++)
-		if (p->inst_old.v[i][0] == '\0')
-			strlist_add(&names, p->inst.v[i]);
+	for (size_t i = 0; i < add->n; i++)
+		strlist_add(&names, add->v[i]);
 	strlist_sort(&names);
 	strlist_uniq(&names);
 	for (size_t i = 0; i < names.n; i++)
 		sbuf_addf(&text, "%s\n", names.v[i]);
-	rc = util_mkdir_p(INST_STATE_DIR, 0755, err);
 	if (rc == 0)
-		rc = util_write_atomic(INSTALLED_RECORD, text.buf ? text.buf : "", text.len, 0644,
-				       err);
-	free(old);
+		rc = util_mkdir_p(dir, 0755, err);
+	if (rc == 0)
+		rc = util_write_atomic(path, text.buf ? text.buf : "", text.len, 0644, err);
+	free(path);
+	free(dir);
 	sbuf_free(&text);
 	strlist_free(&names);
 	return rc;
 }
 
-int pkg_read_installed_record(struct strlist *names, struct pgb_err *err)
+/* Remember what pgbundle installed (new packages only), for uninstall --purge. */
+static int record_installed(const struct inst_ctx *ctx, const struct pkg_plan *p,
+			    struct pgb_err *err)
 {
-	char *data, *line, *save = NULL;
-	size_t len;
+	struct strlist names = STRLIST_INIT;
+	int rc;
 
-	if (!util_exists(INSTALLED_RECORD))
-		return 0;
-	if (util_read_file(INSTALLED_RECORD, &data, &len, err) < 0)
-		return -1;
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		strlist_add(names, line);
-	free(data);
-	return 0;
+	for (size_t i = 0; i < p->inst.n; i++)
+		if (p->inst_old.v[i][0] == '\0')
+			strlist_add(&names, p->inst.v[i]);
+	rc = pkg_record_add(ctx, &names, err);
+	strlist_free(&names);
+	return rc;
+}
+
+int pkg_read_installed_record(const struct inst_ctx *ctx, struct strlist *names,
+			      struct pgb_err *err)
+{
+	char *path = inst_root_path(ctx, INSTALLED_RECORD), *data, *line, *save = NULL;
+	size_t len;
+	int rc = 0;
+
+	if (util_exists(path) && (rc = util_read_file(path, &data, &len, err)) == 0) {
+		for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			strlist_add(names, line);
+		free(data);
+	}
+	free(path);
+	return rc;
 }
 
 struct install_progress {
@@ -528,7 +537,7 @@ int pkg_install(struct inst_ctx *ctx, const struct strlist *pkgs, const struct p
 			"dependencies)", p->inst.n, pkgs->n);
 	if (ctx->dry_run)
 		return 0;
-	if (record_installed(p, err) < 0)
+	if (record_installed(ctx, p, err) < 0)
 		return -1;
 	blocked = block_starts(ctx, err);
 	if (blocked < 0)

@@ -554,9 +554,18 @@ int modmd_bundle_yaml(const struct modmd *m, const struct strlist *nevras, char 
 		mm = module_get((struct modmd *)m, st->name, 0);
 		mod = modulemd_module_index_get_module(m->idx, st->name);
 		d = mod ? modulemd_module_get_defaults(mod) : NULL;
-		if (d && mm && mm->default_stream && !strcmp(mm->default_stream, st->stream) &&
-		    !modulemd_module_index_add_defaults(idx, d, &gerr))
+		if (mm && mm->enabled && st->active) {
+			/* The manifest's stream is the bundle's default: dnf takes it on
+			 * the host without a `dnf module enable`. */
+			g_autoptr(ModulemdDefaultsV1) own = modulemd_defaults_v1_new(st->name);
+
+			modulemd_defaults_v1_set_default_stream(own, st->stream, NULL);
+			if (!modulemd_module_index_add_defaults(idx, MODULEMD_DEFAULTS(own), &gerr))
+				goto fail;
+		} else if (d && mm && mm->default_stream && !strcmp(mm->default_stream, st->stream) &&
+			   !modulemd_module_index_add_defaults(idx, d, &gerr)) {
 			goto fail;
+		}
 	}
 	if (!n)
 		return 0;

@@ -91,7 +91,9 @@ const char *modmd_state(const struct modmd *m, const char *name);
 /*
  * The modules.yaml a bundle carries: the stream documents that list any of
  * `nevras` (the bundle's modular packages), each with its module's defaults
- * document when the stream is that module's default.  *out (malloc'd) is
+ * document when the stream is that module's default; a stream the manifest
+ * enabled gets a defaults document naming it the default, so that dnf on
+ * the host takes it without `dnf module enable`.  *out (malloc'd) is
  * NULL when no stream qualifies.  Deterministic: libmodulemd sorts the
  * documents.
  */

@@ -239,6 +239,50 @@ else
 fi
 M=$(el_mirrors)
 
+# --- a stream the manifest enables: EL8's postgresql:15, not the default ---
+S15=$T_TMP/el8-pg15.yml
+cat >"$S15" <<'EOF2'
+name: pg15-el8
+version: "1.0"
+target: el8
+arch: x86_64
+postgres: [15]
+modules_enable: ["postgresql:15"]
+upstreams: [el-baseos, el-appstream]
+packages: [postgresql-server]
+EOF2
+if build pg15 "$S15" && "$PGBUNDLE" ls "$T_TMP/out-pg15"/*.tar.zst | grep -q '^postgresql-server  *15.6-1.module'; then
+	ok "el8 with modules_enable postgresql:15: AppStream's postgresql-server 15.6 bundled (not the default stream's 10.6)"
+else
+	not_ok "el8: modules_enable" "$(tail -n 3 "$T_TMP/pg15.log")"
+fi
+mkdir -p "$T_TMP/x15" && tar --zstd -xf "$T_TMP/out-pg15"/*.tar.zst -C "$T_TMP/x15"
+X15=$T_TMP/x15/pg15-el8-1.0.el8.x86_64
+zcat "$X15"/repodata/*-modules.yaml.gz >"$T_TMP/pg15.modules.yaml"
+if grep -q 'document: modulemd-defaults' "$T_TMP/pg15.modules.yaml" &&
+	grep -A4 'document: modulemd-defaults' "$T_TMP/pg15.modules.yaml" | grep -q 'stream: "15"'; then
+	ok "el8: the bundle's modules.yaml makes the enabled stream 15 its default"
+else
+	not_ok "el8: defaults for the enabled stream" "$(head -c 400 "$T_TMP/pg15.modules.yaml")"
+fi
+R15=$T_TMP/root15
+if el_root "$R15" 8; then
+	mkdir -p "$T_TMP/repos15"
+	printf '[pgbundle]\nname=pgbundle\nbaseurl=file://%s\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=file://%s/RPM-GPG-KEY-pgbundle\n' \
+		"$X15" "$X15" >"$T_TMP/repos15/pgbundle.repo"
+	for k in "$X15"/RPM-GPG-KEY-*; do rpm --root "$R15" --import "$k"; done
+	if dnf -y --installroot="$R15" --setopt=reposdir="$T_TMP/repos15" --releasever=8 \
+		--setopt=cachedir="$T_TMP/dnfcache15" --setopt=install_weak_deps=False \
+		install postgresql-server >"$T_TMP/dnf15.log" 2>&1 &&
+		rpm --root "$R15" -q postgresql-server | grep -q '^postgresql-server-15.6'; then
+		ok "el8: dnf installs the enabled stream's postgresql-server 15.6 from the bundle alone, no dnf module enable"
+	else
+		not_ok "el8: dnf install of the enabled stream" "$(tail -n 5 "$T_TMP/dnf15.log")"
+	fi
+else
+	not_ok "el8: fixture root for the enabled stream"
+fi
+
 # --- a pinned fingerprint the keyring does not hold ---
 stranger=$(gpg --homedir "$EL_FX/gnupg" --with-colons --fingerprint stranger@fixture.invalid |
 	awk -F: '$1 == "fpr" { print $10; exit }')

@@ -159,7 +159,7 @@ int bundle_write_public_keys(const struct pgp_seckey *k, const char *dir, struct
 	return rc;
 }
 
-static json_t *strlist_json(const struct strlist *l)
+json_t *bundle_json_strings(const struct strlist *l)
 {
 	json_t *a = json_array();
 
@@ -203,11 +203,11 @@ static json_t *ext_info_json(const struct plan *p)
 		if (e && e->preload)
 			json_object_set_new(o, "preload", json_string(e->preload));
 		if (e && e->preload_after.n)
-			json_object_set_new(o, "preload_after", strlist_json(&e->preload_after));
+			json_object_set_new(o, "preload_after", bundle_json_strings(&e->preload_after));
 		if (e && e->settings.n)
-			json_object_set_new(o, "settings", strlist_json(&e->settings));
+			json_object_set_new(o, "settings", bundle_json_strings(&e->settings));
 		if (e && e->conflicts.n)
-			json_object_set_new(o, "conflicts", strlist_json(&e->conflicts));
+			json_object_set_new(o, "conflicts", bundle_json_strings(&e->conflicts));
 		if (e)
 			exception_json(p, e, o);
 		if (e && strcmp(e->name, p->ext_names.v[i]) != 0)
@@ -250,7 +250,7 @@ static json_t *expanded_json(const struct plan *p, const struct strlist *items)
 	json_t *a;
 
 	plan_expand(p, items, &x);
-	a = strlist_json(&x);
+	a = bundle_json_strings(&x);
 	strlist_free(&x);
 	return a;
 }
@@ -275,14 +275,14 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 			 "codename", p->target->codename ? p->target->codename : "",
 			 "arch", p->m.arch, "postgres", pg,
 			 "extensions", expanded_json(p, &p->m.extensions),
-			 "modules", strlist_json(&p->m.modules), "requested", req,
+			 "modules", bundle_json_strings(&p->m.modules), "requested", req,
 			 "packages", (json_int_t)p->lock.npkgs,
 			 "size", (json_int_t)plan_total_size(p), "date", (json_int_t)p->lock.date,
 			 "key", fpr, "config", config_name);
 	if (root && ((mods = module_packages_json(p, err)) == NULL ||
 		     json_object_set_new(root, "module_packages", mods) < 0 ||
 		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0 ||
-		     json_object_set_new(root, "extension_names", strlist_json(&p->ext_names)) < 0 ||
+		     json_object_set_new(root, "extension_names", bundle_json_strings(&p->ext_names)) < 0 ||
 		     json_object_set_new(root, "extension_info", ext_info_json(p)) < 0 ||
 		     (s->family_meta && json_object_update(root, s->family_meta) < 0))) {
 		json_decref(root);

@@ -61,6 +61,8 @@ struct bundle_index_ctx {
 	int64_t sigtime;		/* the time of every signature (reproducible) */
 	struct json_t *meta;		/* an object merged into bundle.json's root */
 };
+/* A JSON array of l's strings, for bundle.json (new reference). */
+struct json_t *bundle_json_strings(const struct strlist *l);
 /* The apt repository of the layout above, signed, proven with apt. */
 int bundle_index_deb(const struct bundle_index_ctx *c, struct pgb_err *err);
 /* The rpm-md repository (bundle_rpm.c). */

@@ -353,15 +353,6 @@ static int write_repodata(const struct bundle_index_ctx *c, struct written *w,
 
 /* --- dnf's view of the written repository --- */
 
-static json_t *strlist_json(const struct strlist *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
 /*
  * Whether the repository needs module_hotfixes=1 (the bundle's own
  * modules.yaml would hide some of its packages), then the proof.  The
@@ -390,9 +381,9 @@ static int dnf_view(const struct bundle_index_ctx *c, const struct written *w,
 	in.hotfix = n > 0;
 	json_object_set_new(rpm, "module_hotfixes", json_boolean(n > 0));
 	if (n > 0)
-		json_object_set_new(rpm, "module_hotfixes_why", strlist_json(&hidden));
-	json_object_set_new(rpm, "modules_disable", strlist_json(&disable));
-	json_object_set_new(rpm, "modules_enable", strlist_json(&p->m.modules_enable));
+		json_object_set_new(rpm, "module_hotfixes_why", bundle_json_strings(&hidden));
+	json_object_set_new(rpm, "modules_disable", bundle_json_strings(&disable));
+	json_object_set_new(rpm, "modules_enable", bundle_json_strings(&p->m.modules_enable));
 	json_object_set_new(rpm, "weak_deps", json_boolean(p->m.recommends));
 	json_object_set_new(rpm, "release", json_string(p->target->release));
 	for (size_t i = 0; i < p->lock.npkgs; i++)

@@ -114,6 +114,16 @@ int resolve_run(const struct resolve_repo *repos, size_t nrepos, const char *sta
 		const char *const *requests, size_t nreq, const struct resolve_opts *o,
 		struct resolve_result *res, struct pgb_err *err);
 
+/* For the resolvers (resolve.c, resolve_rpm.c): name, version, arch,
+ * location, sha256 and size of solvable p of pool into out, and which of
+ * repos[0..nrepos) it is from (out->repo); -1 when it is from none of them
+ * or has no location or no sha256 checksum.  And the order of packages in a
+ * result (name, arch, version). */
+struct s_Pool;
+struct s_Repo;
+int resolve_pkg_from(struct resolve_pkg *out, struct s_Pool *pool, int p,
+		     struct s_Repo *const *repos, size_t nrepos);
+int resolve_pkg_cmp(const void *a, const void *b);
 /* Append a request that cannot be satisfied, and why, to res->missing. */
 void resolve_add_missing(struct resolve_result *res, const char *req, const char *why);
 /* Free n packages and the array itself; NULL is fine. */

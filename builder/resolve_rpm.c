@@ -21,6 +21,7 @@
 #include <solv/transaction.h>
 
 #include "modmd.h"
+#include "solvfile.h"
 
 /* The solv cache carries this, so that a cache from another format is rebuilt. */
 #define KEY_FORMAT	"pgbundle:cache-format"
@@ -47,42 +48,6 @@ struct rsess {
 
 /* ---- loading ---- */
 
-static int load_cache(Repo *repo, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	const char *fmt;
-	int rc;
-
-	if (!f)
-		return 0;
-	rc = repo_add_solv(repo, f, 0);
-	fclose(f);
-	fmt = rc ? NULL : repo_lookup_str(repo, SOLVID_META,
-					  pool_str2id(repo->pool, KEY_FORMAT, 1));
-	if (fmt && !strcmp(fmt, CACHE_FORMAT))
-		return 1;
-	repo_empty(repo, 1);
-	return 0;
-}
-
-static int write_repo(Repo *repo, const char *path, struct pgb_err *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc;
-
-	if (!f)
-		return pgb_failsys(err, "cannot write %s", path);
-	rc = repo_write(repo, f);
-	if (fclose(f) != 0 || rc != 0)
-		rc = pgb_fail(err, "cannot write %s: %s", path, pool_errstr(repo->pool));
-	else
-		rc = util_write_atomic(path, buf, len, 0644, err);
-	free(buf);
-	return rc;
-}
-
 /* Parse an rpm-md file (plain or compressed) into repo with libsolv (flags:
  * 0 for primary, REPO_EXTEND_SOLVABLES for filelists). */
 static int add_rpmmd(Repo *repo, const char *path, int flags, struct pgb_err *err)
@@ -108,14 +73,14 @@ static int load_primary(struct rsess *ss, size_t i, struct pgb_err *err)
 
 	ss->repos[i] = repo;
 	repo->appdata = (void *)r;
-	if (r->solv_cache && load_cache(repo, r->solv_cache))
+	if (r->solv_cache && solvfile_load(repo, r->solv_cache, KEY_FORMAT, CACHE_FORMAT))
 		return 0;
 	if (add_rpmmd(repo, r->primary, REPO_NO_INTERNALIZE, err) < 0)
 		return pgb_err_prefix(err, "the primary of %s", r->name);
 	data = repo_last_repodata(repo);
 	repodata_set_str(data, SOLVID_META, pool_str2id(ss->pool, KEY_FORMAT, 1), CACHE_FORMAT);
 	repo_internalize(repo);
-	if (r->solv_cache && write_repo(repo, r->solv_cache, err) < 0)
+	if (r->solv_cache && solvfile_write(repo, r->solv_cache, err) < 0)
 		return pgb_err_prefix(err, "solv cache of %s", r->name);
 	return 0;
 }
@@ -752,36 +717,13 @@ static int pkg_from_solvable(const struct rsess *ss, Id p, struct resolve_pkg *o
 {
 	Pool *pool = ss->pool;
 	Solvable *s = pool->solvables + p;
-	Id type = 0;
-	const char *sum = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
 	const char *loc = solvable_get_location(s, NULL);
 
-	memset(out, 0, sizeof(*out));
-	out->repo = -1;
-	for (size_t i = 0; i < ss->nrepos; i++)
-		if (ss->repos[i] == s->repo)
-			out->repo = (int)i;
-	if (out->repo < 0 || !loc || !sum || type != REPOKEY_TYPE_SHA256)
+	if (resolve_pkg_from(out, pool, p, ss->repos, ss->nrepos) < 0)
 		return pgb_fail(err, "package %s in %s has no %s in primary: only sha256 "
 				"checksums are trusted", nevra(pool, p), s->repo->name,
 				loc ? "sha256 checksum" : "location");
-	out->name = xstrdup(pool_id2str(pool, s->name));
-	out->version = xstrdup(pool_id2str(pool, s->evr));
-	out->arch = xstrdup(pool_id2str(pool, s->arch));
-	out->filename = xstrdup(loc);
-	out->sha256 = xstrdup(sum);
-	out->size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
 	return 0;
-}
-
-static int cmp_pkg(const void *a, const void *b)
-{
-	const struct resolve_pkg *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	if (!c)
-		c = strcmp(x->arch, y->arch);
-	return c ? c : strcmp(x->version, y->version);
 }
 
 /* What the transaction installs (new or upgraded), from the repositories. */
@@ -821,7 +763,7 @@ static int collect(const struct rsess *ss, Solver *solv, const struct jobs *js, 
 	}
 	queue_free(&in);
 	if (rc == 0)
-		qsort(res->pkgs, res->npkgs, sizeof(*res->pkgs), cmp_pkg);
+		qsort(res->pkgs, res->npkgs, sizeof(*res->pkgs), resolve_pkg_cmp);
 	return rc;
 }
 
@@ -903,7 +845,7 @@ static int baseline(struct rsess *ss, const char *path, size_t *n, struct pgb_er
 			copy_solvable(sys, ss->pool, in.elements[i]);
 		repo_internalize(sys);
 		*n = (size_t)in.count;
-		rc = write_repo(sys, path, err);
+		rc = solvfile_write(sys, path, err);
 		pool_set_installed(ss->pool, sys);
 		prepare(ss);
 	}

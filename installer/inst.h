@@ -336,6 +336,19 @@ int pkg_preflight(struct inst_ctx *ctx, const struct apt_private *apt, const str
  * services from starting (unless the host has its own). */
 int pkg_install(struct inst_ctx *ctx, const struct strlist *pkgs, const struct pkg_plan *p,
 		struct pgb_err *err);
+/* Log and count installing p (none to do: says so); 1 when the install is
+ * to run (not a dry run). */
+int pkg_install_announce(struct inst_ctx *ctx, const struct strlist *pkgs,
+			 const struct pkg_plan *p);
+/* Run argv (a package manager's simulation) with pkgs appended, argv
+ * freed; its output into out, shown on a dry run and logged otherwise (each
+ * line after "what: ").  Returns its exit status, or -1. */
+int pkg_simulate(struct inst_ctx *ctx, struct strlist *argv, const struct strlist *pkgs,
+		 const char *what, struct sbuf *out, struct pgb_err *err);
+/* The pre-flight's summary line, then room for p->kib (and a tenth more)
+ * at where. */
+int pkg_preflight_summary(struct inst_ctx *ctx, const struct strlist *pkgs,
+			  const struct pkg_plan *p, const char *where, struct pgb_err *err);
 /* The names recorded by pkg_install (appended to names), in
  * ROOT/INST_STATE_DIR/packages. */
 int pkg_read_installed_record(const struct inst_ctx *ctx, struct strlist *names,

@@ -207,19 +207,6 @@ void dnf_sim_parse(const char *text, struct pkg_plan *p)
 	}
 }
 
-static void show(struct inst_ctx *ctx, const char *what, const char *out)
-{
-	for (const char *s = out; s && *s;) {
-		size_t n = strcspn(s, "\n");
-
-		if (ctx->dry_run)
-			inst_log_info(ctx->log, "| %.*s", (int)n, s);
-		else
-			inst_log_detail(ctx->log, "%s: %.*s", what, (int)n, s);
-		s += n + (s[n] == '\n');
-	}
-}
-
 static int preflight_run(struct inst_ctx *ctx, const char *dir, const struct strlist *pkgs,
 			 struct pkg_plan *plan, struct pgb_err *err)
 {
@@ -231,16 +218,11 @@ static int preflight_run(struct inst_ctx *ctx, const char *dir, const struct str
 	strlist_add_owned(&argv, xasprintf("--setopt=reposdir=%s", dir));
 	strlist_add_owned(&argv, xasprintf("--setopt=cachedir=%s/cache", dir));
 	strlist_add(&argv, "install");
-	for (size_t i = 0; i < pkgs->n; i++)
-		strlist_add(&argv, pkgs->v[i]);
-	strlist_add_owned(&argv, NULL);
-	rc = inst_run((const char *const *)argv.v, &out, err);
-	strlist_free(&argv);
+	rc = pkg_simulate(ctx, &argv, pkgs, "dnf --assumeno", &out, err);
 	if (rc < 0) {
 		sbuf_free(&out);
-		return pgb_err_prefix(err, "pre-flight");
+		return -1;
 	}
-	show(ctx, "dnf --assumeno", out.buf);
 	dnf_sim_parse(out.buf, plan);
 	/* --assumeno ends in "Operation aborted." (status 1) when all is well. */
 	if (plan->errors.n || plan->remove.n ||
@@ -273,7 +255,6 @@ static int dnf_preflight(struct inst_ctx *ctx, const struct strlist *pkgs,
 	char *dir = xasprintf("%s/pgbundle-dnf.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	char *repo, *text;
 	struct pgb_err ignored;
-	size_t nnew = 0;
 	int rc = -1;
 
 	if (path_ok(ctx->repo_dir, err) < 0) {
@@ -295,36 +276,39 @@ static int dnf_preflight(struct inst_ctx *ctx, const struct strlist *pkgs,
 	free(dir);
 	if (rc < 0)
 		return -1;
-	for (size_t i = 0; i < plan->inst.n; i++)
-		nnew += plan->inst_old.v[i][0] == '\0';
-	inst_log_info(ctx->log, "%zu packages requested; with their dependencies: %zu to install, "
-		      "%zu to upgrade, 0 to remove (%.1f MiB installed)", pkgs->n, nnew,
-		      plan->inst.n - nnew, (double)plan->kib / 1024);
-	return host_check_space(ctx->root && *ctx->root ? ctx->root : "/usr",
-				plan->kib * 1024 + plan->kib * 1024 / 10, "the packages to install",
-				err);
+	return pkg_preflight_summary(ctx, pkgs, plan, ctx->root && *ctx->root ? ctx->root : "/usr",
+				     err);
 }
 
 /* --- configure --- */
 
-/* The gpg-pubkey packages in the rpm database, one "VERSION-RELEASE" each. */
-static int rpm_keys(const struct inst_ctx *ctx, struct strlist *out, struct pgb_err *err)
+/* "rpm" with --root when installing into an image. */
+static void rpm_argv(const struct inst_ctx *ctx, struct strlist *argv)
+{
+	strlist_add(argv, "rpm");
+	if (ctx->root && *ctx->root) {
+		strlist_add(argv, "--root");
+		strlist_add(argv, ctx->root);
+	}
+}
+
+/* The output lines of `rpm [--root R] -q --qf FMT ARG`, sorted: a query of
+ * something not installed answers with status 1 and a line with spaces,
+ * which is left out. */
+static int rpm_lines(const struct inst_ctx *ctx, const char *fmt, const char *arg,
+		     struct strlist *out, struct pgb_err *err)
 {
 	struct strlist argv = STRLIST_INIT;
 	struct sbuf res = SBUF_INIT;
 	int rc;
 
-	strlist_add(&argv, "rpm");
-	if (ctx->root && *ctx->root) {
-		strlist_add(&argv, "--root");
-		strlist_add(&argv, ctx->root);
-	}
-	strlist_add(&argv, "-q");
+	rpm_argv(ctx, &argv);
+	strlist_add(&argv, arg[0] == '-' ? arg : "-q");
 	strlist_add(&argv, "--qf");
-	strlist_add(&argv, "%{VERSION}-%{RELEASE}\\n");
-	strlist_add(&argv, "gpg-pubkey");
+	strlist_add(&argv, fmt);
+	if (arg[0] != '-')
+		strlist_add(&argv, arg);
 	strlist_add_owned(&argv, NULL);
-	/* Status 1 with "not installed" when there is none: an answer too. */
 	rc = inst_run((const char *const *)argv.v, &res, err);
 	for (const char *s = res.buf; rc >= 0 && s && *s;) {
 		size_t n = strcspn(s, "\n");
@@ -333,9 +317,16 @@ static int rpm_keys(const struct inst_ctx *ctx, struct strlist *out, struct pgb_
 			strlist_add_owned(out, xstrndup(s, n));
 		s += n + (s[n] == '\n');
 	}
+	strlist_sort(out);
 	strlist_free(&argv);
 	sbuf_free(&res);
 	return rc < 0 ? -1 : 0;
+}
+
+/* The gpg-pubkey packages in the rpm database, one "VERSION-RELEASE" each. */
+static int rpm_keys(const struct inst_ctx *ctx, struct strlist *out, struct pgb_err *err)
+{
+	return rpm_lines(ctx, "%{VERSION}-%{RELEASE}\\n", "gpg-pubkey", out, err);
 }
 
 static int import_key(struct inst_ctx *ctx, const char *file, struct pgb_err *err)
@@ -344,11 +335,7 @@ static int import_key(struct inst_ctx *ctx, const char *file, struct pgb_err *er
 	char *path = util_path_join(ctx->repo_dir, file);
 	int rc;
 
-	strlist_add(&argv, "rpm");
-	if (ctx->root && *ctx->root) {
-		strlist_add(&argv, "--root");
-		strlist_add(&argv, ctx->root);
-	}
+	rpm_argv(ctx, &argv);
 	strlist_add(&argv, "--import");
 	strlist_add(&argv, path);
 	rc = inst_run_logged(ctx, &argv, "rpm --import", err);
@@ -524,33 +511,7 @@ static int dnf_configure(struct inst_ctx *ctx, struct pgb_err *err)
 /* The names of the installed packages. */
 static int rpm_names(const struct inst_ctx *ctx, struct strlist *out, struct pgb_err *err)
 {
-	struct strlist argv = STRLIST_INIT;
-	struct sbuf res = SBUF_INIT;
-	int rc;
-
-	strlist_add(&argv, "rpm");
-	if (ctx->root && *ctx->root) {
-		strlist_add(&argv, "--root");
-		strlist_add(&argv, ctx->root);
-	}
-	strlist_add(&argv, "-qa");
-	strlist_add(&argv, "--qf");
-	strlist_add(&argv, "%{NAME}\\n");
-	strlist_add_owned(&argv, NULL);
-	rc = inst_run((const char *const *)argv.v, &res, err);
-	if (rc > 0)
-		rc = pgb_fail(err, "rpm -qa failed (status %d): %s", rc, res.buf ? res.buf : "");
-	for (const char *s = res.buf; rc == 0 && s && *s;) {
-		size_t n = strcspn(s, "\n");
-
-		if (n)
-			strlist_add_owned(out, xstrndup(s, n));
-		s += n + (s[n] == '\n');
-	}
-	strlist_sort(out);
-	strlist_free(&argv);
-	sbuf_free(&res);
-	return rc < 0 ? -1 : 0;
+	return rpm_lines(ctx, "%{NAME}\\n", "-qa", out, err);
 }
 
 static int dnf_install(struct inst_ctx *ctx, const struct strlist *pkgs,
@@ -560,15 +521,7 @@ static int dnf_install(struct inst_ctx *ctx, const struct strlist *pkgs,
 	struct strlist argv = STRLIST_INIT, missing = STRLIST_INIT;
 	int rc;
 
-	if (p->inst.n == 0) {
-		inst_log_info(ctx->log, "all %zu requested packages are installed already",
-			      pkgs->n);
-		return 0;
-	}
-	ctx->changes += (int)p->inst.n;
-	inst_log_change(ctx->log, "install %zu packages (%zu requested, the rest their "
-			"dependencies)", p->inst.n, pkgs->n);
-	if (ctx->dry_run)
+	if (!pkg_install_announce(ctx, pkgs, p))
 		return 0;
 	rc = rpm_names(ctx, &before, err);
 	if (rc == 0) {
@@ -634,11 +587,7 @@ static int remove_keys(struct inst_ctx *ctx, int all, struct pgb_err *err)
 		inst_log_change(ctx->log, "rpm -e %s (imported from %s)", line, tab + 1);
 		if (ctx->dry_run)
 			continue;
-		strlist_add(&argv, "rpm");
-		if (ctx->root && *ctx->root) {
-			strlist_add(&argv, "--root");
-			strlist_add(&argv, ctx->root);
-		}
+		rpm_argv(ctx, &argv);
 		strlist_add(&argv, "-e");
 		strlist_add(&argv, line);
 		rc = inst_run_logged(ctx, &argv, "rpm -e", err);

@@ -470,25 +470,15 @@ static int test_real_el_pins_differ_per_release_and_arch(void)
 
 static int test_fingerprint_mapping_values_are_checked(void)
 {
-	static const char repos[] =
-		"main:\n"
-		"  family: deb\n"
-		"  mirror: debian\n"
-		"  suite: \"{codename}\"\n"
-		"  components: [main]\n"
-		"  keyring: /usr/share/keyrings/debian-archive-keyring.gpg\n"
-		"other:\n"
-		"  family: rpm\n"
-		"  url: https://example.org/{release}/{arch}\n"
-		"  key_url: https://example.org/key\n"
-		"  fingerprint:\n"
-		"    \"9\": 1234\n";
+	/* The small valid set's rpm repo, last in repos_ok, gets a bad pin. */
+	char *repos = xasprintf("%s  fingerprint:\n    \"9\": 1234\n", repos_ok);
 	struct recipes rc;
 	struct pgb_err err = { { 0 } }, ignored;
 	char dir[64];
 
 	CHECK(load_set(targets_ok, repos, modules_ok, &rc, &err, dir, sizeof(dir)) == -1);
 	util_rm_rf(dir, &ignored);
+	free(repos);
 	CHECKF(strstr(err.msg, "repos.yml:12:") && strstr(err.msg, "40 hex digits"), "%s",
 	       err.msg);
 	return 0;

@@ -8,8 +8,9 @@
  *
  * Everything is assembled in a staging directory inside the output directory
  * and checked before anything final appears there: packages are downloaded
- * and hash-checked (fetch.h), the index is written and signed, apt proves the
- * index installable (plan_prove), and only then are the outputs written, each
+ * and hash-checked (fetch.h), the family's index is written and signed and
+ * proven installable (apt: plan_prove; rpm-md: bundle_rpm.c, which also
+ * checks every RPM's signature), and only then are the outputs written, each
  * atomically.  On failure the staging directory and any output of this run
  * are removed.
  *
@@ -21,7 +22,9 @@
  *   pgbundle.gpg, pgbundle.asc     the bundle's public key
  *   pool/<file>.deb
  * so that `deb [signed-by=TOP/pgbundle.gpg] file:TOP pgbundle main` is the
- * whole apt source entry.
+ * whole apt source entry.  An EL bundle has repodata/ (repomd.xml signed in
+ * repomd.xml.asc) and RPM-GPG-KEY-* files instead of dists/ (bundle_rpm.c),
+ * and the same pool/, sorted last in the archive (repo/pack.h).
  */
 #ifndef PGB_BUNDLE_H
 #define PGB_BUNDLE_H

@@ -221,7 +221,7 @@ static int get_module_streams(struct mload *l, const char *key, int with_stream,
 			      struct strlist *out, struct pgb_err *err)
 {
 	struct strlist where = STRLIST_INIT;
-	int rc = yamldoc_get_strlist(l->d, l->root, key, 0, out, &where, err);
+	int rc = yamldoc_get_strlist(l->d, l->root, key, 0, out, &where, err) < 0 ? -1 : 0;
 
 	if (rc == 0 && out->n && strcmp(l->t->family, "rpm"))
 		rc = pgb_fail(err, "%s: '%s' is for EL targets (module streams of rpm-md "

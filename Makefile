@@ -19,7 +19,7 @@ CXXFLAGS ?= -O2 -g
 MANIFEST ?= manifests/d12.yml
 
 PKGS     = libsolv libsolvext libarchive libzstd libcrypto yaml-0.1 libcurl jansson apt-pkg \
-           createrepo_c
+           createrepo_c modulemd-2.0 rpm
 # Recursive (=) so pkg-config runs after the deps stamp has installed the .pc files.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # Debian's createrepo_c.pc has an empty libdir, so a bare "-L" that would

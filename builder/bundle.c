@@ -14,6 +14,7 @@
 #include "runfile.h"
 #include "sbom.h"
 #include "version.h"
+#include "upstream.h"
 
 struct stage {
 	const struct plan *p;
@@ -21,6 +22,7 @@ struct stage {
 	char *dir;		/* staging directory */
 	char *top;		/* dir/BASE */
 	char *meta;		/* bundle.json's text, also embedded in the .run */
+	json_t *family_meta;	/* the family's bundle.json entries (write_index) */
 };
 
 static int fetch_packages(struct stage *s, char **paths, struct pgb_err *err)
@@ -55,48 +57,73 @@ static int write_pool(struct stage *s, struct pgb_err *err)
 	return rc;
 }
 
+static int write_top_file(const char *top, const char *rel, const void *data, size_t len,
+			  struct pgb_err *err);
+
 static int write_file(struct stage *s, const char *rel, const void *data, size_t len,
 		      struct pgb_err *err)
 {
-	char *path = util_path_join(s->top, rel);
+	return write_top_file(s->top, rel, data, len, err);
+}
+
+static int write_top_file(const char *top, const char *rel, const void *data, size_t len,
+			  struct pgb_err *err)
+{
+	char *path = util_path_join(top, rel);
 	int rc = util_write_atomic(path, data, len, 0644, err);
 
 	free(path);
 	return rc;
 }
 
-static int write_index(struct stage *s, int64_t sigtime, struct pgb_err *err)
+int bundle_index_deb(const struct bundle_index_ctx *c, struct pgb_err *err)
 {
 	struct aptidx_write_opts wo = { 0 };
 	struct sbuf pk = SBUF_INIT, rel = SBUF_INIT, in = SBUF_INIT, det = SBUF_INIT;
 	int rc;
 
-	wo.top = s->top;
+	wo.top = c->top;
 	wo.suite = BUNDLE_SUITE;
 	wo.codename = BUNDLE_SUITE;
 	wo.component = BUNDLE_COMPONENT;
-	wo.arch = s->p->m.arch;
+	wo.arch = c->p->m.arch;
 	wo.origin = "pgbundle";
-	wo.label = s->p->m.name;
+	wo.label = c->p->m.name;
 	wo.description = "pgbundle offline repository";
-	wo.date = s->p->lock.date;
-	plan_packages_text(s->p, &pk);
+	wo.date = c->p->lock.date;
+	plan_packages_text(c->p, &pk);
 	rc = aptidx_write_repo(&wo, pk.buf ? pk.buf : "", pk.len, &rel, err);
 	if (rc == 0)
-		rc = pgp_sign_cleartext(s->o->key, rel.buf, rel.len, sigtime, &in, err);
+		rc = pgp_sign_cleartext(c->key, rel.buf, rel.len, c->sigtime, &in, err);
 	if (rc == 0)
-		rc = pgp_sign_detached(s->o->key, rel.buf, rel.len, sigtime, 1, &det, err);
+		rc = pgp_sign_detached(c->key, rel.buf, rel.len, c->sigtime, 1, &det, err);
 	if (rc == 0)
-		rc = write_file(s, "dists/" BUNDLE_SUITE "/InRelease", in.buf, in.len, err);
+		rc = write_top_file(c->top, "dists/" BUNDLE_SUITE "/InRelease", in.buf, in.len, err);
 	if (rc == 0)
-		rc = write_file(s, "dists/" BUNDLE_SUITE "/Release.gpg", det.buf, det.len, err);
+		rc = write_top_file(c->top, "dists/" BUNDLE_SUITE "/Release.gpg", det.buf, det.len,
+				    err);
 	if (rc == 0)
-		rc = plan_prove(s->p, s->top, BUNDLE_SUITE, BUNDLE_COMPONENT, err);
+		rc = plan_prove(c->p, c->top, BUNDLE_SUITE, BUNDLE_COMPONENT, err);
 	sbuf_free(&pk);
 	sbuf_free(&rel);
 	sbuf_free(&in);
 	sbuf_free(&det);
 	return rc;
+}
+
+/* The family's index (upstream.h's family_ops.write_index); its bundle.json
+ * entries are kept in s->family_meta for write_meta(). */
+static int write_index(struct stage *s, int64_t sigtime, struct pgb_err *err)
+{
+	const struct family_ops *fam = family_lookup(s->p->target->family);
+	struct bundle_index_ctx c = { s->p, s->top, s->o->key, sigtime, NULL };
+
+	s->family_meta = json_object();
+	c.meta = s->family_meta;
+	if (!fam || !fam->write_index)
+		return pgb_fail(err, "target %s: no repository writer for the %s family",
+				s->p->target->name, s->p->target->family);
+	return fam->write_index(&c, err);
 }
 
 int bundle_write_public_keys(const struct pgp_seckey *k, const char *dir, struct pgb_err *err)
@@ -118,7 +145,7 @@ int bundle_write_public_keys(const struct pgp_seckey *k, const char *dir, struct
 	return rc;
 }
 
-static json_t *strlist_json(const struct strlist *l)
+json_t *bundle_json_strings(const struct strlist *l)
 {
 	json_t *a = json_array();
 
@@ -162,11 +189,11 @@ static json_t *ext_info_json(const struct plan *p)
 		if (e && e->preload)
 			json_object_set_new(o, "preload", json_string(e->preload));
 		if (e && e->preload_after.n)
-			json_object_set_new(o, "preload_after", strlist_json(&e->preload_after));
+			json_object_set_new(o, "preload_after", bundle_json_strings(&e->preload_after));
 		if (e && e->settings.n)
-			json_object_set_new(o, "settings", strlist_json(&e->settings));
+			json_object_set_new(o, "settings", bundle_json_strings(&e->settings));
 		if (e && e->conflicts.n)
-			json_object_set_new(o, "conflicts", strlist_json(&e->conflicts));
+			json_object_set_new(o, "conflicts", bundle_json_strings(&e->conflicts));
 		if (e)
 			exception_json(p, e, o);
 		if (e && strcmp(e->name, p->ext_names.v[i]) != 0)
@@ -209,7 +236,7 @@ static json_t *expanded_json(const struct plan *p, const struct strlist *items)
 	json_t *a;
 
 	plan_expand(p, items, &x);
-	a = strlist_json(&x);
+	a = bundle_json_strings(&x);
 	strlist_free(&x);
 	return a;
 }
@@ -264,7 +291,7 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 			 "codename", p->target->codename ? p->target->codename : "",
 			 "arch", p->m.arch, "postgres", pg,
 			 "extensions", expanded_json(p, &p->m.extensions),
-			 "modules", strlist_json(&p->m.modules), "requested", req,
+			 "modules", bundle_json_strings(&p->m.modules), "requested", req,
 			 "packages", (json_int_t)p->lock.npkgs,
 			 "size", (json_int_t)plan_total_size(p), "date", (json_int_t)p->lock.date,
 			 "key", fpr, "config", config_name);
@@ -278,8 +305,9 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 		     (mods = module_packages_json(p, err)) == NULL ||
 		     json_object_set_new(root, "module_packages", mods) < 0 ||
 		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0 ||
-		     json_object_set_new(root, "extension_names", strlist_json(&p->ext_names)) < 0 ||
-		     json_object_set_new(root, "extension_info", ext_info_json(p)) < 0)) {
+		     json_object_set_new(root, "extension_names", bundle_json_strings(&p->ext_names)) < 0 ||
+		     json_object_set_new(root, "extension_info", ext_info_json(p)) < 0 ||
+		     (s->family_meta && json_object_update(root, s->family_meta) < 0))) {
 		json_decref(root);
 		return pgb_err_prefix(err, "bundle.json");
 	}
@@ -493,7 +521,7 @@ static int write_outputs(struct stage *s, struct bundle_out *out, int64_t sigtim
 int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundle_out *out,
 		 struct pgb_err *err)
 {
-	struct stage s = { p, o, NULL, NULL, NULL };
+	struct stage s = { p, o, NULL, NULL, NULL, NULL };
 	struct pgb_err ignored;
 	char *config_name = NULL;
 	int64_t sigtime;
@@ -533,6 +561,7 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 	free(s.dir);
 	free(s.top);
 	free(s.meta);
+	json_decref(s.family_meta);
 	free(config_name);
 	return rc;
 }

@@ -8,8 +8,10 @@
  *
  * Everything is assembled in a staging directory inside the output directory
  * and checked before anything final appears there: packages are downloaded
- * (from the mirror, else the snapshots: pkgsrc.h) and hash-checked, the index is written and signed, apt proves the
- * index installable (plan_prove), and only then are the outputs written, each
+ * (from the mirror, else the snapshots: pkgsrc.h) and hash-checked (fetch.h),
+ * the family's index is written and signed and proven installable (apt:
+ * plan_prove; rpm-md: bundle_rpm.c, which also checks every RPM's
+ * signature), and only then are the outputs written, each
  * atomically.  On failure the staging directory and any output of this run
  * are removed.
  *
@@ -22,7 +24,9 @@
  *   pgbundle.gpg, pgbundle.asc     the bundle's public key
  *   pool/<file>.deb
  * so that `deb [signed-by=TOP/pgbundle.gpg] file:TOP pgbundle main` is the
- * whole apt source entry.
+ * whole apt source entry.  An EL bundle has repodata/ (repomd.xml signed in
+ * repomd.xml.asc) and RPM-GPG-KEY-* files instead of dists/ (bundle_rpm.c),
+ * and the same pool/, sorted last in the archive (repo/pack.h).
  */
 #ifndef PGB_BUNDLE_H
 #define PGB_BUNDLE_H
@@ -57,6 +61,22 @@ struct bundle_out {
 
 int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundle_out *out,
 		 struct pgb_err *err);
+
+/* What a family's index writer (upstream.h: family_ops.write_index) gets. */
+struct json_t;
+struct bundle_index_ctx {
+	const struct plan *p;
+	const char *top;		/* the staged tree: pool/ and the keys are in place */
+	const struct pgp_seckey *key;	/* the bundle key */
+	int64_t sigtime;		/* the time of every signature (reproducible) */
+	struct json_t *meta;		/* an object merged into bundle.json's root */
+};
+/* A JSON array of l's strings, for bundle.json (new reference). */
+struct json_t *bundle_json_strings(const struct strlist *l);
+/* The apt repository of the layout above, signed, proven with apt. */
+int bundle_index_deb(const struct bundle_index_ctx *c, struct pgb_err *err);
+/* The rpm-md repository (bundle_rpm.c). */
+int bundle_index_rpm(const struct bundle_index_ctx *c, struct pgb_err *err);
 
 /* DIR/pgbundle.gpg (binary) and DIR/pgbundle.asc (armored): k's public key,
  * as keygen leaves it beside the secret and every bundle carries it. */

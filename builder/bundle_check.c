@@ -22,9 +22,10 @@ struct meta_file {
 	struct sbuf data;
 };
 
+/* A file the signed index lists (points into the report's packages). */
 struct pool_ref {
-	char *filename;
-	char sha256[65];
+	const char *filename;
+	const char *sha256;
 	uint64_t size;
 	int seen;
 };
@@ -68,41 +69,61 @@ static int cmp_ref(const void *a, const void *b)
 	return strcmp(((const struct pool_ref *)a)->filename, ((const struct pool_ref *)b)->filename);
 }
 
+void bundle_report_add(struct bundle_report *r, const char *name, const char *version,
+		       const char *arch, const char *filename, const char *sha256, uint64_t size)
+{
+	struct bundle_pkg *k;
+
+	r->pkgs = xrealloc(r->pkgs, (r->npackages + 1) * sizeof(*r->pkgs));
+	k = &r->pkgs[r->npackages++];
+	k->name = xstrdup(name);
+	k->version = xstrdup(version);
+	k->arch = xstrdup(arch);
+	k->filename = xstrdup(filename);
+	snprintf(k->sha256, sizeof(k->sha256), "%s", sha256);
+	k->size = size;
+}
+
+/* What the pool must hold, from the index's packages. */
+static void index_to_pool(struct checker *c)
+{
+	c->pool = xcalloc(c->r->npackages + 1, sizeof(*c->pool));
+	for (size_t i = 0; i < c->r->npackages; i++) {
+		const struct bundle_pkg *k = &c->r->pkgs[i];
+
+		c->pool[c->npool++] = (struct pool_ref){ k->filename, k->sha256, k->size, 0 };
+		c->index_bytes += k->size;
+	}
+	if (c->npool > 1)
+		qsort(c->pool, c->npool, sizeof(*c->pool), cmp_ref);
+}
+
 static int parse_packages(struct checker *c, const struct sbuf *pk, struct pgb_err *err)
 {
+	static const char *const fields[] = { "Package", "Version", "Architecture", "Filename",
+					      "SHA256", "Size" };
 	struct deb822_iter it;
 	struct deb822_para para;
 	int r;
 
 	deb822_iter_init(&it, pk->buf ? pk->buf : "", pk->len, "Packages");
 	while ((r = deb822_next(&it, &para, err)) == 1) {
-		char *fn = deb822_get(&para, "Filename"), *sha = deb822_get(&para, "SHA256");
-		char *size = deb822_get(&para, "Size");
-		struct pool_ref *ref;
+		char *v[6];
+		int ok = 1;
 
-		if (!fn || !sha || !size || strlen(sha) != 64) {
-			free(fn);
-			free(sha);
-			free(size);
-			return pgb_fail(err, "Packages: the stanza at line %zu lacks Filename, Size "
-					"or SHA256", para.line);
-		}
-		c->pool = xrealloc(c->pool, (c->npool + 1) * sizeof(*c->pool));
-		ref = &c->pool[c->npool++];
-		memset(ref, 0, sizeof(*ref));
-		ref->filename = fn;
-		memcpy(ref->sha256, sha, 65);
-		ref->size = strtoull(size, NULL, 10);
-		c->index_bytes += ref->size;
-		free(sha);
-		free(size);
+		for (int i = 0; i < 6; i++)
+			ok &= (v[i] = deb822_get(&para, fields[i])) != NULL;
+		ok = ok && hash_sha256_hex_ok(v[4]);
+		if (ok)
+			bundle_report_add(c->r, v[0], v[1], v[2], v[3], v[4],
+					  strtoull(v[5], NULL, 10));
+		for (int i = 0; i < 6; i++)
+			free(v[i]);
+		if (!ok)
+			return pgb_fail(err, "Packages: the stanza at line %zu lacks Package, "
+					"Version, Architecture, Filename, Size or SHA256", para.line);
 	}
-	if (r < 0)
-		return -1;
-	if (c->npool > 1)
-		qsort(c->pool, c->npool, sizeof(*c->pool), cmp_ref);
-	c->r->npackages = c->npool;
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 static int check_listed(const struct aptidx_release *rel, const char *relpath,
@@ -132,8 +153,13 @@ static int load_keyring(struct checker *c, struct pgp_keyring **kr, struct pgb_e
 	return pgp_keyring_load_mem(kr, own->buf, own->len, "pgbundle.gpg", err);
 }
 
-/* Verify InRelease, Release.gpg, the indexes; then know what the pool must hold. */
-static int verify_index(struct checker *c, struct pgb_err *err)
+static const struct sbuf *meta_lookup(void *ctx, const char *path)
+{
+	return meta_get(ctx, path);
+}
+
+/* Verify InRelease, Release.gpg, the indexes. */
+static int verify_apt_index(struct checker *c, struct pgb_err *err)
 {
 	const char *d = "dists/" BUNDLE_SUITE "/";
 	struct sbuf *inrel, *rel, *det, *pk, *pkxz;
@@ -146,7 +172,6 @@ static int verify_index(struct checker *c, struct pgb_err *err)
 	int rc = -1;
 
 	memset(&parsed, 0, sizeof(parsed));
-	c->index_ready = 1;
 	snprintf(path, sizeof(path), "%sInRelease", d);
 	inrel = meta_get(c, path);
 	snprintf(path, sizeof(path), "%sRelease", d);
@@ -187,7 +212,6 @@ static int verify_index(struct checker *c, struct pgb_err *err)
 	}
 	if (check_listed(&parsed, ppath, pk, err) < 0 || check_listed(&parsed, xpath, pkxz, err) < 0)
 		goto out;
-	sbuf_add(&c->r->packages, pk->buf ? pk->buf : "", pk->len);
 	rc = parse_packages(c, pk, err);
 out:
 	aptidx_release_free(&parsed);
@@ -196,10 +220,30 @@ out:
 	return rc;
 }
 
+/* The bundle's index, whichever family wrote it; then what the pool must hold. */
+static int verify_index(struct checker *c, struct pgb_err *err)
+{
+	struct pgp_keyring *kr = NULL;
+	int rc;
+
+	c->index_ready = 1;
+	if (!meta_get(c, "repodata/repomd.xml")) {
+		rc = verify_apt_index(c, err);
+	} else {
+		rc = load_keyring(c, &kr, err);
+		if (rc == 0)
+			rc = bundle_check_rpmmd(meta_lookup, c, kr, c->r, err);
+		pgp_keyring_free(kr);
+	}
+	if (rc == 0)
+		index_to_pool(c);
+	return rc;
+}
+
 static int check_pool_file(struct checker *c, struct pack_reader *pr, const char *path,
 			   struct pgb_err *err)
 {
-	struct pool_ref key = { (char *)path, { 0 }, 0, 0 }, *ref;
+	struct pool_ref key = { path, NULL, 0, 0 }, *ref;
 	struct hash_ctx *h;
 	char buf[1 << 16], hex[HASH_HEX_MAX];
 	uint64_t total = 0;
@@ -331,41 +375,31 @@ int bundle_check(const char *tar_path, const char *key_path, int full, struct bu
 		sbuf_free(&c.files[i].data);
 	}
 	free(c.files);
-	for (size_t i = 0; i < c.npool; i++)
-		free(c.pool[i].filename);
 	free(c.pool);
 	return rc;
 }
 
-/* One index stanza against the SBOM's component of the same name. */
-static int check_component(const struct sbom *s, const struct deb822_para *para,
-			   const char *what, struct pgb_err *err)
+/* One package of the signed index against the SBOM's component of the same name. */
+static int check_component(const struct sbom *s, const struct bundle_pkg *k, const char *what,
+			   struct pgb_err *err)
 {
-	char *n = deb822_get(para, "Package"), *v = deb822_get(para, "Version");
-	char *sha = deb822_get(para, "SHA256");
-	const struct sbom_component *c = n ? sbom_find(s, n) : NULL;
-	int rc = 0;
+	const struct sbom_component *c = sbom_find(s, k->name);
 
 	if (!c)
-		rc = pgb_fail(err, "%s: its SBOM (%s) lacks package %s of the signed index: the "
-			      "SBOM was modified", what, SBOM_FILE, n ? n : "?");
-	else if (!v || !sha || strcmp(c->version, v) || strcmp(c->sha256, sha))
-		rc = pgb_fail(err, "%s: its SBOM (%s) says %s %s (SHA-256 %.12s...), the signed "
-			      "index %s %s (%.12s...): the SBOM was modified", what, SBOM_FILE,
-			      c->name, c->version, c->sha256, n, v ? v : "?", sha ? sha : "?");
-	free(n);
-	free(v);
-	free(sha);
-	return rc;
+		return pgb_fail(err, "%s: its SBOM (%s) lacks package %s of the signed index: the "
+				"SBOM was modified", what, SBOM_FILE, k->name);
+	if (strcmp(c->version, k->version) || strcmp(c->sha256, k->sha256))
+		return pgb_fail(err, "%s: its SBOM (%s) says %s %s (SHA-256 %.12s...), the signed "
+				"index %s %s (%.12s...): the SBOM was modified", what, SBOM_FILE,
+				c->name, c->version, c->sha256, k->name, k->version, k->sha256);
+	return 0;
 }
 
 int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct sbom *s,
 		       struct pgb_err *err)
 {
-	struct deb822_iter it;
-	struct deb822_para para;
 	char *what;
-	int rc, k = 0;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	if (!r->sbom.len)
@@ -377,11 +411,8 @@ int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct
 	free(what);
 	if (rc < 0)
 		return -1;
-	deb822_iter_init(&it, r->packages.buf ? r->packages.buf : "", r->packages.len, "Packages");
-	while (rc == 0 && (k = deb822_next(&it, &para, err)) == 1)
-		rc = check_component(s, &para, bundle, err);
-	if (rc == 0 && k < 0)
-		rc = -1;
+	for (size_t i = 0; rc == 0 && i < r->npackages; i++)
+		rc = check_component(s, &r->pkgs[i], bundle, err);
 	if (rc == 0 && s->n != r->npackages)
 		rc = pgb_fail(err, "%s: its SBOM (%s) lists %zu packages, the signed index %zu: "
 			      "the SBOM was modified", bundle, SBOM_FILE, s->n, r->npackages);
@@ -393,7 +424,13 @@ int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct
 void bundle_report_free(struct bundle_report *r)
 {
 	free(r->top);
-	sbuf_free(&r->packages);
+	for (size_t i = 0; i < r->npackages; i++) {
+		free(r->pkgs[i].name);
+		free(r->pkgs[i].version);
+		free(r->pkgs[i].arch);
+		free(r->pkgs[i].filename);
+	}
+	free(r->pkgs);
 	sbuf_free(&r->meta);
 	sbuf_free(&r->sbom);
 	memset(r, 0, sizeof(*r));

@@ -9,8 +9,11 @@
  * Used by `pgbundle verify` (everything) and by `ls`, `sbom`, `diff` and
  * `report` (the index and the metadata files only).
  * The archive is read once, in order; its small metadata files are held in
- * memory (the sorted layout puts dists/ and the keys before pool/), the pool
- * is hashed as it streams by, so memory does not grow with the bundle.
+ * memory (the layout puts dists/ or repodata/ and the keys before pool/),
+ * the pool is hashed as it streams by, so memory does not grow with the
+ * bundle.  The index is the apt one (dists/pgbundle: InRelease, Release.gpg,
+ * Packages) or the rpm-md one (repodata/repomd.xml signed in repomd.xml.asc,
+ * the records it lists, primary): whichever the bundle has.
  */
 #ifndef PGB_BUNDLE_CHECK_H
 #define PGB_BUNDLE_CHECK_H
@@ -20,11 +23,19 @@
 #include "error.h"
 #include "util.h"
 
+/* A package of the signed index. */
+struct bundle_pkg {
+	char *name, *version, *arch;
+	char *filename;			/* its path in the archive: pool/<file> */
+	char sha256[65];
+	uint64_t size;
+};
+
 struct bundle_report {
 	char *top;			/* top directory inside the archive */
-	char signer[41];		/* fingerprint of the key that signed InRelease */
+	char signer[41];		/* fingerprint of the key that signed the index */
 	int key_embedded;		/* 1 when checked against the bundle's own key */
-	struct sbuf packages;		/* the Packages index text */
+	struct bundle_pkg *pkgs;	/* the index's packages, in index order */
 	struct sbuf meta;		/* bundle.json */
 	struct sbuf sbom;		/* bom.cdx.json (sbom.h); empty in bundles older than it */
 	size_t npackages, nfiles;
@@ -54,5 +65,14 @@ struct sbom;
  */
 int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct sbom *s,
 		       struct pgb_err *err);
+/* For the index readers: add one package to r (strings copied). */
+void bundle_report_add(struct bundle_report *r, const char *name, const char *version,
+		       const char *arch, const char *filename, const char *sha256, uint64_t size);
+/* The rpm-md reader (bundle_check_rpm.c): repodata/repomd.xml and its
+ * signature, every record it lists and the packages of primary, from the
+ * metadata files get() returns (NULL: not in the bundle), against kr. */
+struct pgp_keyring;
+int bundle_check_rpmmd(const struct sbuf *(*get)(void *ctx, const char *path), void *ctx,
+		       const struct pgp_keyring *kr, struct bundle_report *r, struct pgb_err *err);
 
 #endif

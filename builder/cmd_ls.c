@@ -2,30 +2,15 @@
  * cmd_ls.c - `pgbundle ls BUNDLE`: the packages of a bundle, from its index.
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "bundle_check.h"
 #include "cli.h"
-#include "deb822.h"
 
-static int print_packages(const struct sbuf *pk, struct pgb_err *err)
+static void print_packages(const struct bundle_report *r)
 {
-	struct deb822_iter it;
-	struct deb822_para para;
-	int r;
-
-	deb822_iter_init(&it, pk->buf ? pk->buf : "", pk->len, "Packages");
-	while ((r = deb822_next(&it, &para, err)) == 1) {
-		char *n = deb822_get(&para, "Package"), *v = deb822_get(&para, "Version");
-		char *a = deb822_get(&para, "Architecture"), *s = deb822_get(&para, "Size");
-
-		printf("%-44s %-32s %-6s %s\n", n ? n : "?", v ? v : "?", a ? a : "?", s ? s : "?");
-		free(n);
-		free(v);
-		free(a);
-		free(s);
-	}
-	return r < 0 ? -1 : 0;
+	for (size_t i = 0; i < r->npackages; i++)
+		printf("%-44s %-32s %-6s %llu\n", r->pkgs[i].name, r->pkgs[i].version,
+		       r->pkgs[i].arch, (unsigned long long)r->pkgs[i].size);
 }
 
 static const char ls_help[] =
@@ -43,9 +28,11 @@ int cmd_ls(int argc, char **argv)
 
 	if (cli_bundle_args("ls", ls_help, argc, argv, &bundle, &key, &rc) < 0)
 		return rc;
-	if (bundle_check(bundle, key, 0, &r, &err) < 0 || print_packages(&r.packages, &err) < 0) {
+	if (bundle_check(bundle, key, 0, &r, &err) < 0) {
 		cli_error(&err);
 		rc = PGB_EXIT_FAIL;
+	} else {
+		print_packages(&r);
 	}
 	bundle_report_free(&r);
 	return rc;

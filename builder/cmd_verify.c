@@ -8,8 +8,9 @@
 
 static const char verify_help[] =
 	"usage: pgbundle verify BUNDLE.tar.zst [--key PUB]\n\n"
-	"Check the bundle's signed index (InRelease, Release.gpg, Packages) and\n"
-	"the size and SHA-256 of every package against it.\n"
+	"Check the bundle's signed index (apt: InRelease, Release.gpg, Packages;\n"
+	"rpm-md: repomd.xml, repomd.xml.asc, primary) and the size and SHA-256 of\n"
+	"every package against it.\n"
 	"  -k, --key PUB  the public key the bundle must be signed with; without it\n"
 	"                 the bundle's own key is used, which proves integrity only\n"
 	"exit codes: 0 verified, 4 does not verify, 1 cannot read, 2 usage\n";

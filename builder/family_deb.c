@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "aptidx.h"
+#include "bundle.h"
 #include "hash.h"
 #include "upstream.h"
 
@@ -334,4 +335,4 @@ out:
 	return rc;
 }
 
-const struct family_ops family_deb = { "deb", deb_sync };
+const struct family_ops family_deb = { "deb", deb_sync, plan_resolve_deb, bundle_index_deb };

@@ -5,16 +5,11 @@
  * filelists when discovery asks) checked against the SHA-256 and size of the
  * signed repomd.xml.  See upstream.h for what rpm-md cannot give (Valid-Until).
  */
-#include <createrepo_c/error.h>
-#include <createrepo_c/repomd.h>
-#include <createrepo_c/xml_parser.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "aptidx.h"
-#include "hash.h"
+#include "bundle.h"
+#include "rpmmd.h"
 #include "upstream.h"
 
 /* One repository of an upstream: its URL and, for per-major ones, the major. */
@@ -39,6 +34,15 @@ static int rpm_fetch_repomd(const struct upstream_opts *o, struct upstream *u,
 	missing = fetch_to_mem_opt(o->fetch, asc, &sig, err);
 	if (missing < 0)
 		goto out;
+	if (missing && !u->recipe->metadata_signed) {
+		/* Fedora's EPEL signs packages only: each is checked at build time. */
+		upstream_warn(o, "warning: %s is not signed (upstream '%s' does not sign its "
+			      "metadata: metadata_signed: false in recipes/repos.yml); taken as "
+			      "served, every package of it is checked against its signature by "
+			      "the upstream's key", rr->md_url, u->name);
+		rc = 0;
+		goto out;
+	}
 	if (missing) {
 		pgb_fail(err, "%s is not signed (no %s): refused; the repository must publish a "
 			 "detached signature of repomd.xml (dnf's repo_gpgcheck); use a mirror "
@@ -57,66 +61,6 @@ out:
 	sbuf_free(&sig);
 	free(asc);
 	return rc;
-}
-
-/* libcreaterepo_c parses files only: the verified bytes go through a
- * private temporary file, removed at once. */
-static int rpm_parse_repomd(const struct upstream_opts *o, const struct rpm_repo *rr,
-			    const struct sbuf *md, cr_Repomd **out, struct pgb_err *err)
-{
-	char hex[HASH_HEX_MAX], *tmp;
-	GError *gerr = NULL;
-	cr_Repomd *r;
-	int rc = -1;
-
-	hash_buf_hex(HASH_SHA256, md->buf, md->len, hex);
-	tmp = xasprintf("%s/tmp/%s.repomd.xml.%ld", o->cache_dir, hex, (long)getpid());
-	if (util_write_atomic(tmp, md->buf, md->len, 0644, err) < 0) {
-		free(tmp);
-		return -1;
-	}
-	r = cr_repomd_new();
-	if (cr_xml_parse_repomd(tmp, r, NULL, NULL, &gerr) != CRE_OK) {
-		pgb_fail(err, "%s: not a valid repomd.xml: %s", rr->md_url,
-			 gerr ? g_strstrip(g_strdelimit(gerr->message, "\r\n", ' '))
-			      : "unknown error");
-		cr_repomd_free(r);
-	} else {
-		*out = r;
-		rc = 0;
-	}
-	g_clear_error(&gerr);
-	unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-/* The record of `type`, checked: a sha256 checksum, a size, a location
- * inside the repository.  *rec NULL (and 0) when absent and not required. */
-static int rpm_record(cr_Repomd *md, const struct rpm_repo *rr, const char *type, int required,
-		      cr_RepomdRecord **rec, struct pgb_err *err)
-{
-	cr_RepomdRecord *r = cr_repomd_get_record(md, type);
-	const char *href;
-
-	*rec = NULL;
-	if (!r)
-		return required ? pgb_fail(err, "%s lists no %s metadata: not an rpm-md "
-					   "repository, or a broken one", rr->md_url, type) : 0;
-	href = r->location_href;
-	if (!r->checksum_type || strcmp(r->checksum_type, "sha256"))
-		return pgb_fail(err, "%s: the %s record's checksum is %s; only sha256 is trusted "
-				"(md5 and sha1 are refused): the repository must be created with "
-				"sha256 checksums (createrepo_c's default)", rr->md_url, type,
-				r->checksum_type ? r->checksum_type : "missing");
-	if (!hash_sha256_hex_ok(r->checksum) || r->size <= 0)
-		return pgb_fail(err, "%s: the %s record has no valid sha256 checksum and size",
-				rr->md_url, type);
-	if (!href || !*href || href[0] == '/' || strstr(href, "..") || strstr(href, "://"))
-		return pgb_fail(err, "%s: the %s record's location '%s' is not a path inside the "
-				"repository: refused", rr->md_url, type, href ? href : "");
-	*rec = r;
-	return 0;
 }
 
 /* Fetch a record's file into the content-addressed cache, checked against
@@ -142,13 +86,13 @@ static int rpm_fetch_record(const struct upstream_opts *o, const struct upstream
 	return rc;
 }
 
-/* Decompress primary into CACHE/index/<sha256>.primary.xml once, checked
- * against the uncompressed checksum when repomd.xml gives a sha256 one. */
-static int rpm_unpack_primary(const struct upstream_opts *o, const struct rpm_repo *rr,
-			      const cr_RepomdRecord *r, const char *src, char **out,
-			      struct pgb_err *err)
+/* Decompress a verified record's file into CACHE/index/<sha256>.<suffix>
+ * once, checked against its uncompressed sha256 when repomd.xml gives one. */
+static int rpm_unpack(const struct upstream_opts *o, const struct rpm_repo *rr,
+		      const cr_RepomdRecord *r, const char *suffix, const char *src, char **out,
+		      struct pgb_err *err)
 {
-	char *dst = xasprintf("%s/index/%s.primary.xml", o->cache_dir, r->checksum);
+	char *dst = xasprintf("%s/index/%s.%s", o->cache_dir, r->checksum, suffix);
 	int open_ok = r->checksum_open_type && !strcmp(r->checksum_open_type, "sha256") &&
 		      r->checksum_open;
 
@@ -157,8 +101,31 @@ static int rpm_unpack_primary(const struct upstream_opts *o, const struct rpm_re
 			       rr->md_url, out, err);
 }
 
-static void rpm_add_index(struct upstream *u, const struct rpm_repo *rr,
-			  const cr_RepomdRecord *prim, const cr_RepomdRecord *fl, char *path)
+/* An optional record (comps, modules.yaml): fetched, checked, decompressed
+ * into *out; *out stays NULL when the repository has none. */
+static int rpm_extra(const struct upstream_opts *o, const struct upstream *u,
+		     const struct rpm_repo *rr, cr_Repomd *md, const char *const *types,
+		     const char *suffix, char **out, struct pgb_err *err)
+{
+	cr_RepomdRecord *r = NULL;
+	char *cpath = NULL;
+	int rc;
+
+	for (; *types && !r; types++)
+		if (rpmmd_record(md, rr->md_url, *types, 0, &r, err) < 0)
+			return -1;
+	if (!r)
+		return 0;
+	rc = rpm_fetch_record(o, u, rr, r, &cpath, err);
+	if (rc == 0)
+		rc = rpm_unpack(o, rr, r, suffix, cpath, out, err);
+	free(cpath);
+	return rc;
+}
+
+static struct upstream_index *rpm_add_index(struct upstream *u, const struct rpm_repo *rr,
+					    const cr_RepomdRecord *prim,
+					    const cr_RepomdRecord *fl, char *path)
 {
 	struct upstream_index *ix;
 
@@ -172,36 +139,50 @@ static void rpm_add_index(struct upstream *u, const struct rpm_repo *rr,
 	ix->path = path;
 	ix->key = xstrdup(prim->checksum);
 	if (fl) {
+		memcpy(ix->filelists.sha256, fl->checksum, 65);
+		ix->filelists.size = (uint64_t)fl->size;
+		ix->filelists_url = xasprintf("%s/%s", rr->base, fl->location_href);
+	}
+	if (prim->timestamp > u->date)
+		u->date = prim->timestamp;
+	return ix;
+}
+
+/* One repository: signed repomd.xml, then primary, comps and modules.yaml
+ * (and filelists for discovery). */
+static int rpm_sync_repo(const struct upstream_opts *o, struct upstream *u,
+			 const struct rpm_repo *rr, struct pgb_err *err)
+{
+	static const char *const group_types[] = { "group_gz", "group", NULL };
+	static const char *const module_types[] = { "modules", NULL };
+	struct upstream_index *ix;
+	struct sbuf md = SBUF_INIT;
+	cr_Repomd *repomd = NULL;
+	cr_RepomdRecord *prim, *fl = NULL;
+	char *cpath = NULL, *ppath = NULL, *flpath = NULL, *group = NULL, *mods = NULL;
+	int rc = -1;
+
+	if (rpm_fetch_repomd(o, u, rr, &md, err) < 0 ||
+	    rpmmd_parse_repomd(md.buf, md.len, rr->md_url, &repomd, err) < 0)
+		goto out;
+	if (rpmmd_record(repomd, rr->md_url, "primary", 1, &prim, err) < 0 ||
+	    rpmmd_record(repomd, rr->md_url, "filelists", 0, &fl, err) < 0)
+		goto out;
+	if (rpm_fetch_record(o, u, rr, prim, &cpath, err) < 0 ||
+	    rpm_unpack(o, rr, prim, "primary.xml", cpath, &ppath, err) < 0 ||
+	    (fl && o->want_contents && rpm_fetch_record(o, u, rr, fl, &flpath, err) < 0) ||
+	    rpm_extra(o, u, rr, repomd, group_types, "comps.xml", &group, err) < 0 ||
+	    rpm_extra(o, u, rr, repomd, module_types, "modules.yaml", &mods, err) < 0)
+		goto out;
+	ix = rpm_add_index(u, rr, prim, fl, ppath);
+	if (flpath) {
 		memcpy(ix->contents[0].sha256, fl->checksum, 65);
 		ix->contents[0].size = (uint64_t)fl->size;
 		ix->ncontents = 1;
 	}
-	if (prim->timestamp > u->date)
-		u->date = prim->timestamp;
-}
-
-/* One repository: signed repomd.xml, then primary (and filelists). */
-static int rpm_sync_repo(const struct upstream_opts *o, struct upstream *u,
-			 const struct rpm_repo *rr, struct pgb_err *err)
-{
-	struct sbuf md = SBUF_INIT;
-	cr_Repomd *repomd = NULL;
-	cr_RepomdRecord *prim, *fl = NULL;
-	char *cpath = NULL, *ppath = NULL, *flpath = NULL;
-	int rc = -1;
-
-	if (rpm_fetch_repomd(o, u, rr, &md, err) < 0 ||
-	    rpm_parse_repomd(o, rr, &md, &repomd, err) < 0)
-		goto out;
-	if (rpm_record(repomd, rr, "primary", 1, &prim, err) < 0 ||
-	    (o->want_contents && rpm_record(repomd, rr, "filelists", 0, &fl, err) < 0))
-		goto out;
-	if (rpm_fetch_record(o, u, rr, prim, &cpath, err) < 0 ||
-	    rpm_unpack_primary(o, rr, prim, cpath, &ppath, err) < 0 ||
-	    (fl && rpm_fetch_record(o, u, rr, fl, &flpath, err) < 0))
-		goto out;
-	rpm_add_index(u, rr, prim, fl, ppath);
-	ppath = NULL;
+	ix->group_path = group;
+	ix->modules_path = mods;
+	group = mods = ppath = NULL;
 	rc = 0;
 out:
 	if (repomd)
@@ -210,6 +191,34 @@ out:
 	free(cpath);
 	free(ppath);
 	free(flpath);
+	free(group);
+	free(mods);
+	return rc;
+}
+
+int upstream_rpm_filelists(const struct upstream_opts *o, const struct upstream_index *ix,
+			   char **path, struct pgb_err *err)
+{
+	struct fetch_item it = { 0 };
+	char *label, *dst;
+	int rc;
+
+	*path = NULL;
+	if (!ix->filelists_url)
+		return 0;
+	label = xasprintf("%s filelists", ix->base);
+	it.url = ix->filelists_url;
+	it.sha256 = ix->filelists.sha256;
+	it.size = ix->filelists.size;
+	it.label = label;
+	rc = fetch_batch(o->fetch, &it, 1, err);
+	free(label);
+	if (rc < 0)
+		return pgb_err_prefix(err, "%s (its file lists are needed for a file dependency)",
+				      ix->filelists_url);
+	dst = xasprintf("%s/index/%s.filelists.xml", o->cache_dir, ix->filelists.sha256);
+	rc = upstream_unpack(it.path, dst, NULL, 0, ix->filelists_url, path, err);
+	free(it.path);
 	return rc;
 }
 
@@ -261,4 +270,4 @@ static int rpm_sync(const struct upstream_opts *o, struct upstream *u, struct pg
 	return rc;
 }
 
-const struct family_ops family_rpm = { "rpm", rpm_sync };
+const struct family_ops family_rpm = { "rpm", rpm_sync, plan_resolve_rpm, bundle_index_rpm };

@@ -72,6 +72,14 @@ static json_t *lock_to_json(const struct lock *l)
 			json_object_set_new(ext, "majors", majors_to_json(&l->ext_majors));
 		json_object_set_new(root, "extensions", ext);
 	}
+	if (root && l->index_names.n) {
+		json_t *files = json_object();
+
+		for (size_t i = 0; i < l->index_names.n; i++)
+			json_object_set_new(files, l->index_names.v[i],
+					    json_string(l->index_texts.v[i]));
+		json_object_set_new(root, "index_files", files);
+	}
 	return root;
 }
 
@@ -221,8 +229,8 @@ static int ups_from_json(json_t *ups, struct lock *l, const char *path, struct p
 
 int lock_read(const char *path, struct lock *l, struct pgb_err *err)
 {
-	const char *name, *version, *target, *arch;
-	json_t *root, *pkgs, *ups = NULL, *ext = NULL;
+	const char *name, *version, *target, *arch, *fname;
+	json_t *root, *pkgs, *ups = NULL, *ext = NULL, *files = NULL, *text;
 	json_int_t date;
 	json_error_t je;
 	int format;
@@ -233,10 +241,11 @@ int lock_read(const char *path, struct lock *l, struct pgb_err *err)
 		return pgb_fail(err, "%s: %s", path, je.text);
 	if (!root)
 		return pgb_fail(err, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:i, s:s, s:s, s:s, s:s, s:I, s?o, s?o, s:o}",
+	if (json_unpack_ex(root, &je, JSON_STRICT,
+			   "{s:i, s:s, s:s, s:s, s:s, s:I, s?o, s?o, s:o, s?o}",
 			   "format", &format, "name", &name, "version", &version,
 			   "target", &target, "arch", &arch, "date", &date, "upstreams", &ups,
-			   "extensions", &ext, "packages", &pkgs) < 0) {
+			   "extensions", &ext, "packages", &pkgs, "index_files", &files) < 0) {
 		pgb_fail(err, "%s: not a pgbundle lock: %s", path, je.text);
 		goto fail;
 	}
@@ -257,6 +266,19 @@ int lock_read(const char *path, struct lock *l, struct pgb_err *err)
 		if (pkg_from_json(json_array_get(pkgs, i), &l->pkgs[i], path, i, err) < 0)
 			goto fail;
 		l->npkgs++;
+	}
+	if (files && !json_is_object(files)) {
+		pgb_fail(err, "%s: index_files must be an object of file name to text", path);
+		goto fail;
+	}
+	json_object_foreach(files, fname, text) {
+		if (!json_is_string(text) || !*fname || strchr(fname, '/')) {
+			pgb_fail(err, "%s: index_files: '%s' is not a file name with a text", path,
+				 fname);
+			goto fail;
+		}
+		strlist_add(&l->index_names, fname);
+		strlist_add(&l->index_texts, json_string_value(text));
 	}
 	json_decref(root);
 	return 0;
@@ -312,6 +334,8 @@ void lock_free(struct lock *l)
 	strlist_free(&l->ext_names);
 	strlist_free(&l->ext_majors);
 	free(l->pkgs);
+	strlist_free(&l->index_names);
+	strlist_free(&l->index_texts);
 	free(l->name);
 	free(l->version);
 	free(l->target);

@@ -73,6 +73,11 @@ struct lock {
 	struct strlist ext_majors;
 	struct lock_pkg *pkgs;
 	size_t npkgs;
+	/* Files of the bundle's repository index that the packages do not give,
+	 * verbatim, so that a rebuild writes them without upstream metadata
+	 * (rpm-md: modules.yaml); parallel lists, names sorted.  Written as
+	 * "index_files" only when there are some. */
+	struct strlist index_names, index_texts;
 };
 
 /* Written atomically, keys sorted, packages in the given order. */

@@ -12,7 +12,8 @@
 
 static const char *const manifest_keys[] = {
 	"name", "version", "target", "arch", "postgres", "extensions", "modules", "packages",
-	"upstreams", "prefer", "recommends", "config", "mirrors", NULL
+	"upstreams", "prefer", "recommends", "config", "mirrors", "modules_enable",
+	"modules_disable", NULL
 };
 
 /* The state of one load: the document and the recipes it is checked against. */
@@ -226,6 +227,71 @@ static int get_prefer(struct mload *l, struct pgb_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* One part of a module spec: [A-Za-z0-9._+-], not empty. */
+static int module_part_ok(const char *s, size_t n)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-",
+			    s[i]))
+			return 0;
+	return 1;
+}
+
+/* modules_enable: [name:stream], modules_disable: [name]: the EL module streams
+ * dnf's modular filtering is computed with (rpm targets only). */
+static int get_module_streams(struct mload *l, const char *key, int with_stream,
+			      struct strlist *out, struct pgb_err *err)
+{
+	struct strlist where = STRLIST_INIT;
+	int rc = yamldoc_get_strlist(l->d, l->root, key, 0, out, &where, err) < 0 ? -1 : 0;
+
+	if (rc == 0 && out->n && strcmp(l->t->family, "rpm"))
+		rc = pgb_fail(err, "%s: '%s' is for EL targets (module streams of rpm-md "
+			      "repositories); target '%s' is %s", where.v[0], key, l->t->name,
+			      l->t->family);
+	for (size_t i = 0; rc == 0 && i < out->n; i++) {
+		const char *v = out->v[i], *colon = strchr(v, ':');
+		size_t n = colon ? (size_t)(colon - v) : strlen(v);
+		int ok = module_part_ok(v, n) &&
+			 (with_stream ? colon && module_part_ok(colon + 1, strlen(colon + 1))
+				      : !colon);
+
+		if (!ok)
+			rc = pgb_fail(err, "%s: '%.200s' in '%s' is not %s", where.v[i], v, key,
+				      with_stream ? "NAME:STREAM (e.g. postgresql:16)"
+						  : "a module NAME (e.g. postgresql)");
+	}
+	strlist_free(&where);
+	return rc;
+}
+
+static int get_modularity(struct mload *l, struct pgb_err *err)
+{
+	struct manifest *m = l->m;
+
+	if (get_module_streams(l, "modules_enable", 1, &m->modules_enable, err) < 0 ||
+	    get_module_streams(l, "modules_disable", 0, &m->modules_disable, err) < 0)
+		return -1;
+	for (size_t i = 0; i < m->modules_enable.n; i++) {
+		const char *v = m->modules_enable.v[i];
+		char *name = xstrndup(v, strcspn(v, ":"));
+		int both = strlist_has(&m->modules_disable, name);
+
+		for (size_t j = 0; j < i && !both; j++)
+			both = !strncmp(m->modules_enable.v[j], name, strlen(name)) &&
+			       m->modules_enable.v[j][strlen(name)] == ':';
+		if (both)
+			pgb_fail(err, "%s: module '%s' is enabled twice, or both enabled and "
+				 "disabled ('modules_enable', 'modules_disable')", m->path, name);
+		free(name);
+		if (both)
+			return -1;
+	}
+	return 0;
+}
+
 static char *manifest_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -319,6 +385,7 @@ static int load_fields(struct mload *l, struct pgb_err *err)
 	    get_names(l, "extensions", &m->extensions, &m->where_extensions, err) < 0 ||
 	    get_names(l, "packages", &m->packages, &m->where_packages, err) < 0 ||
 	    get_modules(l, err) < 0 || get_upstreams(l, err) < 0 || get_prefer(l, err) < 0 ||
+	    get_modularity(l, err) < 0 ||
 	    yamldoc_get_bool(l->d, l->root, "recommends", 0, &m->recommends, err) < 0 ||
 	    get_config(l, err) < 0 || get_mirrors(l, err) < 0 || check_not_empty(l, err) < 0)
 		return -1;
@@ -358,6 +425,8 @@ void manifest_free(struct manifest *m)
 	strlist_free(&m->upstreams);
 	free(m->config);
 	strlist_free(&m->mirrors);
+	strlist_free(&m->modules_enable);
+	strlist_free(&m->modules_disable);
 	strlist_free(&m->where_extensions);
 	strlist_free(&m->where_modules);
 	strlist_free(&m->where_packages);

@@ -18,6 +18,9 @@
  *     config: config/one.yml     # optional installer config, relative to
  *                                # the manifest's directory; must exist
  *     mirrors: {debian: http://deb.debian.org/debian}   # optional
+ *     modules_enable: [postgresql:16]   # EL only: module streams to enable,
+ *     modules_disable: [postgresql]     # and modules to disable (dnf module ...),
+ *                                       # on top of the target's (targets.yml)
  *
  * manifest_load() rejects anything else with a message that names
  * FILE:LINE:COL and the key or value, and what to write instead.
@@ -46,6 +49,8 @@ struct manifest {
 	int recommends;			/* default 0 */
 	char *config;			/* resolved path of the installer config, or NULL */
 	struct strlist mirrors;		/* "KEY=URL" from `mirrors:`, in file order */
+	struct strlist modules_enable;	/* "name:stream", rpm targets only */
+	struct strlist modules_disable;	/* "name", rpm targets only */
 	/* "FILE:LINE:COL" of each item of the list of the same name, for later
 	 * messages such as "no package provides ..." */
 	struct strlist where_extensions, where_modules, where_packages;

@@ -559,31 +559,32 @@ static void plan_major_upstreams(struct plan *p)
 	}
 }
 
-/* Sync every upstream of the build into ups[] (*nups of them) and list their
- * indexes in rs, the preferred side at priority 1. */
-static int sync_upstreams(struct plan *p, const struct plan_opts *o, struct upstream *ups,
-			  size_t *nups, struct repo_set *rs, struct pgb_err *err)
+/* Sync every upstream of the build into ups[] (*nups of them, for either
+ * family), with uo set up for them (its mirrors list is the caller's to
+ * free), and take the bundle's date from them. */
+static int sync_upstreams(struct plan *p, const struct plan_opts *o, struct upstream_opts *uo,
+			  struct strlist *mirrors, struct upstream *ups, size_t *nups,
+			  struct pgb_err *err)
 {
-	struct upstream_opts uo = { 0 };
-	struct strlist mirrors = STRLIST_INIT;
 	int64_t newest = 0;
 	int rc = 0;
 
-	uo.fetch = o->fetch;
-	uo.cache_dir = o->cache_dir;
-	uo.rc = &p->rc;
-	uo.target = p->target;
-	uo.arch = p->m.arch;
-	plan_mirrors(p, o, &mirrors);
-	uo.mirrors = &mirrors;
-	uo.allow_expired = o->allow_expired;
-	uo.pg = p->m.postgres;
-	uo.npg = p->m.npostgres;
-	uo.now = (int64_t)time(NULL);
-	uo.warn = o->warn;
-	uo.warn_ctx = o->warn_ctx;
+	memset(uo, 0, sizeof(*uo));
+	uo->fetch = o->fetch;
+	uo->cache_dir = o->cache_dir;
+	uo->rc = &p->rc;
+	uo->target = p->target;
+	uo->arch = p->m.arch;
+	plan_mirrors(p, o, mirrors);
+	uo->mirrors = mirrors;
+	uo->allow_expired = o->allow_expired;
+	uo->pg = p->m.postgres;
+	uo->npg = p->m.npostgres;
+	uo->now = (int64_t)time(NULL);
+	uo->warn = o->warn;
+	uo->warn_ctx = o->warn_ctx;
 	for (*nups = 0; rc == 0 && *nups < p->upstreams.n; (*nups)++)
-		if (upstream_sync(&uo, p->upstreams.v[*nups], &ups[*nups], err) < 0)
+		if (upstream_sync(uo, p->upstreams.v[*nups], &ups[*nups], err) < 0)
 			rc = -1;
 	if (rc < 0)
 		(*nups)--;	/* the failed one was left empty */
@@ -596,39 +597,38 @@ static int sync_upstreams(struct plan *p, const struct plan_opts *o, struct upst
 	}
 	if (rc == 0)
 		p->lock.date = build_date(newest);
-	for (size_t i = 0; rc == 0 && i < *nups; i++) {
-		int pgdg = strlist_has(&p->pgdg_upstreams, ups[i].name);
-
-		for (size_t j = 0; rc == 0 && j < ups[i].nidx; j++) {
-			if (ups[i].idx[j].format != UPSTREAM_APT_PACKAGES) {
-				rc = pgb_fail(err, "upstream %s: resolving packages from rpm-md "
-					      "repositories (target %s) is not implemented yet; "
-					      "`pgbundle ext` reads them", ups[i].name,
-					      p->target->name);
-				break;
-			}
-			repo_set_add(rs, o, &ups[i], i, pgdg, pgdg == p->m.prefer_pgdg,
-				     &ups[i].idx[j]);
-		}
-	}
-	strlist_free(&mirrors);
 	return rc;
 }
 
-static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+/* The indexes of the synced upstreams in rs, the preferred side (the
+ * distribution's or PGDG's, plan.h) at priority 1. */
+static void deb_repo_set(const struct plan *p, const struct plan_opts *o,
+			 const struct upstream *ups, size_t nups, struct repo_set *rs)
 {
-	struct upstream *ups = xcalloc(p->upstreams.n ? p->upstreams.n : 1, sizeof(*ups));
+	for (size_t i = 0; i < nups; i++) {
+		int pgdg = strlist_has(&p->pgdg_upstreams, ups[i].name);
+
+		for (size_t j = 0; j < ups[i].nidx; j++)
+			repo_set_add(rs, o, &ups[i], i, pgdg, pgdg == p->m.prefer_pgdg,
+				     &ups[i].idx[j]);
+	}
+}
+
+int plan_resolve_deb(struct plan *p, const struct plan_opts *o, const struct upstream_opts *uo,
+		     const struct upstream *ups, size_t nups, struct pgb_err *err)
+{
 	struct repo_set rs = { 0 };
 	struct resolve_repo *dist = NULL;
-	size_t nups = 0, nbase = 0, ndist;
+	size_t nbase = 0, ndist;
 	struct resolve_pkg *base = NULL;
 	struct resolve_result res = { 0 };
 	struct resolve_opts ro = { p->m.arch, p->m.recommends };
 	char **stanzas = NULL;
 	int rc = -1;
 
-	if (sync_upstreams(p, o, ups, &nups, &rs, err) < 0 ||
-	    plan_check_majors(p, &rs, &ro, err) < 0)
+	(void)uo;
+	deb_repo_set(p, o, ups, nups, &rs);
+	if (plan_check_majors(p, &rs, &ro, err) < 0)
 		goto out;
 	/* The baseline is what the distribution installs: PGDG is not in it. */
 	ndist = repo_set_side(&rs, 0, &dist);
@@ -643,7 +643,6 @@ static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_e
 	if (collect_stanzas(rs.v, rs.n, res.pkgs, res.npkgs, stanzas, err) < 0)
 		goto out;
 	fill_lock(p, ups, rs.up, &res, stanzas);
-	plan_major_upstreams(p);
 	p->missing = res.missing;
 	p->nmissing = res.nmissing;
 	res.missing = NULL;
@@ -655,11 +654,31 @@ out:
 	free(stanzas);
 	resolve_result_free(&res);
 	resolve_pkgs_free(base, nbase);
+	free(dist);
+	repo_set_free(&rs);
+	return rc;
+}
+
+static int resolve_fresh(struct plan *p, const struct plan_opts *o, struct pgb_err *err)
+{
+	const struct family_ops *fam = family_lookup(p->target->family);
+	struct upstream *ups = xcalloc(p->upstreams.n ? p->upstreams.n : 1, sizeof(*ups));
+	struct upstream_opts uo;
+	struct strlist mirrors = STRLIST_INIT;
+	size_t nups = 0;
+	int rc = -1;
+
+	if (!fam || !fam->resolve)
+		pgb_fail(err, "target %s: the %s family cannot be resolved", p->target->name,
+			 p->target->family);
+	else if (sync_upstreams(p, o, &uo, &mirrors, ups, &nups, err) == 0)
+		rc = fam->resolve(p, o, &uo, ups, nups, err);
+	if (rc == 0)
+		plan_major_upstreams(p);
 	for (size_t i = 0; i < nups; i++)
 		upstream_free(&ups[i]);
 	free(ups);
-	free(dist);
-	repo_set_free(&rs);
+	strlist_free(&mirrors);
 	return rc;
 }
 

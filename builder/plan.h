@@ -89,7 +89,10 @@ struct plan {
 	size_t nmissing;
 	size_t nbaseline;		/* packages the target's minimal install already has */
 	char *workdir;			/* private scratch directory, removed by plan_free */
-	char *status_path;		/* the baseline as a dpkg status file, in workdir */
+	/* The baseline as the family's installed system, in workdir: a dpkg
+	 * status file (deb), a libsolv file (rpm, resolve_rpm.h); NULL for a
+	 * locked build. */
+	char *status_path;
 };
 
 int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
@@ -97,6 +100,23 @@ int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
  * manifest; items without it are appended once. */
 void plan_expand(const struct plan *p, const struct strlist *items, struct strlist *out);
 int plan_resolve(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
+
+struct upstream_opts;
+struct upstream;
+/* family_ops.resolve of the deb family (upstream.h): apt's resolution. */
+int plan_resolve_deb(struct plan *p, const struct plan_opts *o, const struct upstream_opts *uo,
+		     const struct upstream *ups, size_t nups, struct pgb_err *err);
+/* family_ops.resolve of the rpm family (plan_rpm.c). */
+int plan_resolve_rpm(struct plan *p, const struct plan_opts *o, const struct upstream_opts *uo,
+		     const struct upstream *ups, size_t nups, struct pgb_err *err);
+struct rpm_resolve_opts;
+/* The resolver options of an rpm plan (resolve_rpm.h) as the target's dnf
+ * will have them: arch, platform "elN", the module states (disable gets the
+ * module names, the target's and the manifest's, minus those the manifest
+ * enables), the baseline groups, weak dependencies.  The caller frees
+ * disable and *platform; ro points into them and into p. */
+void plan_rpm_opts(const struct plan *p, struct rpm_resolve_opts *ro, struct strlist *disable,
+		   char **platform);
 
 /* The bundle's Packages index: every stanza with Filename rewritten to
  * "pool/<file>", in lock order.  Deterministic. */

@@ -134,7 +134,7 @@ static int load_file(const char *dir, const char *file, const char *what, struct
 
 static const char *const repo_keys[] = {
 	"family", "url", "mirror", "suite", "components", "keyring", "key_url", "fingerprint",
-	"checked", NULL
+	"checked", "metadata_signed", NULL
 };
 
 static int check_url(const struct yamldoc *d, const struct yamldoc_node *map, const char *key,
@@ -151,23 +151,60 @@ static int check_url(const struct yamldoc *d, const struct yamldoc_node *map, co
 	return check_template(d, n, key, url, err);
 }
 
-static int check_fingerprint(const struct yamldoc *d, const struct yamldoc_node *map, char *fpr,
-			     struct pgb_err *err)
+/* Upper-case fpr in place; 0 when it is 40 hex digits. */
+static int fingerprint_norm(char *fpr)
 {
 	size_t n = 0;
 
-	if (!fpr)
-		return 0;
 	for (char *p = fpr; *p; p++, n++) {
 		if (*p >= 'a' && *p <= 'f')
 			*p = (char)(*p - 'a' + 'A');
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'F')))
-			break;
+			return -1;
 	}
-	if (n == 40 && !fpr[n])
+	return n == 40 ? 0 : -1;
+}
+
+/* `fingerprint`: one, or a mapping of release or architecture to one, for
+ * upstreams whose key changes with the release (EL, EPEL) or the
+ * architecture (PGDG's aarch64 key). */
+static int get_fingerprint(const struct yamldoc *d, const struct yamldoc_node *map,
+			   struct recipe_repo *r, struct pgb_err *err)
+{
+	const struct yamldoc_node *n = yamldoc_map_get(d, map, "fingerprint");
+
+	if (n && yamldoc_is_map(n)) {
+		for (size_t i = 0; i < yamldoc_len(n); i++) {
+			const struct yamldoc_node *v = yamldoc_value(d, n, i);
+			char *fpr = NULL;
+
+			if (yamldoc_str(d, v, "fingerprint", &fpr, err) < 0)
+				return -1;
+			strlist_add(&r->fpr_keys, yamldoc_scalar(yamldoc_key(d, n, i)));
+			strlist_add_owned(&r->fpr_values, fpr);
+			if (fingerprint_norm(fpr) < 0)
+				return yamldoc_fail(d, v, err, "each 'fingerprint' must be the 40 hex "
+						    "digits of the key's fingerprint, without spaces");
+		}
 		return 0;
-	return yamldoc_fail(d, yamldoc_map_get(d, map, "fingerprint"), err, "'fingerprint' must "
-			    "be the 40 hex digits of the key's fingerprint, without spaces");
+	}
+	if (yamldoc_get_str(d, map, "fingerprint", 0, &r->fingerprint, err) < 0)
+		return -1;
+	if (r->fingerprint && fingerprint_norm(r->fingerprint) < 0)
+		return yamldoc_fail(d, n, err, "'fingerprint' must be the 40 hex digits of the "
+				    "key's fingerprint, without spaces (or a mapping of release or "
+				    "architecture to such)");
+	return 0;
+}
+
+const char *recipes_repo_fingerprint(const struct recipe_repo *r, const struct recipe_target *t,
+				     const char *arch)
+{
+	for (size_t i = 0; i < r->fpr_keys.n; i++)
+		if ((arch && !strcmp(r->fpr_keys.v[i], arch)) ||
+		    (t && t->release && !strcmp(r->fpr_keys.v[i], t->release)))
+			return r->fpr_values.v[i];
+	return r->fingerprint;
 }
 
 static int repo_strings(const struct yamldoc *d, const struct yamldoc_node *m,
@@ -180,11 +217,12 @@ static int repo_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_str(d, m, "suite", 0, &r->suite, err) < 0 ||
 	    yamldoc_get_str(d, m, "keyring", 0, &r->keyring, err) < 0 ||
 	    yamldoc_get_str(d, m, "key_url", 0, &r->key_url, err) < 0 ||
-	    yamldoc_get_str(d, m, "fingerprint", 0, &r->fingerprint, err) < 0 ||
+	    get_fingerprint(d, m, r, err) < 0 ||
 	    yamldoc_get_strlist(d, m, "components", 0, &r->components, NULL, err) < 0 ||
 	    yamldoc_get_bool(d, m, "checked", 0, &r->checked, err) < 0)
 		return -1;
-	return 0;
+	r->metadata_signed = 1;
+	return yamldoc_get_bool(d, m, "metadata_signed", 0, &r->metadata_signed, err);
 }
 
 static int repo_check(const struct yamldoc *d, const struct yamldoc_node *key,
@@ -206,8 +244,7 @@ static int repo_check(const struct yamldoc *d, const struct yamldoc_node *key,
 		return yamldoc_fail(d, key, err, "deb repo '%s' needs 'suite' and a non-empty "
 				    "'components' list", r->name);
 	if (check_url(d, m, "url", r->url, err) < 0 || check_url(d, m, "key_url", r->key_url,
-								  err) < 0 ||
-	    check_fingerprint(d, m, r->fingerprint, err) < 0)
+								  err) < 0)
 		return -1;
 	if (r->suite && check_template(d, yamldoc_map_get(d, m, "suite"), "suite", r->suite,
 				       err) < 0)
@@ -261,7 +298,7 @@ static int load_repos(struct recipes *rc, const char *dir, struct pgb_err *err)
 
 static const char *const target_keys[] = {
 	"family", "distro", "release", "codename", "archs", "upstreams", "pgdg", "pg_default",
-	"baseline", "components", NULL
+	"baseline", "components", "baseline_groups", "modules_disable", NULL
 };
 
 static int target_strings(const struct yamldoc *d, const struct yamldoc_node *m,
@@ -284,8 +321,15 @@ static int target_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_strlist(d, m, "upstreams", YAMLDOC_REQUIRED, &t->upstreams, where_up,
 				err) < 0 ||
 	    yamldoc_get_strlist(d, m, "pgdg", 0, &t->pgdg, where_pgdg, err) < 0 ||
-	    yamldoc_get_strlist(d, m, "components", 0, &t->components, NULL, err) < 0)
+	    yamldoc_get_strlist(d, m, "components", 0, &t->components, NULL, err) < 0 ||
+	    yamldoc_get_strlist(d, m, "baseline_groups", 0, &t->baseline_groups, NULL, err) < 0 ||
+	    yamldoc_get_strlist(d, m, "modules_disable", 0, &t->modules_disable, NULL, err) < 0)
 		return -1;
+	if (deb && (t->baseline_groups.n || t->modules_disable.n))
+		return yamldoc_fail(d, m, err, "'baseline_groups' and 'modules_disable' are for "
+				    "rpm targets");
+	if (!deb && !t->baseline_groups.n)
+		strlist_add(&t->baseline_groups, "core");
 	return 0;
 }
 
@@ -519,6 +563,8 @@ static void target_free(struct recipe_target *t)
 	strlist_free(&t->upstreams);
 	strlist_free(&t->pgdg);
 	strlist_free(&t->components);
+	strlist_free(&t->baseline_groups);
+	strlist_free(&t->modules_disable);
 	free(t->where);
 }
 
@@ -532,6 +578,8 @@ static void repo_free(struct recipe_repo *r)
 	free(r->keyring);
 	free(r->key_url);
 	free(r->fingerprint);
+	strlist_free(&r->fpr_keys);
+	strlist_free(&r->fpr_values);
 	strlist_free(&r->components);
 	free(r->where);
 }

@@ -57,6 +57,10 @@ struct recipe_target {
 	 * `prefer: pgdg` (plan.h). */
 	struct strlist pgdg;
 	struct strlist components;
+	/* rpm: the comps groups whose mandatory and default packages are the
+	 * baseline (default [core]), and the modules a bundle disables unless
+	 * the manifest enables a stream of them (dnf module disable). */
+	struct strlist baseline_groups, modules_disable;
 	char *where;		/* "recipes/targets.yml:LINE:COL" of the entry */
 };
 
@@ -70,11 +74,18 @@ struct recipe_repo {
 	char *keyring;		/* OpenPGP keyring file on the build host */
 	char *key_url;		/* where the signing key is published */
 	char *fingerprint;	/* 40 upper-case hex digits of the signing key */
+	/* Or one per release or architecture (fpr_keys[i] -> fpr_values[i]): see
+	 * recipes_repo_fingerprint(). */
+	struct strlist fpr_keys, fpr_values;
 	/* deb: components to fetch; one holding {pg} is fetched once per
 	 * PostgreSQL major of the build, and only when the Release lists it
 	 * (PGDG's per-major components exist for some majors only). */
 	struct strlist components;
 	int checked;		/* reachable and tested from here */
+	/* rpm: the upstream signs its repomd.xml (default).  When 0 (Fedora's
+	 * EPEL does not), an unsigned repomd.xml is taken, loudly, and only the
+	 * packages' own signatures vouch for what is bundled. */
+	int metadata_signed;
 	char *where;
 };
 
@@ -110,6 +121,11 @@ struct recipes {
  */
 int recipes_load(struct recipes *rc, const char *dir, struct pgb_err *err);
 void recipes_free(struct recipes *rc);
+
+/* The fingerprint pinned for r on target t and arch: the mapping's entry
+ * for arch, else for t's release, else the single one; NULL: none pinned. */
+const char *recipes_repo_fingerprint(const struct recipe_repo *r, const struct recipe_target *t,
+				     const char *arch);
 
 /* Lookups by name; NULL when unknown.  Pointers live as long as rc. */
 const struct recipe_target *recipes_target(const struct recipes *rc, const char *name);

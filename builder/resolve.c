@@ -16,6 +16,7 @@
 #include <solv/solver.h>
 #include <solv/transaction.h>
 
+#include "solvfile.h"
 #include "util.h"
 
 /*
@@ -165,43 +166,6 @@ static int parse_packages(struct session *ss, Repo *repo, const char *path,
 	return rc;
 }
 
-/* Returns 1 when the cache was loaded, 0 when the index must be parsed. */
-static int load_cache(struct session *ss, Repo *repo, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	const char *fmt;
-	int rc;
-
-	if (!f)
-		return 0;
-	rc = repo_add_solv(repo, f, 0);
-	fclose(f);
-	fmt = rc ? NULL : repo_lookup_str(repo, SOLVID_META, ss->formatkey);
-	if (fmt && !strcmp(fmt, CACHE_FORMAT))
-		return 1;
-	repo_empty(repo, 1);
-	return 0;
-}
-
-static int write_cache(Repo *repo, const char *path, struct pgb_err *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc;
-
-	if (!f)
-		return pgb_failsys(err, "cannot build the solv cache %s", path);
-	rc = repo_write(repo, f);
-	if (fclose(f) != 0 || rc != 0)
-		rc = pgb_fail(err, "cannot build the solv cache %s: %s", path,
-			      pool_errstr(repo->pool));
-	else
-		rc = util_write_atomic(path, buf, len, 0644, err);
-	free(buf);
-	return rc;
-}
-
 static int load_repo(struct session *ss, size_t i, struct pgb_err *err)
 {
 	const struct resolve_repo *r = &ss->src[i];
@@ -209,11 +173,11 @@ static int load_repo(struct session *ss, size_t i, struct pgb_err *err)
 
 	ss->repos[i] = repo;
 	repo->priority = r->priority;
-	if (r->solv_cache && load_cache(ss, repo, r->solv_cache))
+	if (r->solv_cache && solvfile_load(repo, r->solv_cache, KEY_FORMAT, CACHE_FORMAT))
 		return 0;
 	if (parse_packages(ss, repo, r->packages_path, err) < 0)
 		return -1;
-	if (r->solv_cache && write_cache(repo, r->solv_cache, err) < 0)
+	if (r->solv_cache && solvfile_write(repo, r->solv_cache, err) < 0)
 		return pgb_err_prefix(err, "repo %s", r->name);
 	return 0;
 }
@@ -702,7 +666,7 @@ static char *explain_origin(struct session *ss, Solver *solv, Id p)
 
 /* ---- results ---- */
 
-static void add_missing(struct resolve_result *res, const char *req, const char *why)
+void resolve_add_missing(struct resolve_result *res, const char *req, const char *why)
 {
 	struct resolve_missing *m;
 
@@ -712,10 +676,9 @@ static void add_missing(struct resolve_result *res, const char *req, const char 
 	m->reason = xstrdup(why);
 }
 
-static int pkg_from_solvable(struct session *ss, Id p, struct resolve_pkg *out,
-			     struct pgb_err *err)
+int resolve_pkg_from(struct resolve_pkg *out, struct s_Pool *pool, int p,
+		     struct s_Repo *const *repos, size_t nrepos)
 {
-	Pool *pool = ss->pool;
 	Solvable *s = pool->solvables + p;
 	Id type = 0;
 	const char *sum = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
@@ -723,15 +686,11 @@ static int pkg_from_solvable(struct session *ss, Id p, struct resolve_pkg *out,
 
 	memset(out, 0, sizeof(*out));
 	out->repo = -1;
-	for (size_t i = 0; i < ss->nrepos; i++)
-		if (ss->repos[i] == s->repo)
+	for (size_t i = 0; i < nrepos; i++)
+		if (repos[i] == s->repo)
 			out->repo = (int)i;
 	if (out->repo < 0 || !loc || !sum || type != REPOKEY_TYPE_SHA256)
-		return pgb_fail(err, "package %s %s in %s has no %s field; the index %s is "
-				"not a usable Packages file", pool_id2str(pool, s->name),
-				pool_id2str(pool, s->evr), s->repo->name,
-				loc ? "SHA256" : "Filename",
-				out->repo < 0 ? "?" : ss->src[out->repo].packages_path);
+		return -1;
 	out->name = xstrdup(pool_id2str(pool, s->name));
 	out->version = xstrdup(pool_id2str(pool, s->evr));
 	out->arch = xstrdup(pool_id2str(pool, s->arch));
@@ -741,7 +700,7 @@ static int pkg_from_solvable(struct session *ss, Id p, struct resolve_pkg *out,
 	return 0;
 }
 
-static int cmp_pkg(const void *a, const void *b)
+int resolve_pkg_cmp(const void *a, const void *b)
 {
 	const struct resolve_pkg *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
@@ -749,6 +708,22 @@ static int cmp_pkg(const void *a, const void *b)
 	if (!c)
 		c = strcmp(x->arch, y->arch);
 	return c ? c : strcmp(x->version, y->version);
+}
+
+static int pkg_from_solvable(struct session *ss, Id p, struct resolve_pkg *out,
+			     struct pgb_err *err)
+{
+	Pool *pool = ss->pool;
+	Solvable *s = pool->solvables + p;
+	const char *loc = solvable_get_location(s, NULL);
+
+	if (resolve_pkg_from(out, pool, p, ss->repos, ss->nrepos) < 0)
+		return pgb_fail(err, "package %s %s in %s has no %s field; the index %s is "
+				"not a usable Packages file", pool_id2str(pool, s->name),
+				pool_id2str(pool, s->evr), s->repo->name,
+				loc ? "SHA256" : "Filename",
+				out->repo < 0 ? "?" : ss->src[out->repo].packages_path);
+	return 0;
 }
 
 /* The packages the solution adds or upgrades, sorted by name. */
@@ -780,7 +755,7 @@ static int collect(struct session *ss, Solver *solv, const Queue *wanted,
 		resolve_pkgs_free(v, n);
 		return -1;
 	}
-	qsort(v, n, sizeof(*v), cmp_pkg);
+	qsort(v, n, sizeof(*v), resolve_pkg_cmp);
 	*out = v;
 	*nout = n;
 	return 0;
@@ -858,7 +833,7 @@ static int drop_problem(struct session *ss, Solver *solv, Id problem, struct job
 		jidx = solver_rule2jobidx(solv, rid) - 1;	/* 0 means "no job" */
 		if (jidx < 0 || jidx >= js->req.count || !js->req.elements[jidx])
 			continue;
-		add_missing(res, requests[js->reqof[jidx / 2]], why.buf);
+		resolve_add_missing(res, requests[js->reqof[jidx / 2]], why.buf);
 		js->req.elements[jidx] = 0;
 		dropped++;
 	}
@@ -1108,7 +1083,7 @@ static void request_jobs(struct session *ss, const char *const *requests, size_t
 		int r = request_job(ss, requests[i], &js->req, &chosen, &why);
 
 		if (r < 0)
-			add_missing(res, requests[i], why.buf);
+			resolve_add_missing(res, requests[i], why.buf);
 		if (r > 0)
 			js->reqof[js->req.count / 2 - 1] = i;
 		if (r >= 0 && chosen)

@@ -133,6 +133,18 @@ int resolve_run(const struct resolve_repo *repos, size_t nrepos, const char *sta
 int resolve_have(const struct resolve_repo *repos, size_t nrepos, const struct resolve_opts *o,
 		 const char *const *names, size_t n, int *have, struct pgb_err *err);
 
+/* For the resolvers (resolve.c, resolve_rpm.c): name, version, arch,
+ * location, sha256 and size of solvable p of pool into out, and which of
+ * repos[0..nrepos) it is from (out->repo); -1 when it is from none of them
+ * or has no location or no sha256 checksum.  And the order of packages in a
+ * result (name, arch, version). */
+struct s_Pool;
+struct s_Repo;
+int resolve_pkg_from(struct resolve_pkg *out, struct s_Pool *pool, int p,
+		     struct s_Repo *const *repos, size_t nrepos);
+int resolve_pkg_cmp(const void *a, const void *b);
+/* Append a request that cannot be satisfied, and why, to res->missing. */
+void resolve_add_missing(struct resolve_result *res, const char *req, const char *why);
 /* Free n packages and the array itself; NULL is fine. */
 void resolve_pkgs_free(struct resolve_pkg *p, size_t n);
 /* Free the contents of *r and zero it; the struct itself is the caller's. */

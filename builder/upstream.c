@@ -23,6 +23,7 @@ const struct family_ops *family_lookup(const char *family)
 int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_repo *r,
 			  struct pgp_keyring **kr, struct pgb_err *err)
 {
+	const char *fpr;
 	char *path;
 	int rc;
 
@@ -38,10 +39,11 @@ int upstream_load_keyring(const struct upstream_opts *o, const struct recipe_rep
 			       r->name);
 	/* A pinned key must be in the file: a keyring fetched from key_url
 	 * could be anybody's. */
-	else if (r->fingerprint && !pgp_keyring_has(*kr, r->fingerprint))
+	else if ((fpr = recipes_repo_fingerprint(r, o->target, o->arch)) &&
+		 !pgp_keyring_has(*kr, fpr))
 		rc = pgb_fail(err, "keyring %s of upstream '%s' does not hold the key %s that "
 			      "recipes/repos.yml pins: get the repository's real key", path,
-			      r->name, r->fingerprint);
+			      r->name, fpr);
 	free(path);
 	return rc;
 }
@@ -132,6 +134,9 @@ void upstream_free(struct upstream *u)
 		free(u->idx[i].path);
 		free(u->idx[i].key);
 		free(u->idx[i].base);
+		free(u->idx[i].group_path);
+		free(u->idx[i].modules_path);
+		free(u->idx[i].filelists_url);
 	}
 	free(u->idx);
 	free(u->name);

@@ -20,7 +20,8 @@
  *                 newest record timestamp, for information; valid_until 0).
  *                 A repository whose URL holds {pg} (pgdg-yum) is one
  *                 repository per PostgreSQL major: it is synced once per
- *                 major of upstream_opts.pg, one index each.
+ *                 major of upstream_opts.pg, one index each.  The comps
+ *                 (group) and modules.yaml come along; filelists on demand.
  *
  * Each index says what it is (upstream_index.format), so readers need not
  * know the family.
@@ -66,6 +67,15 @@ struct upstream_index {
 		int unverified;
 	} contents[2];
 	size_t ncontents;
+	/* rpm-md only: the repository's other metadata, verified against the
+	 * signed repomd.xml and decompressed in the cache; NULL when it has none:
+	 * its comps groups ("group"), its modules.yaml ("modules").  And where
+	 * its filelists are (filelists_url, with filelists.sha256 and .size from
+	 * repomd.xml), fetched only when the resolver needs them:
+	 * upstream_rpm_filelists(). */
+	char *group_path, *modules_path;
+	char *filelists_url;
+	struct upstream_filelist filelists;
 };
 
 struct upstream {
@@ -104,9 +114,29 @@ struct upstream_opts {
 	void *warn_ctx;
 };
 
+struct plan;
+struct plan_opts;
+struct bundle_index_ctx;
+
+/*
+ * A repository family: how its upstreams are read, how a bundle's packages
+ * are chosen from them, and how the bundle's own repository is written.
+ *   sync         fetch and verify one upstream's metadata (above)
+ *   resolve      plan.h: resolve p->requests on the target's baseline from
+ *                the synced upstreams ups[0..nups) (uo: how they were
+ *                synced) into p->lock, p->missing, p->nbaseline and the
+ *                baseline file p->status_path that write_index proves on
+ *   write_index  bundle.h: with the packages in place under the staged tree,
+ *                check them beyond their SHA-256 where the family can,
+ *                write and sign the repository index, prove it, and add the
+ *                family's entries to bundle.json
+ */
 struct family_ops {
 	const char *family;
 	int (*sync)(const struct upstream_opts *o, struct upstream *u, struct pgb_err *err);
+	int (*resolve)(struct plan *p, const struct plan_opts *o, const struct upstream_opts *uo,
+		       const struct upstream *ups, size_t nups, struct pgb_err *err);
+	int (*write_index)(const struct bundle_index_ctx *c, struct pgb_err *err);
 };
 
 const struct family_ops *family_lookup(const char *family);
@@ -137,6 +167,11 @@ void upstream_warn(const struct upstream_opts *o, const char *fmt, ...)
  * o->rc, o->mirrors, o->apt_etc, o->target and o->arch.  *url is malloc'd. */
 int upstream_base_url(const struct upstream_opts *o, const char *name, char **url,
 		      struct pgb_err *err);
+/* rpm-md: fetch the filelists of ix (checked against the signed repomd.xml)
+ * and decompress them into the cache once; *path is malloc'd. */
+int upstream_rpm_filelists(const struct upstream_opts *o, const struct upstream_index *ix,
+			   char **path, struct pgb_err *err);
+
 /* Sync the upstream named `name` (a recipes/repos.yml entry). */
 int upstream_sync(const struct upstream_opts *o, const char *name, struct upstream *u,
 		  struct pgb_err *err);

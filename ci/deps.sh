@@ -13,13 +13,14 @@ set -eu
 
 build_pkgs="gcc g++ make pkg-config libc6-dev libsolv-dev libsolvext-dev libapt-pkg-dev
  librpm-dev libarchive-dev libzstd-dev libssl-dev libyaml-dev libcurl4-openssl-dev
- libjansson-dev liblzma-dev zlib1g-dev libbz2-dev libacl1-dev libcreaterepo-c-dev"
+ libjansson-dev liblzma-dev zlib1g-dev libbz2-dev libacl1-dev libcreaterepo-c-dev
+ libmodulemd-dev"
 # postgresql-common carries PGDG's apt key (recipes/repos.yml pgdg-apt), as
 # debian-archive-keyring carries Debian's; bzip2 packs the PGDG fixture's
-# Packages.bz2 as reprepro does.
+# Packages.bz2 as reprepro does; dnf installs the EL fixtures.
 test_pkgs="gpgv gnupg sqv dpkg-dev debian-archive-keyring postgresql-common mmdebstrap
  systemd-container procps jq zstd xz-utils bzip2 curl python3 ca-certificates createrepo-c rpm
- yq nodejs chromium"
+ dnf yq nodejs chromium"
 # ci/images.sh: tar unpacks the payloads through zstd.
 images_pkgs="zstd"
 # ci/bench/*.sh: timing, arithmetic, file types.

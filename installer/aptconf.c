@@ -5,12 +5,8 @@
  *   keyrings/pgbundle-NAME.gpg          the bundle's public key (binary OpenPGP)
  *   sources.list.d/pgbundle.sources     one deb822 entry with Signed-By: that key
  *   pgbundle-disabled/                  the host's other sources, moved here
- *   pgbundle-disabled/moved.list        "STORED<TAB>ORIGINAL" per moved file,
- *                                       both relative to ETC
- * Moving (rename) rather than copying keeps each file exactly as it was:
- * content, mode, owner, times.  The record is written before each move, so
- * an interrupted run still knows what to put back; restore reads it, renames
- * every file back and removes what pgbundle added.
+ *                                       (aside.c: moved.list records them)
+ * restore puts every moved file back and removes what pgbundle added.
  *
  * apt runs are of two kinds.  The host's own apt after aptconf_configure()
  * (apt-get update limited to the bundle's source list, no translations, and
@@ -101,69 +97,6 @@ static int put_file(struct inst_ctx *ctx, const char *path, const char *data, si
 	return util_write_atomic(path, data, len, 0644, err);
 }
 
-/* --- the record of moved files --- */
-
-struct moved {
-	struct strlist stored, orig;	/* parallel, relative to ETC */
-};
-
-static void moved_free(struct moved *m)
-{
-	strlist_free(&m->stored);
-	strlist_free(&m->orig);
-}
-
-static int record_read(const char *etc, struct moved *m, struct pgb_err *err)
-{
-	char *path = util_path_join(etc, RECORD_REL), *data, *line, *save = NULL;
-	size_t len;
-
-	if (!util_exists(path)) {
-		free(path);
-		return 0;
-	}
-	if (util_read_file(path, &data, &len, err) < 0) {
-		free(path);
-		return -1;
-	}
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *tab = strchr(line, '\t');
-
-		if (!tab || strstr(line, "..") || *line == '/' || tab[1] == '/') {
-			pgb_fail(err, "%s: bad line \"%s\": restore it by hand (each line is "
-				 "STORED<TAB>ORIGINAL, relative to %s)", path, line, etc);
-			free(data);
-			free(path);
-			return -1;
-		}
-		*tab = '\0';
-		strlist_add(&m->stored, line);
-		strlist_add(&m->orig, tab + 1);
-	}
-	free(data);
-	free(path);
-	return 0;
-}
-
-static int record_write(const char *etc, const struct moved *m, struct pgb_err *err)
-{
-	char *path = util_path_join(etc, RECORD_REL), *dir = util_path_join(etc, DISABLED_REL);
-	struct sbuf s = SBUF_INIT;
-	int rc = util_mkdir_p(dir, 0755, err);
-
-	free(dir);
-	if (rc < 0) {
-		free(path);
-		return -1;
-	}
-	for (size_t i = 0; i < m->stored.n; i++)
-		sbuf_addf(&s, "%s\t%s\n", m->stored.v[i], m->orig.v[i]);
-	rc = util_write_atomic(path, s.buf ? s.buf : "", s.len, 0644, err);
-	sbuf_free(&s);
-	free(path);
-	return rc;
-}
-
 /* The host's sources still in place: sources.list and every entry of
  * sources.list.d but ours, sorted so runs are reproducible. */
 static int list_sources(const char *etc, struct strlist *out, struct pgb_err *err)
@@ -196,69 +129,14 @@ static int list_sources(const char *etc, struct strlist *out, struct pgb_err *er
 	return 0;
 }
 
-/* Where to keep orig: DISABLED/orig, or DISABLED/orig.N when an earlier run
- * already keeps a file of that name (the host re-created it meanwhile). */
-static char *stored_name(const char *etc, const struct moved *m, const char *orig)
-{
-	char *rel = xasprintf(DISABLED_REL "/%s", orig);
-
-	for (int n = 1;; n++) {
-		char *abs = util_path_join(etc, rel);
-		int taken = util_exists(abs) || strlist_has(&m->stored, rel);
-
-		free(abs);
-		if (!taken)
-			return rel;
-		free(rel);
-		rel = xasprintf(DISABLED_REL "/%s.%d", orig, n);
-	}
-}
-
-static int move_one(const char *etc, const char *from_rel, const char *to_rel, struct pgb_err *err)
-{
-	char *from = util_path_join(etc, from_rel), *to = util_path_join(etc, to_rel);
-	char *dir = xstrdup(to);
-	int rc = 0;
-
-	*strrchr(dir, '/') = '\0';
-	if (util_mkdir_p(dir, 0755, err) < 0)
-		rc = -1;
-	else if (rename(from, to) < 0)
-		rc = pgb_failsys(err, "cannot move %s to %s", from, to);
-	free(dir);
-	free(from);
-	free(to);
-	return rc;
-}
-
 static int disable_sources(struct inst_ctx *ctx, const char *etc, struct pgb_err *err)
 {
 	struct strlist now = STRLIST_INIT;
-	struct moved m = { STRLIST_INIT, STRLIST_INIT };
-	int rc = -1;
+	int rc = list_sources(etc, &now, err);
 
-	if (list_sources(etc, &now, err) < 0 || record_read(etc, &m, err) < 0)
-		goto out;
-	for (size_t i = 0; i < now.n; i++) {
-		char *to = stored_name(etc, &m, now.v[i]);
-
-		ctx->changes++;
-		inst_log_change(ctx->log, "move %s/%s aside to %s/%s (uninstall puts it back)",
-				etc, now.v[i], etc, to);
-		if (ctx->dry_run) {
-			free(to);
-			continue;
-		}
-		strlist_add_owned(&m.stored, to);
-		strlist_add(&m.orig, now.v[i]);
-		/* Record first: a crash after the rename still knows the way back. */
-		if (record_write(etc, &m, err) < 0 || move_one(etc, now.v[i], to, err) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
+	if (rc == 0)
+		rc = inst_aside_move(ctx, etc, DISABLED_REL, &now, err);
 	strlist_free(&now);
-	moved_free(&m);
 	return rc;
 }
 
@@ -336,73 +214,16 @@ static int remove_ours(struct inst_ctx *ctx, const char *etc, struct pgb_err *er
 	return rc;
 }
 
-/* Put one file back.  Returns 1 when it stays aside (conflict), else 0/-1. */
-static int restore_one(struct inst_ctx *ctx, const char *etc, const char *stored_rel,
-		       const char *orig_rel, struct pgb_err *err)
-{
-	char *stored = util_path_join(etc, stored_rel), *orig = util_path_join(etc, orig_rel);
-	int rc = 0;
-
-	if (!util_exists(stored)) {
-		/* Restored by an earlier, interrupted uninstall. */
-	} else if (util_exists(orig)) {
-		inst_log_warn(ctx->log, "%s exists again; the original stays in %s: compare "
-			      "them and keep one", orig, stored);
-		rc = 1;
-	} else {
-		ctx->changes++;
-		inst_log_change(ctx->log, "restore %s", orig);
-		if (!ctx->dry_run && move_one(etc, stored_rel, orig_rel, err) < 0)
-			rc = -1;
-	}
-	free(stored);
-	free(orig);
-	return rc;
-}
-
-/* Remove the disabled tree if nothing but empty directories is left. */
-static void prune_disabled(const char *etc)
-{
-	char *dir = util_path_join(etc, DISABLED_REL);
-	char *sub = util_path_join(dir, "sources.list.d");
-
-	rmdir(sub);
-	rmdir(dir);
-	free(sub);
-	free(dir);
-}
-
 int aptconf_restore(struct inst_ctx *ctx, const char *etc, struct pgb_err *err)
 {
-	struct moved m = { STRLIST_INIT, STRLIST_INIT };
-	char *record = util_path_join(etc, RECORD_REL);
-	int rc = 0, kept = 0;
+	int kept = 0, rc = inst_aside_restore(ctx, etc, DISABLED_REL, &kept, err);
 
-	if (record_read(etc, &m, err) < 0) {
-		free(record);
-		return -1;
-	}
-	/* Newest first: a name moved twice (NAME, then NAME.1) ends as it began. */
-	for (size_t i = m.stored.n; i-- > 0 && rc == 0;) {
-		int r = restore_one(ctx, etc, m.stored.v[i], m.orig.v[i], err);
-
-		if (r < 0)
-			rc = -1;
-		kept += r > 0;
-	}
-	if (rc == 0 && !kept && !ctx->dry_run && util_exists(record)) {
-		if (unlink(record) < 0)
-			rc = pgb_failsys(err, "cannot remove %s", record);
-		prune_disabled(etc);
-	}
 	if (rc == 0)
 		rc = remove_ours(ctx, etc, err);
 	if (rc == 0 && kept)
 		rc = pgb_fail(err, "%d source file(s) could not be put back because a file of "
-			      "the same name exists again; they stay in %s/%s (listed in %s)",
-			      kept, etc, DISABLED_REL, record);
-	free(record);
-	moved_free(&m);
+			      "the same name exists again; they stay in %s/%s (listed in %s/%s)",
+			      kept, etc, DISABLED_REL, etc, RECORD_REL);
 	return rc;
 }
 

@@ -292,6 +292,48 @@ const char *inst_ext_sql_name(const struct inst_ext_info *e)
 	return e->catalog ? e->catalog : e->name;
 }
 
+static int get_bool(struct meta *m, const char *key, int *out)
+{
+	json_t *v = json_object_get(m->root, key);
+
+	if (!json_is_boolean(v))
+		return bad_key(m, key, "true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* EL bundles: "rpm" says how dnf takes the bundle (bundle_rpm.c writes it). */
+static int get_rpm(struct meta *m, struct inst_bundle *b)
+{
+	json_t *o = json_object_get(m->root, "rpm");
+	struct meta sub = { o, NULL, m->err };
+	struct inst_rpm *r = &b->rpm;
+	int rc;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return bad_key(m, "rpm", "an object");
+	sub.what = xasprintf("%s (rpm)", m->what);
+	rc = get_word(&sub, "release", 0, &r->release) < 0 ||
+	     get_word(&sub, "gpgkey", 0, &r->gpgkey) < 0 ||
+	     get_strings(&sub, "keys", &r->keys) < 0 ||
+	     get_strings(&sub, "modules_disable", &r->modules_disable) < 0 ||
+	     get_bool(&sub, "module_hotfixes", &r->module_hotfixes) < 0 ||
+	     get_bool(&sub, "weak_deps", &r->weak_deps) < 0 ? -1 : 0;
+	/* File and module names end up in paths and dnf's arguments. */
+	for (size_t i = 0; rc == 0 && i < r->keys.n + r->modules_disable.n; i++) {
+		const char *w = i < r->keys.n ? r->keys.v[i] : r->modules_disable.v[i - r->keys.n];
+
+		if (!safe_word(w))
+			rc = bad_key(&sub, i < r->keys.n ? "keys" : "modules_disable",
+				     "a list of plain names");
+	}
+	free((char *)sub.what);
+	r->present = rc == 0;
+	return rc;
+}
+
 static int fill(struct meta *m, struct inst_bundle *b)
 {
 	json_t *fmt = json_object_get(m->root, "format");
@@ -318,7 +360,7 @@ static int fill(struct meta *m, struct inst_bundle *b)
 	    (json_object_get(m->root, "packages_extra") &&
 	     get_strings(m, "packages_extra", &b->extra_packages) < 0))
 		return -1;
-	if (get_ext_info(m, b) < 0 || get_major_packages(m, b) < 0)
+	if (get_ext_info(m, b) < 0 || get_major_packages(m, b) < 0 || get_rpm(m, b) < 0)
 		return -1;
 	if (get_uint(m, "size", &b->size) < 0 || get_uint(m, "packages", &n) < 0 ||
 	    get_uint(m, "date", &date) < 0)
@@ -358,6 +400,10 @@ void inst_bundle_free(struct inst_bundle *b)
 	free(b->version);
 	free(b->target);
 	free(b->family);
+	free(b->rpm.release);
+	free(b->rpm.gpgkey);
+	strlist_free(&b->rpm.keys);
+	strlist_free(&b->rpm.modules_disable);
 	free(b->codename);
 	free(b->arch);
 	free(b->postgres);

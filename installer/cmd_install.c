@@ -8,11 +8,12 @@
  *   1  host check         root, OS and architecture against the target, disk
  *   2  extract            into PREFIX/.staging-TOP (or reuse PREFIX/TOP)
  *   3  config             --config, else the bundle's own
- *   4  pre-flight         a private apt simulates the whole transaction
+ *   4  pre-flight         a private apt (or dnf) simulates the whole transaction
  *      (a terminal without --yes is asked to go on here)
  *   5  repository         PREFIX/.staging-TOP renamed to PREFIX/TOP
- *   6  apt                the bundle as the only source, apt-get update
- *   7  packages           apt-get install
+ *   6  repository         the bundle as the only source of the host's package
+ *                         manager (pkgmgr_apt.c: apt; pkgmgr_dnf.c: dnf)
+ *   7  packages           apt-get install / dnf install
  *   8  PostgreSQL         pg_bootstrap (part C)
  *   9  PgBouncer          pgbouncer_setup (part C)
  *
@@ -37,16 +38,17 @@
 #include "pack.h"
 #include "runfile.h"
 
-#define ETC_APT "/etc/apt"
 #define MARKER ".pgbundle-payload"
 #define REPOS_RECORD INST_STATE_DIR "/repos"
 
 struct install {
 	const struct inst_opts *o;
+	const struct inst_pkgmgr *pm;
 	struct inst_ctx ctx;
 	char *top, *final, *staging, *extracted;	/* extracted: where the tree is now */
 	int staging_is_tmp;
 	char *made_top;		/* the outermost directory this run created for the prefix */
+	char *prefix;		/* the prefix on this host (under --root's DIR) */
 	struct inst_config cfg;
 	struct strlist pkgs;
 	struct pkg_plan plan;
@@ -210,23 +212,19 @@ static int step_config(struct install *in, struct pgb_err *err)
 
 static int step_preflight(struct install *in, struct pgb_err *err)
 {
-	struct apt_private apt;
 	char *repo = in->ctx.repo_dir;
 	int rc;
 
-	inst_log_step(in->ctx.log, "Pre-flight: simulating the package transaction");
+	inst_log_step(in->ctx.log, "Pre-flight: simulating the package transaction (%s)",
+		      in->pm->name);
 	if (pkg_select(in->ctx.bundle, &in->cfg.modules, in->cfg.pg_major, &in->pkgs, err) < 0)
 		return -1;
 	for (size_t i = 0; i < in->cfg.pg_extensions.n; i++)
 		if (!strlist_has(&in->pkgs, in->cfg.pg_extensions.v[i]))
 			strlist_add(&in->pkgs, in->cfg.pg_extensions.v[i]);
-	/* The private apt reads the tree where it is now (staging). */
+	/* The simulation reads the tree where it is now (staging). */
 	in->ctx.repo_dir = in->extracted;
-	rc = aptconf_private_open(&apt, &in->ctx, err);
-	if (rc == 0) {
-		rc = pkg_preflight(&in->ctx, &apt, &in->pkgs, &in->plan, err);
-		aptconf_private_close(&apt);
-	}
+	rc = in->pm->preflight(&in->ctx, &in->pkgs, &in->plan, err);
 	in->ctx.repo_dir = repo;
 	return rc;
 }
@@ -246,17 +244,23 @@ static int confirm(struct install *in, struct pgb_err *err)
 	return 0;
 }
 
-/* Remember the repository for `uninstall --purge`: one absolute path a line. */
-static int record_repo(const char *dir, struct pgb_err *err)
+/* Remember the repository for `uninstall --purge`: one absolute path a line,
+ * as the installed system sees it (without --root's DIR). */
+static int record_repo(const struct inst_ctx *ctx, const char *path, struct pgb_err *err)
 {
 	struct strlist dirs = STRLIST_INIT;
 	struct sbuf text = SBUF_INIT;
 	char *old = NULL, *line, *save = NULL;
+	char *record = inst_root_path(ctx, REPOS_RECORD), *state = inst_root_path(ctx, INST_STATE_DIR);
+	const char *dir = path + (*ctx->root ? strlen(ctx->root) : 0);
 	size_t n;
 	int rc = 0;
 
-	if (util_exists(REPOS_RECORD) && util_read_file(REPOS_RECORD, &old, &n, err) < 0)
+	if (util_exists(record) && util_read_file(record, &old, &n, err) < 0) {
+		free(record);
+		free(state);
 		return -1;
+	}
 	for (line = old ? strtok_r(old, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
 		strlist_add(&dirs, line);
@@ -264,10 +268,12 @@ static int record_repo(const char *dir, struct pgb_err *err)
 		strlist_add(&dirs, dir);
 		for (size_t i = 0; i < dirs.n; i++)
 			sbuf_addf(&text, "%s\n", dirs.v[i]);
-		rc = util_mkdir_p(INST_STATE_DIR, 0755, err);
+		rc = util_mkdir_p(state, 0755, err);
 		if (rc == 0)
-			rc = util_write_atomic(REPOS_RECORD, text.buf, text.len, 0644, err);
+			rc = util_write_atomic(record, text.buf, text.len, 0644, err);
 	}
+	free(record);
+	free(state);
 	free(old);
 	sbuf_free(&text);
 	strlist_free(&dirs);
@@ -320,29 +326,28 @@ static int step_place(struct install *in, struct pgb_err *err)
 	if (old)
 		rc = util_rm_rf(old, err);
 	if (rc == 0)
-		rc = record_repo(in->final, err);
+		rc = record_repo(&in->ctx, in->final, err);
 out:
 	free(old);
 	return rc;
 }
 
-static int step_apt(struct install *in, struct pgb_err *err)
+static int step_repository(struct install *in, struct pgb_err *err)
 {
-	char *key = util_path_join(in->extracted, "pgbundle.gpg");
+	char *repo = in->ctx.repo_dir;
 	int rc;
 
-	inst_log_step(in->ctx.log, "apt: the bundle as the only source");
-	rc = aptconf_configure(&in->ctx, ETC_APT, key, err);
-	free(key);
-	if (rc == 0)
-		rc = aptconf_update(&in->ctx, ETC_APT, err);
+	inst_log_step(in->ctx.log, "%s: the bundle as the only source", in->pm->name);
+	in->ctx.repo_dir = in->extracted;
+	rc = in->pm->configure(&in->ctx, err);
+	in->ctx.repo_dir = repo;
 	return rc;
 }
 
 static int step_packages(struct install *in, struct pgb_err *err)
 {
 	inst_log_step(in->ctx.log, "Packages: %zu requested", in->pkgs.n);
-	return pkg_install(&in->ctx, &in->pkgs, &in->plan, err);
+	return in->pm->install(&in->ctx, &in->pkgs, &in->plan, err);
 }
 
 static int step_postgres(struct install *in, struct pgb_err *err)
@@ -350,6 +355,13 @@ static int step_postgres(struct install *in, struct pgb_err *err)
 	double t = now();
 	int rc;
 
+	if (*in->ctx.root) {
+		inst_log_step(in->ctx.log, "PostgreSQL");
+		inst_log_info(in->ctx.log, "--root %s: the packages are in the image; its clusters "
+			      "and services are set up by running the installer on the system "
+			      "the image becomes", in->ctx.root);
+		return 0;
+	}
 	/* pg_bootstrap and pgbouncer_setup announce their own steps. */
 	rc = pg_bootstrap(&in->ctx, &in->cfg, err);
 	if (rc == 0 && !in->o->dry_run)
@@ -369,6 +381,9 @@ static void finish(struct install *in)
 		       in->ctx.changes, in->ctx.changes == 1 ? "" : "s");
 	else if (in->ctx.changes == 0)
 		printf("Everything is as the config says: nothing to change.\n");
+	else if (*in->ctx.root)
+		printf("Done: %d change%s in %.1f s in the image at %s.\n", in->ctx.changes,
+		       in->ctx.changes == 1 ? "" : "s", now() - in->t0, in->ctx.root);
 	else
 		printf("Done: %d change%s in %.1f s.  Generated passwords: %s (root only).\n",
 		       in->ctx.changes, in->ctx.changes == 1 ? "" : "s", now() - in->t0,
@@ -394,6 +409,7 @@ static void cleanup(struct install *in)
 	strlist_free(&in->pkgs);
 	inst_log_close(in->ctx.log);
 	free(in->made_top);
+	free(in->prefix);
 	free(in->top);
 	free(in->final);
 	free(in->staging);
@@ -412,7 +428,8 @@ static int run_steps(struct install *in, struct pgb_err *err)
 			      0 : b->size + b->size / 20, err) < 0 ||
 	    step_extract(in, err) < 0 || step_config(in, err) < 0 ||
 	    step_preflight(in, err) < 0 || confirm(in, err) < 0 || step_place(in, err) < 0 ||
-	    step_apt(in, err) < 0 || step_packages(in, err) < 0 || step_postgres(in, err) < 0)
+	    step_repository(in, err) < 0 || step_packages(in, err) < 0 ||
+	    step_postgres(in, err) < 0)
 		return -1;
 	return 0;
 }
@@ -426,16 +443,26 @@ int cmd_install(const struct inst_opts *o)
 	memset(&in, 0, sizeof(in));
 	in.o = o;
 	in.t0 = now();
-	in.ctx.prefix = o->prefix;
+	in.ctx.root = o->root;
+	/* With --root the repository goes into the image: this host's path. */
+	in.prefix = *o->root ? xasprintf("%s%s", o->root, o->prefix) : xstrdup(o->prefix);
+	in.ctx.prefix = in.prefix;
 	in.ctx.bundle = o->bundle;
 	in.ctx.yes = o->yes;
 	in.ctx.dry_run = o->dry_run;
 	in.ctx.no_start = o->no_start;
 	in.ctx.force = o->force;
 	in.top = bundle_top(o->bundle);
-	in.final = util_path_join(o->prefix, in.top);
+	in.final = util_path_join(in.ctx.prefix, in.top);
 	in.ctx.repo_dir = xstrdup(in.final);
 	if (inst_log_open(&in.ctx.log, INST_LOG_DIR, o->dry_run, &err) < 0) {
+		cleanup(&in);
+		return inst_print_error(&err);
+	}
+	in.pm = inst_pkgmgr_for(o->bundle->family);
+	if (!in.pm) {
+		pgb_fail(&err, "bundle %s is of the '%s' family, which this installer cannot "
+			 "install", o->bundle->name, o->bundle->family);
 		cleanup(&in);
 		return inst_print_error(&err);
 	}

@@ -2,6 +2,9 @@
  * cmd_list.c - `list`: the packages of the bundle's repository, read from
  * its Packages index inside the payload.  The archive is sorted, so dists/
  * comes before pool/ and only the start of the payload is decompressed.
+ * An EL bundle's packages are named by their files (pool/NAME-V-R.ARCH.rpm,
+ * as createrepo_c and rpm name them; the epoch is not in the name): the
+ * installer reads no rpm-md XML.
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -51,6 +54,15 @@ static int read_entry(struct pack_reader *r, const struct pack_entry_info *e, st
 	return n < 0 ? -1 : 0;
 }
 
+static void add_row(struct rows *rows, char *name, char *version, char *arch)
+{
+	if (rows->n == rows->cap) {
+		rows->cap = rows->cap ? 2 * rows->cap : 64;
+		rows->v = xrealloc(rows->v, rows->cap * sizeof(*rows->v));
+	}
+	rows->v[rows->n++] = (struct pkg_row){ name, version, arch };
+}
+
 static int parse_index(const struct sbuf *text, const char *what, struct rows *rows,
 		       struct pgb_err *err)
 {
@@ -70,16 +82,33 @@ static int parse_index(const struct sbuf *text, const char *what, struct rows *r
 			return pgb_fail(err, "%s:%zu: a paragraph without Package, Version or "
 					"Architecture", what, p.line);
 		}
-		if (rows->n == rows->cap) {
-			rows->cap = rows->cap ? 2 * rows->cap : 64;
-			rows->v = xrealloc(rows->v, rows->cap * sizeof(*rows->v));
-		}
-		rows->v[rows->n++] = row;
+		add_row(rows, row.name, row.version, row.arch);
 	}
 	return rc;
 }
 
-/* Every Packages index of the payload, until the archive leaves dists/. */
+/* pool/NAME-VERSION-RELEASE.ARCH.rpm; 0 when the file is not one. */
+static int rpm_row(const char *path, struct rows *rows)
+{
+	const char *f = path + 5, *end = f + strlen(f) - 4, *dot, *rel, *ver;
+
+	if (strncmp(path, "pool/", 5) || end <= f || strcmp(end, ".rpm"))
+		return 0;
+	for (dot = end - 1; dot > f && *dot != '.'; dot--)
+		;
+	for (rel = dot - 1; rel > f && *rel != '-'; rel--)
+		;
+	for (ver = rel - 1; ver > f && *ver != '-'; ver--)
+		;
+	if (ver <= f)
+		return 0;
+	add_row(rows, xstrndup(f, (size_t)(ver - f)), xstrndup(ver + 1, (size_t)(dot - ver - 1)),
+		xstrndup(dot + 1, (size_t)(end - dot - 1)));
+	return 1;
+}
+
+/* Every Packages index of the payload, until the archive leaves dists/; or
+ * every package file of an EL bundle's pool/. */
 static int load_rows(const struct inst_opts *o, struct rows *rows, struct pgb_err *err)
 {
 	struct pack_reader *r;
@@ -94,8 +123,12 @@ static int load_rows(const struct inst_opts *o, struct rows *rows, struct pgb_er
 		char *name;
 
 		rc = 0;
-		if (found && strncmp(e.path, "dists/", 6))
+		if (found == 1 && strncmp(e.path, "dists/", 6))
 			break;
+		if (e.type == 'f' && rpm_row(e.path, rows)) {
+			found = 2;
+			continue;
+		}
 		if (e.type != 'f' || fnmatch(INDEX_GLOB, e.path, FNM_PATHNAME))
 			continue;
 		found = 1;
@@ -108,8 +141,8 @@ static int load_rows(const struct inst_opts *o, struct rows *rows, struct pgb_er
 	}
 	pack_reader_free(r);
 	if (rc == 0 && !found)
-		rc = pgb_fail(err, "%s has no %s index: not a pgbundle repository", what,
-			      INDEX_GLOB);
+		rc = pgb_fail(err, "%s has no %s index and no pool/*.rpm: not a pgbundle "
+			      "repository", what, INDEX_GLOB);
 	free(what);
 	return rc < 0 ? -1 : 0;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "inst.h"
@@ -129,15 +130,22 @@ static int probe_arch(struct host_info *h, struct pgb_err *err)
 	return 0;
 }
 
-int host_probe(struct host_info *h, struct pgb_err *err)
+int host_probe(struct host_info *h, const char *root, struct pgb_err *err)
 {
-	const char *path = util_exists("/etc/os-release") ? "/etc/os-release" :
-			   "/usr/lib/os-release";
+	char *etc = xasprintf("%s/etc/os-release", root ? root : "");
+	char *lib = xasprintf("%s/usr/lib/os-release", root ? root : "");
+	struct utsname u;
+	int rc = host_read_os_release(h, util_exists(etc) ? etc : lib, err);
 
-	if (host_read_os_release(h, path, err) < 0)
+	free(etc);
+	free(lib);
+	if (rc < 0)
 		return -1;
 	if (strcmp(h->family, "deb") == 0 && probe_arch(h, err) < 0)
 		return pgb_err_prefix(err, "cannot tell this host's architecture");
+	/* rpm names the architecture as the kernel does (x86_64, aarch64). */
+	if (strcmp(h->family, "rpm") == 0 && uname(&u) == 0)
+		h->arch = xstrdup(u.machine);
 	return 0;
 }
 
@@ -159,6 +167,15 @@ static const char *host_name(const struct host_info *h)
 	return h->pretty ? h->pretty : h->id;
 }
 
+/* VERSION_ID "9.4" is release "9". */
+static int release_matches(const char *version_id, const char *release)
+{
+	size_t n = strlen(release);
+
+	return version_id && !strncmp(version_id, release, n) &&
+	       (version_id[n] == '\0' || version_id[n] == '.');
+}
+
 int host_match(const struct host_info *h, const struct inst_bundle *b, int force,
 	       struct strlist *warnings, struct pgb_err *err)
 {
@@ -173,6 +190,15 @@ int host_match(const struct host_info *h, const struct inst_bundle *b, int force
 		return pgb_fail(err, "this bundle (%s) holds %s packages, but this host's "
 				"architecture is %s; build the bundle with arch: %s",
 				b->name, b->arch, h->arch, h->arch);
+	if (b->rpm.release && !release_matches(h->version_id, b->rpm.release)) {
+		if (!force)
+			return pgb_fail(err, "this bundle is for EL %s (target %s), but this host "
+					"runs %s: install the bundle built for this release "
+					"instead (or --force)", b->rpm.release, b->target,
+					host_name(h));
+		strlist_add_owned(warnings, xasprintf("--force: installing an EL %s bundle on %s",
+						      b->rpm.release, host_name(h)));
+	}
 	if (b->codename && *b->codename && strcmp(codename, b->codename) != 0) {
 		if (!force)
 			return pgb_fail(err, "this bundle is for %s %s (target %s), but this "
@@ -238,10 +264,13 @@ int host_check(struct inst_ctx *ctx, uint64_t need_prefix, struct pgb_err *err)
 	struct strlist warn = STRLIST_INIT;
 	int rc = -1;
 
+	if (ctx->root && *ctx->root && !util_exists(ctx->root))
+		return pgb_fail(err, "--root %s does not exist: give the root of an EL system "
+				"image (made with dnf --installroot, for one)", ctx->root);
 	if (geteuid() != 0 && !ctx->dry_run)
 		return pgb_fail(err, "install changes the system: run it as root (sudo), or "
 				"with --dry-run to only see what it would do");
-	if (host_probe(&h, err) < 0)
+	if (host_probe(&h, ctx->root, err) < 0)
 		return -1;
 	if (host_match(&h, ctx->bundle, ctx->force, &warn, err) < 0)
 		goto out;

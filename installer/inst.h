@@ -43,8 +43,20 @@ struct inst_ext_info {
 	size_t n_exception_pg;
 };
 
+/* How dnf takes an EL bundle (bundle.json "rpm"). */
+struct inst_rpm {
+	int present;			/* 1 for an EL bundle */
+	char *release;			/* the EL major it was built for, "9" */
+	char *gpgkey;			/* the bundle key's file: the .repo's gpgkey */
+	struct strlist keys;		/* RPM-GPG-KEY-* files to rpm --import */
+	struct strlist modules_disable;	/* dnf module disable, as the build did */
+	int module_hotfixes;		/* the .repo needs module_hotfixes=1 */
+	int weak_deps;			/* install_weak_deps */
+};
+
 struct inst_bundle {
 	char *name, *version, *target, *family, *codename, *arch;
+	struct inst_rpm rpm;
 	int *postgres;
 	size_t npostgres;
 	struct strlist requested;	/* package names */
@@ -68,6 +80,10 @@ struct inst_bundle {
 struct inst_log;		/* log.c: terminal + INST_LOG_DIR/install.log */
 
 struct inst_ctx {
+	/* --root DIR: install into the EL system image at DIR (dnf --installroot,
+	 * rpm --root) instead of this host; "" for this host.  prefix and
+	 * repo_dir are then paths of this host, under root. */
+	const char *root;
 	const char *prefix;		/* where repositories live (INST_DEFAULT_PREFIX) */
 	char *repo_dir;			/* PREFIX/<top>: the extracted bundle */
 	const struct inst_bundle *bundle;
@@ -92,6 +108,45 @@ int inst_local_user(const char *user, uid_t *uid, gid_t *gid, char **home,
 		    struct pgb_err *err);
 int inst_run_as(const char *user, const char *const *argv, const char *stdin_text,
 		struct sbuf *out, struct pgb_err *err);
+/* Run argv (NULL is appended to it), its output into the log only; fails
+ * with the output when it exits non-zero; `what` names it. */
+int inst_run_logged(struct inst_ctx *ctx, struct strlist *argv, const char *what,
+		    struct pgb_err *err);
+/* path (absolute, of the system being installed) under ctx->root; malloc'd. */
+char *inst_root_path(const struct inst_ctx *ctx, const char *path);
+
+/* pkgmgr_*.c: the host's package manager, by the bundle's family; install
+ * and uninstall go through it.  Every function changes nothing with
+ * ctx->dry_run (and says what it would do).
+ *   preflight  simulate installing pkgs from the tree at ctx->repo_dir with
+ *              the host's configuration untouched; fill plan; refuse, naming
+ *              the packages, a transaction that would remove or cannot resolve
+ *   configure  make the tree at ctx->repo_dir the host's only source, its key
+ *              trusted (after the tree is in place)
+ *   install    install pkgs (plan from the pre-flight); record new packages
+ *   restore    uninstall: the host's sources back, the bundle's source gone
+ *   purge      uninstall --purge: the clusters and the packages pgbundle
+ *              installed, refused when it would remove anything else */
+struct pkg_plan;
+struct inst_pkgmgr {
+	const char *family;		/* the bundles it takes: "deb", "rpm" */
+	const char *name;		/* "apt", "dnf" */
+	int (*preflight)(struct inst_ctx *ctx, const struct strlist *pkgs,
+			 struct pkg_plan *plan, struct pgb_err *err);
+	int (*configure)(struct inst_ctx *ctx, struct pgb_err *err);
+	int (*install)(struct inst_ctx *ctx, const struct strlist *pkgs,
+		       const struct pkg_plan *plan, struct pgb_err *err);
+	int (*restore)(struct inst_ctx *ctx, struct pgb_err *err);
+	int (*purge)(struct inst_ctx *ctx, struct pgb_err *err);
+};
+extern const struct inst_pkgmgr inst_pkgmgr_apt, inst_pkgmgr_dnf;
+/* The package manager of family ("deb", "rpm"); NULL when none. */
+const struct inst_pkgmgr *inst_pkgmgr_for(const char *family);
+/* pkgmgr_dnf.c, for the unit tests: the .repo of bundle b at dir (check: 0
+ * for the pre-flight's private copy, which checks no signature), and dnf's
+ * transaction table and problems parsed into p. */
+char *dnf_repo_text(const struct inst_bundle *b, const char *dir, int check);
+void dnf_sim_parse(const char *text, struct pkg_plan *p);
 
 /* --- part A: the .run, the command line, the read-only commands --- */
 
@@ -109,6 +164,7 @@ struct inst_opts {
 	const char *prefix;		/* --prefix DIR, else INST_DEFAULT_PREFIX */
 	const char *config;		/* --config FILE, or NULL: the bundled config */
 	const char *key;		/* --key PUB, or NULL: the key embedded in the .run */
+	const char *root;		/* --root DIR, else "": see inst_ctx.root */
 	int yes, dry_run, no_start, force, json;
 	int purge;			/* uninstall --purge (part B: cmd_uninstall.c) */
 	int argc;			/* the command's operands, without the command name */
@@ -188,11 +244,13 @@ struct host_info {
 };
 /* Parse os-release at path into h (fields it already holds are replaced). */
 int host_read_os_release(struct host_info *h, const char *path, struct pgb_err *err);
-/* os-release of this host, plus dpkg's architecture on deb hosts. */
-int host_probe(struct host_info *h, struct pgb_err *err);
+/* os-release of this host (of the image at root, when not NULL or ""),
+ * plus its architecture: dpkg's on deb hosts, the kernel's on rpm ones. */
+int host_probe(struct host_info *h, const char *root, struct pgb_err *err);
 void host_info_free(struct host_info *h);
-/* Refuse a host of another family, architecture or (without force) codename,
- * with a message naming both; a forced mismatch adds a line to warnings. */
+/* Refuse a host of another family, architecture or (without force) codename
+ * or EL release, with a message naming both; a forced mismatch adds a line
+ * to warnings. */
 int host_match(const struct host_info *h, const struct inst_bundle *b, int force,
 	       struct strlist *warnings, struct pgb_err *err);
 /* Free bytes on the file system that holds path (or would: the nearest
@@ -203,6 +261,17 @@ int host_check_space(const char *path, uint64_t need, const char *what, struct p
 /* Root (unless dry run), host_probe + host_match, and need_prefix bytes free
  * under ctx->prefix (0: no check).  Logs what it found. */
 int host_check(struct inst_ctx *ctx, uint64_t need_prefix, struct pgb_err *err);
+
+/* aside.c: files of the configuration directory etc (relative names in
+ * files) moved into etc/disabled and recorded in etc/disabled/moved.list
+ * before each move; restore puts them all back, newest first, and removes
+ * the record and the directory.  A file whose name exists again stays aside:
+ * warned, counted in *kept, the rest restored.  Both count and log each
+ * change and change nothing when ctx->dry_run. */
+int inst_aside_move(struct inst_ctx *ctx, const char *etc, const char *disabled,
+		    const struct strlist *files, struct pgb_err *err);
+int inst_aside_restore(struct inst_ctx *ctx, const char *etc, const char *disabled, int *kept,
+		       struct pgb_err *err);
 
 /* aptconf.c: the bundle as the host's only apt source; see aptconf.c's top
  * comment for the files.  etc is the apt configuration directory
@@ -272,8 +341,25 @@ int pkg_preflight(struct inst_ctx *ctx, const struct apt_private *apt, const str
  * services from starting (unless the host has its own). */
 int pkg_install(struct inst_ctx *ctx, const struct strlist *pkgs, const struct pkg_plan *p,
 		struct pgb_err *err);
-/* The names recorded by pkg_install (appended to names). */
-int pkg_read_installed_record(struct strlist *names, struct pgb_err *err);
+/* Log and count installing p (none to do: says so); 1 when the install is
+ * to run (not a dry run). */
+int pkg_install_announce(struct inst_ctx *ctx, const struct strlist *pkgs,
+			 const struct pkg_plan *p);
+/* Run argv (a package manager's simulation) with pkgs appended, argv
+ * freed; its output into out, shown on a dry run and logged otherwise (each
+ * line after "what: ").  Returns its exit status, or -1. */
+int pkg_simulate(struct inst_ctx *ctx, struct strlist *argv, const struct strlist *pkgs,
+		 const char *what, struct sbuf *out, struct pgb_err *err);
+/* The pre-flight's summary line, then room for p->kib (and a tenth more)
+ * at where. */
+int pkg_preflight_summary(struct inst_ctx *ctx, const struct strlist *pkgs,
+			  const struct pkg_plan *p, const char *where, struct pgb_err *err);
+/* The names recorded by pkg_install (appended to names), in
+ * ROOT/INST_STATE_DIR/packages. */
+int pkg_read_installed_record(const struct inst_ctx *ctx, struct strlist *names,
+			      struct pgb_err *err);
+/* Add names to that record (sorted, unique). */
+int pkg_record_add(const struct inst_ctx *ctx, const struct strlist *add, struct pgb_err *err);
 
 /* --- part C: the config, PostgreSQL and PgBouncer (config.c, pgconf.c,
  * creds.c, pgsetup.c, pgobjects.c, pgbouncer.c) --- */

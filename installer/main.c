@@ -33,7 +33,7 @@ static const struct command commands[] = {
 	{ "install", cmd_install, 1, 0, 0, "",
 	  "verify, check the host, install and start PostgreSQL (the default)",
 	  "Verifies the whole file, checks this host against the bundle's target, unpacks\n"
-	  "the repository under the prefix, makes it apt's only source, installs the\n"
+	  "the repository under the prefix, makes it apt's (or dnf's) only source, installs the\n"
 	  "packages of the config's modules and sets up PostgreSQL (and PgBouncer) from\n"
 	  "the config.  Running it again changes only what differs from the config.\n"
 	  "With --dry-run it prints every step and the package transaction, and changes\n"
@@ -62,9 +62,9 @@ static const struct command commands[] = {
 	  "it was.\n"
 	  "With --dry-run it only checks the entries.\n" },
 	{ "uninstall", cmd_uninstall, 0, 0, 0, "",
-	  "restore the host's apt sources and remove the bundle's source",
-	  "Puts back the apt sources that install moved aside and removes the bundle's\n"
-	  "source and key.  Works without a valid .run.\n" },
+	  "restore the host's apt or dnf sources and remove the bundle's source",
+	  "Puts back the apt sources (EL: the .repo files) that install moved aside and\n"
+	  "removes the bundle's source and key.  Works without a valid .run.\n" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))
@@ -78,6 +78,9 @@ static const char options_help[] =
 	"  --file RUN       act on this .run instead of the running file\n"
 	"  -y, --yes        do not ask before changing the host\n"
 	"  -n, --dry-run    print every step and the package transaction; change nothing\n"
+	"  --root DIR       EL bundles: install into the system image at DIR (dnf\n"
+	"                   --installroot, rpm --root) instead of this host; the\n"
+	"                   packages only: PostgreSQL is set up on the running system\n"
 	"  --no-start       install and configure, but start no service\n"
 	"  --force          allow a host whose release codename differs from the bundle's\n"
 	"                   (same family and architecture); the pre-flight still runs\n"
@@ -120,7 +123,8 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-enum { OPT_PREFIX = 256, OPT_CONFIG, OPT_KEY, OPT_FILE, OPT_NO_START, OPT_FORCE, OPT_JSON, OPT_PURGE };
+enum { OPT_PREFIX = 256, OPT_CONFIG, OPT_KEY, OPT_FILE, OPT_NO_START, OPT_FORCE, OPT_JSON, OPT_PURGE,
+       OPT_ROOT };
 
 /* Options may come before or after the command (getopt_long permutes argv). */
 static int parse_options(int argc, char **argv, struct inst_opts *o, int *help)
@@ -136,6 +140,7 @@ static int parse_options(int argc, char **argv, struct inst_opts *o, int *help)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "purge", no_argument, NULL, OPT_PURGE },
+		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -153,6 +158,7 @@ static int parse_options(int argc, char **argv, struct inst_opts *o, int *help)
 		case OPT_FORCE: o->force = 1; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_PURGE: o->purge = 1; break;
+		case OPT_ROOT: o->root = optarg; break;
 		case 'h': *help = 1; break;
 		default:
 			fprintf(stderr, "Try `" PROG " --help'.\n");
@@ -163,6 +169,11 @@ static int parse_options(int argc, char **argv, struct inst_opts *o, int *help)
 	o->argv = argv + optind;
 	if (!*o->prefix || *o->prefix != '/') {
 		fprintf(stderr, PROG ": --prefix must be an absolute path, not \"%s\"\n", o->prefix);
+		return -1;
+	}
+	if (*o->root && (*o->root != '/' || !strcmp(o->root, "/") || strstr(o->root, ".."))) {
+		fprintf(stderr, PROG ": --root must be the absolute path of an image root, not "
+			"\"%s\"\n", o->root);
 		return -1;
 	}
 	return 0;
@@ -259,6 +270,7 @@ int main(int argc, char **argv)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	memset(&o, 0, sizeof(o));
 	o.prefix = INST_DEFAULT_PREFIX;
+	o.root = "";
 	if (parse_options(argc, argv, &o, &help) < 0)
 		return 2;
 	if (o.argc == 0) {

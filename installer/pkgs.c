@@ -330,17 +330,28 @@ static uint64_t install_kib(const struct inst_ctx *ctx, const struct pkg_plan *p
 	return kib;
 }
 
-static void show_transaction(struct inst_ctx *ctx, const char *out)
+int pkg_simulate(struct inst_ctx *ctx, struct strlist *argv, const struct strlist *pkgs,
+		 const char *what, struct sbuf *out, struct pgb_err *err)
 {
-	for (const char *s = out; s && *s;) {
+	int rc;
+
+	for (size_t i = 0; i < pkgs->n; i++)
+		strlist_add(argv, pkgs->v[i]);
+	strlist_add_owned(argv, NULL);
+	rc = inst_run((const char *const *)argv->v, out, err);
+	strlist_free(argv);
+	if (rc < 0)
+		return pgb_err_prefix(err, "pre-flight");
+	for (const char *s = out->buf; s && *s;) {
 		size_t n = strcspn(s, "\n");
 
 		if (ctx->dry_run)
 			inst_log_info(ctx->log, "| %.*s", (int)n, s);
 		else
-			inst_log_detail(ctx->log, "apt-get -s: %.*s", (int)n, s);
+			inst_log_detail(ctx->log, "%s: %.*s", what, (int)n, s);
 		s += n + (s[n] == '\n');
 	}
+	return rc;
 }
 
 int pkg_preflight(struct inst_ctx *ctx, const struct apt_private *apt, const struct strlist *pkgs,
@@ -348,7 +359,6 @@ int pkg_preflight(struct inst_ctx *ctx, const struct apt_private *apt, const str
 {
 	struct strlist argv = STRLIST_INIT;
 	struct sbuf out = SBUF_INIT;
-	size_t nnew = 0;
 	int rc;
 
 	strlist_add(&argv, "apt-get");
@@ -357,16 +367,11 @@ int pkg_preflight(struct inst_ctx *ctx, const struct apt_private *apt, const str
 	strlist_add(&argv, "-s");
 	strlist_add(&argv, "--no-install-recommends");
 	strlist_add(&argv, "install");
-	for (size_t i = 0; i < pkgs->n; i++)
-		strlist_add(&argv, pkgs->v[i]);
-	strlist_add_owned(&argv, NULL);
-	rc = inst_run((const char *const *)argv.v, &out, err);
-	strlist_free(&argv);
+	rc = pkg_simulate(ctx, &argv, pkgs, "apt-get -s", &out, err);
 	if (rc < 0) {
 		sbuf_free(&out);
-		return pgb_err_prefix(err, "pre-flight");
+		return -1;
 	}
-	show_transaction(ctx, out.buf);
 	pkg_sim_parse(out.buf, plan);
 	if (rc != 0 || plan->remove.n || plan->unmet.n || plan->errors.n) {
 		conflict_error(ctx, plan, rc, out.buf, err);
@@ -374,65 +379,81 @@ int pkg_preflight(struct inst_ctx *ctx, const struct apt_private *apt, const str
 		return -1;
 	}
 	sbuf_free(&out);
+	plan->kib = install_kib(ctx, plan);
+	/* dpkg unpacks into /usr mostly. */
+	return pkg_preflight_summary(ctx, pkgs, plan, "/usr", err);
+}
+
+int pkg_preflight_summary(struct inst_ctx *ctx, const struct strlist *pkgs,
+			  const struct pkg_plan *plan, const char *where, struct pgb_err *err)
+{
+	size_t nnew = 0;
+
 	for (size_t i = 0; i < plan->inst.n; i++)
 		nnew += plan->inst_old.v[i][0] == '\0';
-	plan->kib = install_kib(ctx, plan);
 	inst_log_info(ctx->log, "%zu packages requested; with their dependencies: %zu to install, "
 		      "%zu to upgrade, 0 to remove (%.1f MiB installed)", pkgs->n, nnew,
 		      plan->inst.n - nnew, (double)plan->kib / 1024);
-	/* dpkg unpacks into /usr mostly; keep a tenth more for its temporaries. */
-	if (host_check_space("/usr", plan->kib * 1024 + plan->kib * 1024 / 10,
-			     "the packages to install", err) < 0)
-		return -1;
-	return 0;
+	/* A tenth more for the package manager's temporaries. */
+	return host_check_space(where, plan->kib * 1024 + plan->kib * 1024 / 10,
+				"the packages to install", err);
 }
 
 /* --- install --- */
 
-/* Remember what pgbundle installed (new packages only), for uninstall --purge. */
-static int record_installed(const struct pkg_plan *p, struct pgb_err *err)
+int pkg_record_add(const struct inst_ctx *ctx, const struct strlist *add, struct pgb_err *err)
 {
+	char *path = inst_root_path(ctx, INSTALLED_RECORD), *dir = inst_root_path(ctx, INST_STATE_DIR);
 	struct strlist names = STRLIST_INIT;
 	struct sbuf text = SBUF_INIT;
-	char *old = NULL, *line, *save = NULL;
-	size_t len;
-	int rc;
+	int rc = pkg_read_installed_record(ctx, &names, err);
 
-	if (util_exists(INSTALLED_RECORD) && util_read_file(INSTALLED_RECORD, &old, &len, err) < 0)
-		return -1;
-	if (old)
-		for (line = strtok_r(old, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			strlist_add(&names, line);
-	for (size_t i = 0; i < p->inst.n; i++)
-		if (p->inst_old.v[i][0] == '\0')
-			strlist_add(&names, p->inst.v[i]);
+	for (size_t i = 0; i < add->n; i++)
+		strlist_add(&names, add->v[i]);
 	strlist_sort(&names);
 	strlist_uniq(&names);
 	for (size_t i = 0; i < names.n; i++)
 		sbuf_addf(&text, "%s\n", names.v[i]);
-	rc = util_mkdir_p(INST_STATE_DIR, 0755, err);
 	if (rc == 0)
-		rc = util_write_atomic(INSTALLED_RECORD, text.buf ? text.buf : "", text.len, 0644,
-				       err);
-	free(old);
+		rc = util_mkdir_p(dir, 0755, err);
+	if (rc == 0)
+		rc = util_write_atomic(path, text.buf ? text.buf : "", text.len, 0644, err);
+	free(path);
+	free(dir);
 	sbuf_free(&text);
 	strlist_free(&names);
 	return rc;
 }
 
-int pkg_read_installed_record(struct strlist *names, struct pgb_err *err)
+/* Remember what pgbundle installed (new packages only), for uninstall --purge. */
+static int record_installed(const struct inst_ctx *ctx, const struct pkg_plan *p,
+			    struct pgb_err *err)
 {
-	char *data, *line, *save = NULL;
-	size_t len;
+	struct strlist names = STRLIST_INIT;
+	int rc;
 
-	if (!util_exists(INSTALLED_RECORD))
-		return 0;
-	if (util_read_file(INSTALLED_RECORD, &data, &len, err) < 0)
-		return -1;
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		strlist_add(names, line);
-	free(data);
-	return 0;
+	for (size_t i = 0; i < p->inst.n; i++)
+		if (p->inst_old.v[i][0] == '\0')
+			strlist_add(&names, p->inst.v[i]);
+	rc = pkg_record_add(ctx, &names, err);
+	strlist_free(&names);
+	return rc;
+}
+
+int pkg_read_installed_record(const struct inst_ctx *ctx, struct strlist *names,
+			      struct pgb_err *err)
+{
+	char *path = inst_root_path(ctx, INSTALLED_RECORD), *data, *line, *save = NULL;
+	size_t len;
+	int rc = 0;
+
+	if (util_exists(path) && (rc = util_read_file(path, &data, &len, err)) == 0) {
+		for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			strlist_add(names, line);
+		free(data);
+	}
+	free(path);
+	return rc;
 }
 
 struct install_progress {
@@ -538,11 +559,9 @@ static int run_install(struct inst_ctx *ctx, const struct strlist *pkgs,
 	return rc < 0 ? -1 : 0;
 }
 
-int pkg_install(struct inst_ctx *ctx, const struct strlist *pkgs, const struct pkg_plan *p,
-		struct pgb_err *err)
+int pkg_install_announce(struct inst_ctx *ctx, const struct strlist *pkgs,
+			 const struct pkg_plan *p)
 {
-	int blocked, rc;
-
 	if (p->inst.n == 0) {
 		inst_log_info(ctx->log, "all %zu requested packages are installed already",
 			      pkgs->n);
@@ -551,9 +570,17 @@ int pkg_install(struct inst_ctx *ctx, const struct strlist *pkgs, const struct p
 	ctx->changes += (int)p->inst.n;
 	inst_log_change(ctx->log, "install %zu packages (%zu requested, the rest their "
 			"dependencies)", p->inst.n, pkgs->n);
-	if (ctx->dry_run)
+	return !ctx->dry_run;
+}
+
+int pkg_install(struct inst_ctx *ctx, const struct strlist *pkgs, const struct pkg_plan *p,
+		struct pgb_err *err)
+{
+	int blocked, rc;
+
+	if (!pkg_install_announce(ctx, pkgs, p))
 		return 0;
-	if (record_installed(p, err) < 0)
+	if (record_installed(ctx, p, err) < 0)
 		return -1;
 	blocked = block_starts(ctx, err);
 	if (blocked < 0)

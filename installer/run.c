@@ -331,3 +331,19 @@ int inst_run_as(const char *user, const char *const *argv, const char *stdin_tex
 	free(u.home);
 	return rc;
 }
+
+int inst_run_logged(struct inst_ctx *ctx, struct strlist *argv, const char *what,
+		    struct pgb_err *err)
+{
+	struct sbuf out = SBUF_INIT;
+	int rc;
+
+	strlist_add_owned(argv, NULL);
+	rc = inst_run((const char *const *)argv->v, &out, err);
+	inst_log_detail(ctx->log, "%s: %s", what, out.buf ? out.buf : "");
+	if (rc > 0)
+		pgb_fail(err, "%s failed (status %d): %s", what, rc, out.buf ? out.buf : "");
+	sbuf_free(&out);
+	return rc == 0 ? 0 : -1;
+}
+

@@ -381,6 +381,22 @@ static int write_archive(struct packer *p, int fd, const struct strlist *paths,
 	return rc;
 }
 
+/* Byte order, except that pool/ (the packages) comes after everything else:
+ * a reader streaming the archive meets the signed index (dists/ for apt,
+ * repodata/ for rpm-md) before the files it lists. */
+static int is_pool(const char *path)
+{
+	return !strncmp(path, "pool", 4) && (path[4] == '\0' || path[4] == '/');
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int px = is_pool(x), py = is_pool(y);
+
+	return px != py ? px - py : strcmp(x, y);
+}
+
 int pack_write_dir(const char *out_path, const char *src_dir, const struct pack_opts *o,
 		   struct pgb_err *err)
 {
@@ -395,7 +411,8 @@ int pack_write_dir(const char *out_path, const char *src_dir, const struct pack_
 		strlist_free(&paths);
 		return pgb_err_prefix(err, "cannot pack %s", src_dir);
 	}
-	strlist_sort(&paths);
+	if (paths.n > 1)
+		qsort(paths.v, paths.n, sizeof(*paths.v), cmp_entry);
 	tmp = xasprintf("%s.tmp.%ld", out_path, (long)getpid());
 	p.tmp = tmp;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -9,7 +9,9 @@
  *
  * Writer.  The archive's bytes depend only on the tree's content (paths,
  * file bytes, the executable bit, symlink targets), opts->top and
- * opts->mtime: entries are sorted by path in byte order and all lie under
+ * opts->mtime: entries are sorted by path in byte order, but for pool/ which
+ * comes last (the index a streaming reader checks first sorts before it:
+ * dists/, repodata/), and all lie under
  * "TOP/"; owner root:root (0:0), mode 0755 for directories and executables,
  * 0644 for other files, 0777 for symlinks; restricted-pax headers carry no
  * atime/ctime/host data (a pax header appears only for names that ustar

@@ -193,6 +193,18 @@ static int test_module_without_list_for_the_family_is_an_error(void)
 		     "modules.yml:");
 }
 
+static int test_module_streams_are_for_el_targets(void)
+{
+	return fails("modules-enable-deb.yml", "6:18", "'modules_enable' is for EL targets",
+		     "target 'd12' is deb");
+}
+
+static int test_module_stream_to_enable_needs_a_stream(void)
+{
+	return fails("modules-enable-no-stream.yml", "6:18", "'postgresql' in 'modules_enable'",
+		     "NAME:STREAM");
+}
+
 static int test_unknown_upstream_is_an_error(void)
 {
 	return fails("unknown-upstream.yml", "6:21", "unknown upstream 'debain-security' in "
@@ -322,5 +334,7 @@ int main(void)
 	T_RUN(&s, test_invalid_package_name_is_an_error);
 	T_RUN(&s, test_manifest_asking_for_nothing_is_an_error);
 	T_RUN(&s, test_safe_name_rules);
+	T_RUN(&s, test_module_streams_are_for_el_targets);
+	T_RUN(&s, test_module_stream_to_enable_needs_a_stream);
 	return t_done(&s);
 }

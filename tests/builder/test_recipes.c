@@ -501,6 +501,44 @@ static int test_missing_recipes_file_says_which_and_how_to_point_elsewhere(void)
 	return 0;
 }
 
+static int test_real_el_pins_differ_per_release_and_arch(void)
+{
+	struct recipes rc;
+	const struct recipe_repo *epel, *pgdg;
+
+	CHECK(load_real(&rc) == 0);
+	epel = recipes_repo(&rc, "epel");
+	pgdg = recipes_repo(&rc, "pgdg-yum");
+	CHECK(epel && pgdg);
+	CHECK(!strcmp(recipes_repo_fingerprint(epel, recipes_target(&rc, "el9"), "x86_64"),
+		      "FF8AD1344597106ECE813B918A3872BF3228467C"));
+	CHECK(!strcmp(recipes_repo_fingerprint(epel, recipes_target(&rc, "el8"), "aarch64"),
+		      "94E279EB8D8F25B21810ADF121EA45AB2F86D6A1"));
+	CHECK(!strcmp(recipes_repo_fingerprint(pgdg, recipes_target(&rc, "el9"), "aarch64"),
+		      "B031F89FC983E98262906B6E177B343BB9738825"));
+	CHECK(!epel->metadata_signed && pgdg->metadata_signed);
+	CHECK(recipes_target(&rc, "el8")->modules_disable.n == 1 &&
+	      !strcmp(recipes_target(&rc, "el8")->baseline_groups.v[0], "core"));
+	recipes_free(&rc);
+	return 0;
+}
+
+static int test_fingerprint_mapping_values_are_checked(void)
+{
+	/* The small valid set's rpm repo, last in repos_ok, gets a bad pin. */
+	char *repos = xasprintf("%s  fingerprint:\n    \"9\": 1234\n", repos_ok);
+	struct recipes rc;
+	struct pgb_err err = { { 0 } }, ignored;
+	char dir[64];
+
+	CHECK(load_set(targets_ok, repos, modules_ok, &rc, &err, dir, sizeof(dir)) == -1);
+	util_rm_rf(dir, &ignored);
+	free(repos);
+	CHECKF(strstr(err.msg, "repos.yml:12:") && strstr(err.msg, "40 hex digits"), "%s",
+	       err.msg);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -525,5 +563,7 @@ int main(void)
 	T_RUN(&s, test_repo_errors_name_file_line_and_key);
 	T_RUN(&s, test_module_errors_in_modules_yml_are_rejected);
 	T_RUN(&s, test_missing_recipes_file_says_which_and_how_to_point_elsewhere);
+	T_RUN(&s, test_real_el_pins_differ_per_release_and_arch);
+	T_RUN(&s, test_fingerprint_mapping_values_are_checked);
 	return t_done(&s);
 }

@@ -43,5 +43,30 @@ apt_sim() {
 # fixture_recipes_rpm DIR KEYRING: after fixture_recipes, every rpm upstream
 # of DIR/repos.yml checked against KEYRING (the real ones name no keyring).
 fixture_recipes_rpm() {
-	sed -i "/^  family: rpm\$/a\\  keyring: $2" "$1/repos.yml"
+	fixture_rpm_keyrings "$1/repos.yml" "*=$2"
+}
+
+# fixture_rpm_keyrings FILE PREFIX=KEYRING...: give each rpm upstream of the
+# repos.yml FILE the keyring of the first PREFIX its name starts with ("*"
+# matches all) and drop its pinned fingerprints (the real keys' are not the
+# fixtures').
+fixture_rpm_keyrings() {
+	f=$1
+	shift
+	awk -v specs="$*" '
+		function keyring(name,   n, i, kv, p) {
+			n = split(specs, kv, " ")
+			for (i = 1; i <= n; i++) {
+				p = substr(kv[i], 1, index(kv[i], "=") - 1)
+				if (p == "*" || index(name, p) == 1)
+					return substr(kv[i], index(kv[i], "=") + 1)
+			}
+			return ""
+		}
+		/^[a-z][a-z0-9-]*:$/ { name = substr($0, 1, length($0) - 1); rpm = 0; skip = 0 }
+		/^  family: rpm$/ { rpm = 1; print; k = keyring(name); if (k != "") print "  keyring: " k; next }
+		skip && /^    / { next }
+		{ skip = 0 }
+		rpm && /^  fingerprint:/ { skip = 1; next }
+		{ print }' "$f" >"$f.new" && mv "$f.new" "$f"
 }

@@ -168,7 +168,7 @@ static int test_probe_reads_this_hosts_dpkg_architecture(void)
 	struct host_info h = { 0 };
 	struct pgb_err err = { "" };
 
-	CHECKF(host_probe(&h, &err) == 0, "%s", err.msg);
+	CHECKF(host_probe(&h, NULL, &err) == 0, "%s", err.msg);
 	CHECK(strcmp(h.family, "deb") == 0);	/* the build host is Debian */
 	CHECK(h.arch && (strcmp(h.arch, "amd64") == 0 || strcmp(h.arch, "arm64") == 0));
 	host_info_free(&h);

@@ -1,0 +1,77 @@
+# tests/e2e/fixture_el.sh - the EL upstream fixtures (tests/fixtures/el_repos.py:
+# Rocky 8/9/10 BaseOS and AppStream, EPEL, PGDG per major and pgdg-common,
+# signed with one key per vendor) for the rpm-md tests.  Source after
+# tests/lib.sh and tests/e2e/fixture_setup.sh.
+#
+#   el_fixture             build the fixture once per content of el_repos.py
+#                          (kept in $PGBUNDLE_TEST_CACHE, default
+#                          /var/cache/pgbundle-test, as el-fixture-HASH: shared by
+#                          work trees, like the rootfs cache) and set EL_FX to it
+#   el_recipes DIR         recipes/ copied to DIR with each rpm upstream's
+#                          keyring pointed at its vendor's fixture key
+#   el_mirrors [PGDIR]     the --mirror options of every EL upstream, as
+#                          templates ({release}, {arch}, {pg}); PGDIR replaces
+#                          EL_FX/pgdg/yum/{pg}/... for pgdg-yum
+#   el_root ROOT REL       a fixture EL root: dnf --installroot of the @core
+#                          group of Rocky REL, with an /etc/os-release of REL
+
+el_fixture() {
+	h=$(sha256sum "$TOP/tests/fixtures/el_repos.py" | cut -c1-16)
+	c=${PGBUNDLE_TEST_CACHE:-/var/cache/pgbundle-test}
+	EL_FX=$c/el-fixture-$h
+	if [ ! -f "$EL_FX/.done" ]; then
+		rm -rf "$EL_FX.tmp.$$"
+		mkdir -p "$c"
+		python3 "$TOP/tests/fixtures/el_repos.py" "$EL_FX.tmp.$$" || return 1
+		touch "$EL_FX.tmp.$$/.done"
+		mv "$EL_FX.tmp.$$" "$EL_FX" 2>/dev/null || rm -rf "$EL_FX.tmp.$$"
+	fi
+	[ -f "$EL_FX/.done" ]
+}
+
+el_recipes() {
+	rm -rf "$1" && cp -r "$TOP/recipes" "$1" &&
+	fixture_rpm_keyrings "$1/repos.yml" "el-=$EL_FX/keys/el.gpg" "epel=$EL_FX/keys/epel.gpg" \
+		"pgdg-yum=$EL_FX/keys/pgdg.gpg"
+}
+
+el_mirrors() {
+	pgdir=$EL_FX/pgdg/yum/{pg}/redhat/rhel-{release}-{arch}
+	[ -n "${1:-}" ] && pgdir=$1
+	echo "--mirror el-baseos=file://$EL_FX/rocky/{release}/BaseOS/{arch}/os" \
+		"--mirror el-appstream=file://$EL_FX/rocky/{release}/AppStream/{arch}/os" \
+		"--mirror epel=file://$EL_FX/epel/{release}/Everything/{arch}" \
+		"--mirror pgdg-yum=file://$pgdir" \
+		"--mirror pgdg-yum-common=file://$EL_FX/pgdg/yum/common/redhat/rhel-{release}-{arch}"
+}
+
+# el_repo_file FILE REL: a .repo of the fixture's BaseOS and AppStream for dnf.
+el_repo_file() {
+	for r in BaseOS AppStream; do
+		printf '[fixture-%s]\nname=Fixture %s\nbaseurl=file://%s/rocky/%s/%s/x86_64/os\n' \
+			"$r" "$r" "$EL_FX" "$2" "$r"
+		printf 'gpgcheck=1\nrepo_gpgcheck=1\ngpgkey=file://%s/keys/el.asc\n\n' "$EL_FX"
+	done >"$1"
+}
+
+el_root() {
+	root=$1 rel=$2
+	case $rel in 8) v=8.10 ;; 9) v=9.4 ;; *) v=$rel.0 ;; esac
+	mkdir -p "$root/etc" "$root.repos"
+	el_repo_file "$root.repos/fixture.repo" "$rel"
+	cat >"$root/etc/os-release" <<EOR
+NAME="Rocky Linux"
+VERSION="$v"
+ID="rocky"
+ID_LIKE="rhel centos fedora"
+VERSION_ID="$v"
+PLATFORM_ID="platform:el$rel"
+PRETTY_NAME="Rocky Linux $v"
+EOR
+	dnf -y -q --installroot="$root" --setopt=reposdir="$root.repos" --releasever="$rel" \
+		--setopt=cachedir="$root.cache" --setopt=install_weak_deps=False \
+		--noplugins install @core >/dev/null 2>&1
+	rc=$?
+	rm -rf "$root.repos" "$root.cache"
+	return $rc
+}

@@ -9,6 +9,7 @@
 #   make check           every test of the fast tier; ends with "N passed, N failed"
 #   make check-all       the fast tier plus the slow one (every Debian target)
 #   make check-san       the unit tests under AddressSanitizer + UBSan
+#   make fuzz            every libFuzzer harness for FUZZ_TIME s (tests/fuzz/fuzz.mk)
 #   make BUILD=dir ...   build somewhere else (parallel work trees, sanitizer builds)
 
 BUILD    ?= build
@@ -19,7 +20,7 @@ CXXFLAGS ?= -O2 -g
 MANIFEST ?= manifests/d12.yml
 
 PKGS     = libsolv libsolvext libarchive libzstd libcrypto yaml-0.1 libcurl jansson apt-pkg \
-           createrepo_c modulemd-2.0 rpm
+           createrepo_c modulemd-2.0 rpm libxml-2.0
 # Recursive (=) so pkg-config runs after the deps stamp has installed the .pc files.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 # Debian's createrepo_c.pc has an empty libdir, so a bare "-L" that would
@@ -50,6 +51,8 @@ DEPS_STAMP  := $(BUILD)/.deps-build
 
 # The static installer stub: installer/installer.mk sets INSTALLER and its rules.
 -include installer/installer.mk
+# The libFuzzer harnesses: tests/fuzz/fuzz.mk sets FUZZ_BIN and make fuzz.
+-include tests/fuzz/fuzz.mk
 
 .PHONY: all bundle images images-update check check-all check-san check-unit test-bins clean deps
 all: $(BUILD)/pgbundle $(INSTALLER)

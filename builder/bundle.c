@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "aptidx.h"
+#include "delta.h"
 #include "hash.h"
 #include "pack.h"
 #include "pkgsrc.h"
@@ -174,8 +175,9 @@ static void exception_json(const struct plan *p, const struct extcat_entry *e, j
 /*
  * Per extension of the bundle, what creating it needs beyond its package:
  * the library for shared_preload_libraries, postgresql.conf settings, the
- * extensions it cannot share a database with, and the recorded reason when
- * CREATE EXTENSION cannot work in a plain database.  Only the fields the
+ * extensions it cannot share a database with, what its library starts on
+ * its own (so the installer preloads it only when asked), and the recorded
+ * reason when CREATE EXTENSION cannot work in a plain database.  Only the fields the
  * catalog has; {} for an extension the catalog does not know.
  */
 static json_t *ext_info_json(const struct plan *p)
@@ -194,6 +196,10 @@ static json_t *ext_info_json(const struct plan *p)
 			json_object_set_new(o, "settings", bundle_json_strings(&e->settings));
 		if (e && e->conflicts.n)
 			json_object_set_new(o, "conflicts", bundle_json_strings(&e->conflicts));
+		if (e && e->background)
+			json_object_set_new(o, "background", json_string(e->background));
+		if (e && e->requires.n)
+			json_object_set_new(o, "requires", bundle_json_strings(&e->requires));
 		if (e)
 			exception_json(p, e, o);
 		if (e && strcmp(e->name, p->ext_names.v[i]) != 0)
@@ -270,6 +276,21 @@ static void majors_json(const struct plan *p, json_t **packages, json_t **upstre
 	}
 }
 
+/* A delta's "packages_id" and "delta" (delta.h).  A full bundle has neither:
+ * the installer reads its identity from its index, and the release images'
+ * bundle.json stay as they were. */
+static int delta_meta(struct stage *s, json_t *root)
+{
+	char id[PKGSETID_HEX];
+
+	if (!s->o->delta)
+		return 0;
+	delta_lock_id(&s->p->lock, id);
+	if (json_object_set_new(root, "packages_id", json_string(id)) < 0)
+		return -1;
+	return json_object_set_new(root, "delta", delta_meta_json(s->o->delta, &s->p->lock));
+}
+
 static int write_meta(struct stage *s, const char *config_name, struct pgb_err *err)
 {
 	const struct plan *p = s->p;
@@ -286,7 +307,7 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 		if (p->lock.pkgs[i].requested)
 			json_array_append_new(req, json_string(p->lock.pkgs[i].name));
 	root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s?}",
-			 "format", 1, "name", p->m.name, "version", p->m.version,
+			 "format", s->o->delta ? 2 : 1, "name", p->m.name, "version", p->m.version,
 			 "target", p->m.target, "family", p->target->family,
 			 "codename", p->target->codename ? p->target->codename : "",
 			 "arch", p->m.arch, "postgres", pg,
@@ -307,7 +328,13 @@ static int write_meta(struct stage *s, const char *config_name, struct pgb_err *
 		     json_object_set_new(root, "packages_extra", expanded_json(p, &p->m.packages)) < 0 ||
 		     json_object_set_new(root, "extension_names", bundle_json_strings(&p->ext_names)) < 0 ||
 		     json_object_set_new(root, "extension_info", ext_info_json(p)) < 0 ||
-		     (s->family_meta && json_object_update(root, s->family_meta) < 0))) {
+		     json_object_set_new(root, "installed_size",
+					 json_integer((json_int_t)plan_installed_size(p))) < 0 ||
+		     (s->o->key_rotation && s->o->key_rotation->n &&
+		      json_object_set_new(root, "key_rotation",
+					  bundle_json_strings(s->o->key_rotation)) < 0) ||
+		     (s->family_meta && json_object_update(root, s->family_meta) < 0) ||
+		     delta_meta(s, root) < 0)) {
 		json_decref(root);
 		return pgb_err_prefix(err, "bundle.json");
 	}
@@ -368,6 +395,30 @@ static int write_config(struct stage *s, char **name, struct pgb_err *err)
 	rc = write_file(s, *name, data, len, err);
 	free(data);
 	return rc;
+}
+
+/* A delta: the pool files its base has leave the staged tree once the
+ * index, the SBOM and the proof have used them (delta.h). */
+static int drop_base_pool(struct stage *s, struct pgb_err *err)
+{
+	const struct lock *l = &s->p->lock;
+
+	for (size_t i = 0; s->o->delta && i < l->npkgs; i++) {
+		char *rel, *path;
+		int rc = 0;
+
+		if (!delta_base_has(s->o->delta, &l->pkgs[i]))
+			continue;
+		rel = plan_pool_path(&l->pkgs[i]);
+		path = util_path_join(s->top, rel);
+		if (unlink(path) < 0)
+			rc = pgb_failsys(err, "cannot remove %s from the delta's staging", path);
+		free(path);
+		free(rel);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* --- contents manifest: "sha256  path" for every file, sorted --- */
@@ -484,6 +535,69 @@ static int write_run(struct stage *s, struct bundle_out *out, int64_t sigtime,
 	return rc;
 }
 
+/*
+ * Room for the whole build: the downloads not in the cache yet (in the
+ * cache), the staging tree when the pool cannot be hard-linked from the
+ * cache (another file system), the tar.zst and the .run, each at most the
+ * packages' size plus a margin for the index, the stub and compression that
+ * gains nothing.  needs[1..3] are the output directory's.
+ */
+#define SPACE_NEEDS 4
+static void space_needs(const struct plan *p, const struct bundle_opts *o,
+			struct util_space_need needs[SPACE_NEEDS])
+{
+	const char *cache = fetch_cache_dir(o->fetch);
+	uint64_t total = plan_total_size(p), missing = 0, margin = (1ull << 20) + total / 50;
+	uint64_t stub = 0, ignored;
+	char *stub_file = stub_path();
+	dev_t dc = 0, dout = 0;
+	struct pgb_err e;
+	struct stat st;
+
+	if (stat(stub_file, &st) == 0)
+		stub = (uint64_t)st.st_size;
+	free(stub_file);
+	for (size_t i = 0; i < p->lock.npkgs; i++) {
+		char *hit = fetch_cache_lookup(o->fetch, p->lock.pkgs[i].sha256, p->lock.pkgs[i].size);
+
+		if (!hit)
+			missing += p->lock.pkgs[i].size;
+		free(hit);
+	}
+	util_free_space(cache, &ignored, &dc, &e);
+	util_free_space(o->outdir, &ignored, &dout, &e);
+	needs[0] = (struct util_space_need){ cache, missing, "the downloads" };
+	needs[1] = (struct util_space_need){ o->outdir, dc == dout ? 0 : total,
+					     "the staging copy of the packages" };
+	needs[2] = (struct util_space_need){ o->outdir, total + margin, "the tar.zst" };
+	needs[3] = (struct util_space_need){ o->outdir, total + margin + stub, "the .run" };
+}
+
+/* Before anything is written. */
+static int check_space(const struct plan *p, const struct bundle_opts *o, struct pgb_err *err)
+{
+	struct util_space_need needs[SPACE_NEEDS];
+
+	space_needs(p, o, needs);
+	return util_space_check(needs, SPACE_NEEDS, "free some space there, or build into "
+				"another directory (-o) or with another cache (PGBUNDLE_CACHE); "
+				"nothing was written", err);
+}
+
+/* After a step failed, before its files are removed: when the output
+ * directory's file system has filled up (another writer took the room the
+ * check found), say so with what the build needs there. */
+static void explain_full(const struct plan *p, const struct bundle_opts *o, struct pgb_err *err)
+{
+	struct util_space_need needs[SPACE_NEEDS];
+
+	space_needs(p, o, needs);
+	util_space_explain(o->outdir, needs[1].bytes + needs[2].bytes + needs[3].bytes,
+			   "the bundle (its staging tree, tar.zst and .run)", "free some space "
+			   "there or build into another directory (-o); nothing half-written "
+			   "is left", err);
+}
+
 static void remove_outputs(struct bundle_out *out)
 {
 	if (out->run_path)
@@ -512,8 +626,10 @@ static int write_outputs(struct stage *s, struct bundle_out *out, int64_t sigtim
 		rc = util_write_atomic(out->contents_path, contents.buf, contents.len, 0644, err);
 	if (rc == 0)
 		rc = lock_write(out->lock_path, &s->p->lock, err);
-	if (rc < 0)
+	if (rc < 0) {
+		explain_full(s->p, s->o, err);
 		remove_outputs(out);
+	}
 	sbuf_free(&contents);
 	return rc;
 }
@@ -523,19 +639,28 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 {
 	struct stage s = { p, o, NULL, NULL, NULL, NULL };
 	struct pgb_err ignored;
-	char *config_name = NULL;
+	char *config_name = NULL, *tmp, *stem;
 	int64_t sigtime;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->base = xasprintf("%s-%s.%s.%s", p->m.name, p->m.version, p->m.target, p->m.arch);
-	out->tar_path = xasprintf("%s/%s.tar.zst", o->outdir, out->base);
-	out->contents_path = xasprintf("%s/%s.contents", o->outdir, out->base);
-	out->run_path = xasprintf("%s/%s.run", o->outdir, out->base);
+	stem = o->delta ? xasprintf("%s.delta-from-%s", out->base, o->delta->version)
+			: xstrdup(out->base);
+	out->tar_path = xasprintf("%s/%s.tar.zst", o->outdir, stem);
+	out->contents_path = xasprintf("%s/%s.contents", o->outdir, stem);
+	out->run_path = xasprintf("%s/%s.run", o->outdir, stem);
+	free(stem);
 	out->lock_path = xasprintf("%s/%s.lock", o->outdir, p->m.name);
-	if (util_mkdir_p(o->outdir, 0755, err) < 0)
+	if (check_space(p, o, err) < 0 || util_mkdir_p(o->outdir, 0755, err) < 0)
 		return -1;
-	s.dir = xasprintf("%s/.%s.tmp.%ld", o->outdir, out->base, (long)getpid());
+	/* The staging directory is a hidden temporary of BASE: what a build killed
+	 * earlier left there goes now (util_sweep_stale), and so does this one
+	 * on any failure. */
+	util_sweep_stale(o->outdir, out->base);
+	tmp = util_tmp_name(out->base);
+	s.dir = util_path_join(o->outdir, tmp);
+	free(tmp);
 	s.top = util_path_join(s.dir, out->base);
 	util_rm_rf(s.dir, &ignored);
 	/* A signature may not predate its key: sign at the later of the two. */
@@ -556,7 +681,11 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 	if (rc == 0)
 		rc = write_sbom(&s, err);
 	if (rc == 0)
+		rc = drop_base_pool(&s, err);
+	if (rc == 0)
 		rc = write_outputs(&s, out, sigtime, err);
+	else
+		explain_full(p, o, err);
 	util_rm_rf(s.dir, &ignored);
 	free(s.dir);
 	free(s.top);

@@ -4,9 +4,12 @@
  *
  * Outputs in DIR: NAME-VERSION.TARGET.ARCH.tar.zst (the repository), .run (the
  * static installer with that payload, signed: repo/runfile.h), .contents
- * (SHA-256 of every file of the bundle) and NAME.lock.
+ * (SHA-256 of every file of the bundle) and NAME.lock.  A delta (delta.h)
+ * names the first three NAME-VERSION.TARGET.ARCH.delta-from-BASEVERSION.*
+ * and leaves out of pool/ the files its base has.
  *
  * Everything is assembled in a staging directory inside the output directory
+ * (hidden, ".BASE.tmp.PID": one a killed build left is removed by the next)
  * and checked before anything final appears there: packages are downloaded
  * (from the mirror, else the snapshots: pkgsrc.h) and hash-checked (fetch.h),
  * the family's index is written and signed and proven installable (apt:
@@ -36,12 +39,17 @@
 #include "pgp.h"
 #include "plan.h"
 
+struct delta_base;
+
 #define BUNDLE_SUITE "pgbundle"
 #define BUNDLE_COMPONENT "main"
 
 struct bundle_opts {
 	const char *outdir;
 	const struct pgp_seckey *key;
+	/* Rotation statements leading to key (repo/keyrot.h), put in bundle.json
+	 * "key_rotation" so hosts that pinned an older key accept it; NULL: none. */
+	const struct strlist *key_rotation;
 	struct fetcher *fetch;
 	const char *cache_dir;		/* what the SBOM read of each package is kept in (pkgmeta.h) */
 	int zstd_level;
@@ -50,6 +58,8 @@ struct bundle_opts {
 						 * the mirror are looked for (pkgsrc.h) */
 	void (*note)(void *ctx, const char *msg);	/* which packages came from where */
 	void *note_ctx;
+	/* --update-from: write a delta on this base (delta.h); NULL: a full bundle. */
+	const struct delta_base *delta;
 };
 
 struct bundle_out {

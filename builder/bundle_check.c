@@ -1,6 +1,7 @@
 #include "bundle_check.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,6 +65,11 @@ static int read_entry(struct pack_reader *pr, struct sbuf *out, const char *path
 	return n < 0 ? -1 : 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int cmp_ref(const void *a, const void *b)
 {
 	return strcmp(((const struct pool_ref *)a)->filename, ((const struct pool_ref *)b)->filename);
@@ -98,7 +104,8 @@ static void index_to_pool(struct checker *c)
 		qsort(c->pool, c->npool, sizeof(*c->pool), cmp_ref);
 }
 
-static int parse_packages(struct checker *c, const struct sbuf *pk, struct pgb_err *err)
+int bundle_report_parse_packages(struct bundle_report *rep, const struct sbuf *pk,
+				  struct pgb_err *err)
 {
 	static const char *const fields[] = { "Package", "Version", "Architecture", "Filename",
 					      "SHA256", "Size" };
@@ -115,7 +122,7 @@ static int parse_packages(struct checker *c, const struct sbuf *pk, struct pgb_e
 			ok &= (v[i] = deb822_get(&para, fields[i])) != NULL;
 		ok = ok && hash_sha256_hex_ok(v[4]);
 		if (ok)
-			bundle_report_add(c->r, v[0], v[1], v[2], v[3], v[4],
+			bundle_report_add(rep, v[0], v[1], v[2], v[3], v[4],
 					  strtoull(v[5], NULL, 10));
 		for (int i = 0; i < 6; i++)
 			free(v[i]);
@@ -212,7 +219,7 @@ static int verify_apt_index(struct checker *c, struct pgb_err *err)
 	}
 	if (check_listed(&parsed, ppath, pk, err) < 0 || check_listed(&parsed, xpath, pkxz, err) < 0)
 		goto out;
-	rc = parse_packages(c, pk, err);
+	rc = bundle_report_parse_packages(c->r, pk, err);
 out:
 	aptidx_release_free(&parsed);
 	pgp_keyring_free(kr);
@@ -316,24 +323,133 @@ static int is_runfile(const char *path, struct pgb_err *err)
 	return n == 4 && !memcmp(head, "\x7f" "ELF", 4);
 }
 
-/* The archive of the bundle: the file itself, or a .run's verified payload. */
-static int open_archive(const char *path, const char *key_path, struct runfile **run,
-			struct pack_reader **pr, struct bundle_report *r, struct pgb_err *err)
+static long run_read(void *ctx, const void **buf, struct pgb_err *err)
 {
+	return runfile_payload_read(ctx, buf, err);
+}
+
+struct run_walk {
+	struct checker *c;
+	int full;
+};
+
+/* A .run's payload, walked as the verification pass reads and hashes it. */
+static int walk_run_payload(void *ctx, struct runfile *run, struct pgb_err *err)
+{
+	struct run_walk *w = ctx;
+	struct pack_source src = { run_read, run };
+	struct pack_reader *pr;
+	int rc = pack_reader_open_source(&pr, &src, runfile_path(run), err);
+
+	if (rc == 0)
+		rc = walk(w->c, pr, w->full, err);
+	pack_reader_free(pr);
+	return rc;
+}
+
+/*
+ * A .run: its signature (by key_path, else the key embedded in it) and its
+ * payload in one pass (repo/runfile.h), so what is walked is what is verified.
+ */
+static int walk_run(struct checker *c, const char *path, int full, struct pgb_err *err)
+{
+	struct run_walk w = { c, full };
+	struct pgp_keyring *kr = NULL;
+	struct runfile *run;
+	const void *key;
+	size_t len;
+	int rc = runfile_open(&run, path, err);
+
+	if (rc < 0)
+		return -1;
+	key = runfile_key(run, &len);
+	if (c->key_path && (rc = pgp_keyring_load(&kr, c->key_path, err)) < 0)
+		pgb_err_prefix(err, "the key given to check %s", path);
+	else if (!c->key_path)
+		rc = pgp_keyring_load_mem(&kr, key, len, "the key embedded in the .run", err);
+	if (rc == 0)
+		rc = runfile_verify(run, kr, c->key_path, walk_run_payload, &w, err);
+	pgp_keyring_free(kr);
+	runfile_close(run);
+	return rc;
+}
+
+/* Walk the bundle: the file itself, or a .run's verified payload. */
+static int walk_bundle(struct checker *c, const char *path, int full, struct bundle_report *r,
+		       struct pgb_err *err)
+{
+	struct pack_reader *pr;
 	struct stat st;
-	int is_run = is_runfile(path, err);
+	int is_run = is_runfile(path, err), rc;
 
 	if (is_run < 0)
 		return -1;
 	if (stat(path, &st) == 0)
 		r->file_bytes = (uint64_t)st.st_size;
-	if (!is_run)
-		return pack_reader_open(pr, path, err);
-	r->is_run = 1;
-	if (runfile_open(run, path, key_path, err) < 0)
+	r->is_run = is_run;
+	if (is_run)
+		return walk_run(c, path, full, err);
+	if (pack_reader_open(&pr, path, err) < 0)
 		return -1;
-	return pack_reader_open_fd(pr, runfile_fd(*run), runfile_payload_offset(*run),
-				   runfile_payload_length(*run), path, err);
+	rc = walk(c, pr, full, err);
+	pack_reader_free(pr);
+	return rc;
+}
+
+/* A delta's bundle.json: its base and the pool files it carries (sorted).
+ * 0 for a full bundle, 1 for a delta, -1 on a malformed "delta". */
+static int delta_meta(struct checker *c, struct strlist *carried, struct pgb_err *err)
+{
+	struct sbuf *meta = meta_get(c, "bundle.json");
+	json_t *root, *d, *base, *v;
+	size_t i;
+	int rc = 0;
+
+	root = meta ? json_loadb(meta->buf ? meta->buf : "", meta->len, 0, NULL) : NULL;
+	d = json_object_get(root, "delta");
+	base = json_object_get(d, "base");
+	if (d) {
+		rc = json_is_string(json_object_get(base, "name")) &&
+		     json_is_string(json_object_get(base, "version")) &&
+		     json_is_array(json_object_get(d, "pool")) ? 1 : -1;
+		json_array_foreach(json_object_get(d, "pool"), i, v)
+			if (json_is_string(v))
+				strlist_add(carried, json_string_value(v));
+			else
+				rc = -1;
+	}
+	if (rc > 0)
+		c->r->delta_base = xasprintf("%s %s", json_string_value(json_object_get(base, "name")),
+					     json_string_value(json_object_get(base, "version")));
+	json_decref(root);
+	strlist_sort(carried);
+	return rc < 0 ? pgb_fail(err, "bundle.json: \"delta\" lacks base.name, base.version or "
+				 "a pool list of strings") : rc;
+}
+
+/* Every indexed file was seen, or (a delta) is one its base supplies; and a
+ * delta holds exactly the files it says it carries. */
+static int check_pool_complete(struct checker *c, struct pgb_err *err)
+{
+	struct strlist carried = STRLIST_INIT;
+	int delta = delta_meta(c, &carried, err), rc = delta < 0 ? -1 : 0;
+
+	for (size_t i = 0; rc == 0 && i < c->npool; i++) {
+		const struct pool_ref *p = &c->pool[i];
+		int listed = delta && bsearch(&p->filename, carried.v, carried.n, sizeof(char *),
+					      cmp_str) != NULL;
+
+		if (!p->seen && delta && !listed)
+			c->r->from_base++;
+		else if (!p->seen)
+			rc = pgb_fail(err, "%s is in the signed index but missing from the bundle",
+				      p->filename);
+		else if (delta && !listed)
+			rc = pgb_fail(err, "%s is in the delta, but its bundle.json does not list it "
+				      "among the files it carries", p->filename);
+	}
+	strlist_free(&carried);
+	return rc;
 }
 
 static void keep_meta(struct checker *c, const char *path, struct sbuf *out)
@@ -348,18 +464,12 @@ int bundle_check(const char *tar_path, const char *key_path, int full, struct bu
 		 struct pgb_err *err)
 {
 	struct checker c = { tar_path, key_path, r, NULL, 0, NULL, 0, 0, 0 };
-	struct pack_reader *pr = NULL;
-	struct runfile *run = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = open_archive(tar_path, key_path, &run, &pr, r, err);
-	if (rc == 0)
-		rc = walk(&c, pr, full, err);
-	for (size_t i = 0; rc == 0 && full && i < c.npool; i++)
-		if (!c.pool[i].seen)
-			rc = pgb_fail(err, "%s is in the signed index but missing from the bundle",
-				      c.pool[i].filename);
+	rc = walk_bundle(&c, tar_path, full, r, err);
+	if (rc == 0 && full)
+		rc = check_pool_complete(&c, err);
 	if (rc == 0) {
 		keep_meta(&c, "bundle.json", &r->meta);
 		keep_meta(&c, SBOM_FILE, &r->sbom);
@@ -368,8 +478,6 @@ int bundle_check(const char *tar_path, const char *key_path, int full, struct bu
 	}
 	if (rc < 0 && !strstr(err->msg, tar_path))
 		pgb_err_prefix(err, "%s", tar_path);
-	pack_reader_free(pr);
-	runfile_close(run);
 	for (size_t i = 0; i < c.nfiles; i++) {
 		free(c.files[i].path);
 		sbuf_free(&c.files[i].data);
@@ -424,6 +532,7 @@ int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct
 void bundle_report_free(struct bundle_report *r)
 {
 	free(r->top);
+	free(r->delta_base);
 	for (size_t i = 0; i < r->npackages; i++) {
 		free(r->pkgs[i].name);
 		free(r->pkgs[i].version);

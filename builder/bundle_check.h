@@ -42,6 +42,10 @@ struct bundle_report {
 	uint64_t pool_bytes;		/* full: the pool's bytes; else the index's sizes, summed */
 	uint64_t file_bytes;		/* the size of the file read (.tar.zst or .run) */
 	int is_run;			/* the file was a .run, its signature checked */
+	/* A delta (builder/delta.h): "NAME VERSION" of its base, and how many of
+	 * the index's packages the base supplies (not checked: not here). */
+	char *delta_base;		/* NULL for a full bundle */
+	size_t from_base;
 };
 
 /*
@@ -49,7 +53,9 @@ struct bundle_report {
  * .run's signature) against; NULL uses the bundle's own key, which proves
  * integrity but not origin.
  * full: 1 also checks every pool file's size and SHA-256 and that the pool
- * holds exactly the indexed files.  Errors name the file inside the archive.
+ * holds exactly the indexed files (a delta: exactly those its bundle.json
+ * says it carries; the others are its base's).  Errors name the file inside
+ * the archive.
  */
 int bundle_check(const char *tar_path, const char *key_path, int full, struct bundle_report *r,
 		 struct pgb_err *err);
@@ -68,6 +74,11 @@ int bundle_report_sbom(const struct bundle_report *r, const char *bundle, struct
 /* For the index readers: add one package to r (strings copied). */
 void bundle_report_add(struct bundle_report *r, const char *name, const char *version,
 		       const char *arch, const char *filename, const char *sha256, uint64_t size);
+/* The apt reader: every stanza of a Packages index (already verified) added
+ * to r; fails naming the line of a stanza without Package, Version,
+ * Architecture, Filename, Size or a 64-digit SHA256. */
+int bundle_report_parse_packages(struct bundle_report *r, const struct sbuf *packages,
+				 struct pgb_err *err);
 /* The rpm-md reader (bundle_check_rpm.c): repodata/repomd.xml and its
  * signature, every record it lists and the packages of primary, from the
  * metadata files get() returns (NULL: not in the bundle), against kr. */

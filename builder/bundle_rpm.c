@@ -7,6 +7,9 @@
  *                                     the bundle key (dnf's repo_gpgcheck)
  *   repodata/<sha256>-primary.xml.gz, -filelists.xml.gz, -other.xml.gz, and
  *   repodata/<sha256>-modules.yaml.gz when modular packages are bundled
+ *   repodata/<sha256>-comps.xml and -comps.xml.gz (group, group_gz) when a
+ *                                     package of the baseline's groups is
+ *                                     bundled (comps.h)
  *   RPM-GPG-KEY-pgbundle              the bundle key, armored: the .repo's gpgkey
  *   RPM-GPG-KEY-<upstream>[-N]        the keys of the upstreams whose packages
  *                                     are bundled: rpm --import'ed for gpgcheck,
@@ -17,7 +20,8 @@
  * against its upstream's keys (rpmverify.h); createrepo_c reads each header
  * and writes the metadata with location pool/<file>, sha256 checksums and
  * the lock's date as every timestamp and the revision, so a rebuild from the
- * lock is byte-identical; the lock's modules.yaml goes in as it is;
+ * lock is byte-identical; the lock's modules.yaml and comps.xml go in as
+ * they are;
  * repomd.xml is signed.  Then the bundle alone is filtered as dnf would on
  * the target, to know whether its repository needs module_hotfixes=1, and
  * the proof (resolve_rpm.h) solves the requests from it on the baseline.
@@ -271,24 +275,27 @@ static int md_record(cr_Repomd *md, const char *dir, const char *type, const cha
 	return rc;
 }
 
-/* modules.yaml of the lock, gzip'd into dir; 0 and nothing when none. */
-static int md_modules(const struct lock *l, const char *dir, const char **text,
-		      struct pgb_err *err)
+/* The lock's text `name` (modules.yaml, comps.xml) into dir as name.gz, and
+ * as name too when keep_plain; *text is NULL (and nothing written) when the
+ * lock has none. */
+static int md_lock_text(const struct lock *l, const char *dir, const char *name, int keep_plain,
+			const char **text, struct pgb_err *err)
 {
-	char *plain = util_path_join(dir, "modules.yaml");
+	char *plain = util_path_join(dir, name);
 	GError *gerr = NULL;
 	int rc = 0;
 
 	*text = NULL;
 	for (size_t i = 0; i < l->index_names.n; i++)
-		if (!strcmp(l->index_names.v[i], "modules.yaml"))
+		if (!strcmp(l->index_names.v[i], name))
 			*text = l->index_texts.v[i];
 	if (*text) {
 		rc = util_write_atomic(plain, *text, strlen(*text), 0644, err);
 		if (rc == 0 && cr_compress_file(plain, NULL, CR_CW_GZ_COMPRESSION, NULL, FALSE,
 						&gerr) != CRE_OK)
 			rc = pgb_fail(err, "%s: cannot compress: %s", plain, gerr_text(gerr));
-		unlink(plain);
+		if (!keep_plain)
+			unlink(plain);
 	}
 	g_clear_error(&gerr);
 	free(plain);
@@ -305,6 +312,7 @@ static int write_repodata(const struct bundle_index_ctx *c, struct written *w,
 {
 	const struct lock *l = &c->p->lock;
 	char *dir = util_path_join(c->top, "repodata"), *hp = NULL, *hf = NULL, *xml = NULL;
+	const char *comps = NULL;
 	char rev[32];
 	struct md_files f = { 0 };
 	struct sbuf sig = SBUF_INIT;
@@ -319,12 +327,18 @@ static int write_repodata(const struct bundle_index_ctx *c, struct written *w,
 	if (md_close(&f, err) < 0)
 		rc = -1;
 	if (rc == 0)
-		rc = md_modules(l, dir, modules, err);
+		rc = md_lock_text(l, dir, "modules.yaml", 0, modules, err);
+	/* comps as createrepo_c -g writes it: plain (group) and gzip'd (group_gz). */
+	if (rc == 0)
+		rc = md_lock_text(l, dir, "comps.xml", 1, &comps, err);
 	if (rc == 0 && (md_record(md, dir, "primary", "primary.xml.gz", l->date, &hp, err) < 0 ||
 			md_record(md, dir, "filelists", "filelists.xml.gz", l->date, &hf, err) < 0 ||
 			md_record(md, dir, "other", "other.xml.gz", l->date, NULL, err) < 0 ||
 			(*modules && md_record(md, dir, "modules", "modules.yaml.gz", l->date, NULL,
-					       err) < 0)))
+					       err) < 0) ||
+			(comps && (md_record(md, dir, "group", "comps.xml", l->date, NULL, err) < 0 ||
+				   md_record(md, dir, "group_gz", "comps.xml.gz", l->date, NULL,
+					     err) < 0))))
 		rc = -1;
 	snprintf(rev, sizeof(rev), "%lld", (long long)l->date);
 	cr_repomd_set_revision(md, rev);

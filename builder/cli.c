@@ -38,7 +38,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 char *cli_size(char *buf, size_t len, int64_t bytes, int sign)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	uint64_t mag = bytes < 0 ? (uint64_t)-bytes : (uint64_t)bytes;
+	/* 0 - (uint64_t)bytes: INT64_MIN has no positive int64_t */
+	uint64_t mag = bytes < 0 ? 0 - (uint64_t)bytes : (uint64_t)bytes;
 	const char *s = !sign ? "" : bytes < 0 ? "-" : "+";
 	double v = (double)mag;
 	int u = -1;

@@ -32,6 +32,7 @@ struct cli_cmd {
 };
 
 int cmd_keygen(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -70,6 +71,7 @@ char *cli_cache_dir(void);
 
 struct cli_plan_args {
 	const char *manifest, *lock, *outdir, *key;
+	const char *update_from;	/* --update-from OLD.lock (build): write a delta */
 	struct strlist mirrors;		/* --mirror KEY=URL */
 	struct strlist snapshots;	/* --snapshot [KEY=]URL (build) */
 	int json, allow_expired, allow_unverified_contents, allow_missing, zstd_level, threads;

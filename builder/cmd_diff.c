@@ -47,7 +47,7 @@ static char *versions(const struct pkgdiff_entry *e)
 static void print_entry(const struct pkgdiff_entry *e, int wname, int wver)
 {
 	const struct pkgset_pkg *p = e->new ? e->new : e->old;
-	int64_t delta = (int64_t)(e->new ? e->new->size : 0) - (int64_t)(e->old ? e->old->size : 0);
+	int64_t delta = pkgdiff_entry_delta(e);
 	char change[32], *v = versions(e);
 
 	printf("  %-*s  %-*s  %11s  %s%s\n", wname, p->name, wver, v,

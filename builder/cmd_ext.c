@@ -344,10 +344,10 @@ static json_t *catalog_json(const struct extcat_entry *ce)
 		json_array_append_new(cf, json_string(ce->conflicts.v[i]));
 	for (size_t i = 0; i < ce->settings.n; i++)
 		json_array_append_new(st, json_string(ce->settings.v[i]));
-	o = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:b}", "category", ce->category,
-		      "description", ce->description, "preload", ce->preload, "aliases", al,
-		      "conflicts", cf, "settings", st, "exception", ce->exception,
-		      "checked", ce->checked);
+	o = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:s?, s:b}", "category",
+		      ce->category, "description", ce->description, "preload", ce->preload,
+		      "aliases", al, "conflicts", cf, "settings", st, "exception", ce->exception,
+		      "background", ce->background, "checked", ce->checked);
 	json_object_set_new(o, "preload_after", pa);
 	json_object_set_new(o, "exception_pg", xp);
 	return o;
@@ -360,6 +360,9 @@ static void print_catalog(const struct extcat_entry *ce)
 		printf("preload:     %s\n", ce->preload);
 	for (size_t i = 0; i < ce->preload_after.n; i++)
 		printf("load after:  %s\n", ce->preload_after.v[i]);
+	if (ce->background)
+		printf("background:  %s (preloaded only when the config names it)\n",
+		       ce->background);
 	for (size_t i = 0; i < ce->aliases.n; i++)
 		printf("alias:       %s\n", ce->aliases.v[i]);
 	for (size_t i = 0; i < ce->settings.n; i++)

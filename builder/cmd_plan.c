@@ -29,6 +29,11 @@ static void plan_help(int build)
 		       "                        .../archive/debian/TIMESTAMP; KEY limits it to the\n"
 		       "                        upstream (or mirror key) KEY; every file is checked\n"
 		       "                        against the lock's SHA-256\n"
+		       "      --update-from OLD.lock\n"
+		       "                        write a delta bundle instead: only the packages that\n"
+		       "                        are not in OLD.lock's bundle, and the whole signed\n"
+		       "                        index; the .run completes it on a host that has that\n"
+		       "                        bundle (named NAME-VERSION.TARGET.ARCH.delta-from-OLDVERSION.*)\n"
 		       "      --zstd-level N    compression level 1-19 (default 9)\n"
 		       "      --threads N       compression threads (default 2; output is the same for any N >= 1)\n");
 	else
@@ -62,6 +67,7 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 		{ "zstd-level", required_argument, NULL, 'z' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "snapshot", required_argument, NULL, 'S' },
+		{ "update-from", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,7 +80,7 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 	a->threads = 2;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, build ? "o:k:h" : "h", opts, NULL)) != -1) {
-		if (!build && strchr("okMztS", c)) {
+		if (!build && strchr("okMztSu", c)) {
 			*exit_code = cli_usage_error(cmd, "option %s is for `build`", argv[optind - 1]);
 			return -1;
 		}
@@ -92,6 +98,7 @@ int cli_plan_parse(int build, int argc, char **argv, struct cli_plan_args *a, in
 		case 'U': a->allow_unverified_contents = 1; break;
 		case 'o': a->outdir = optarg; break;
 		case 'k': a->key = optarg; break;
+		case 'u': a->update_from = optarg; break;
 		case 'M': a->allow_missing = 1; break;
 		case 'z': a->zstd_level = atoi(optarg); break;
 		case 't': a->threads = atoi(optarg); break;
@@ -207,12 +214,13 @@ static void print_json(const struct plan *p)
 	for (size_t i = 0; i < p->nmissing; i++)
 		json_array_append_new(miss, json_pack("{s:s, s:s}", "request", p->missing[i].request,
 						      "reason", p->missing[i].reason));
-	root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:o, s:s}", "manifest", p->m.path,
-			 "target", p->m.target, "arch", p->m.arch,
+	root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:s}", "manifest",
+			 p->m.path, "target", p->m.target, "arch", p->m.arch,
 			 "count", (json_int_t)p->lock.npkgs,
 			 "total_size", (json_int_t)plan_total_size(p),
-			 "baseline", (json_int_t)p->nbaseline, "packages", pkgs, "unresolved", miss,
-			 "postgres", majors_json(p),
+			 "baseline", (json_int_t)p->nbaseline,
+			 "carried_for_release", (json_int_t)p->ncarried, "packages", pkgs,
+			 "unresolved", miss, "postgres", majors_json(p),
 			 "prefer", p->m.prefer_pgdg ? "pgdg" : "distribution");
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	puts(text ? text : "{}");
@@ -223,9 +231,11 @@ static void print_json(const struct plan *p)
 static void print_text(const struct plan *p)
 {
 	for (size_t j = 0; j < p->m.npostgres; j++)
-		printf("PostgreSQL %d: %s (%s)\n", p->majors[j].pg,
+		printf("PostgreSQL %d: %s%s%s%s\n", p->majors[j].pg,
 		       p->majors[j].upstream ? p->majors[j].upstream : "-",
-		       p->majors[j].why ? p->majors[j].why : "");
+		       p->majors[j].why && *p->majors[j].why ? " (" : "",
+		       p->majors[j].why ? p->majors[j].why : "",
+		       p->majors[j].why && *p->majors[j].why ? ")" : "");
 	for (size_t i = 0; i < p->lock.npkgs; i++) {
 		const struct lock_pkg *l = &p->lock.pkgs[i];
 
@@ -235,8 +245,12 @@ static void print_text(const struct plan *p)
 		if (l->why)
 			printf("    ^ %s: %s\n", l->upstream, l->why);
 	}
-	printf("%zu packages, %.1f MiB (on top of %zu baseline packages of %s)\n", p->lock.npkgs,
+	printf("%zu packages, %.1f MiB (on top of %zu baseline packages of %s", p->lock.npkgs,
 	       (double)plan_total_size(p) / (1024.0 * 1024.0), p->nbaseline, p->m.target);
+	if (p->ncarried)
+		printf("; it carries %zu baseline package%s at versions newer than the release as "
+		       "published, for hosts never updated", p->ncarried, p->ncarried == 1 ? "" : "s");
+	printf(")\n");
 }
 
 int cmd_plan(int argc, char **argv)

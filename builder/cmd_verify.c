@@ -32,6 +32,10 @@ int cmd_verify(int argc, char **argv)
 	printf("%s: OK\n  %zu packages, %zu files, %.1f MiB of packages\n  signed by %s%s\n",
 	       bundle, r.npackages, r.nfiles, (double)r.pool_bytes / (1024.0 * 1024.0),
 	       r.signer, r.key_embedded ? " (the bundle's own key: pass --key to check who signed it)" : "");
+	if (r.delta_base)
+		printf("  a delta on %s: carries %zu of the %zu packages, the other %zu come from "
+		       "that bundle's repository on the host\n", r.delta_base,
+		       r.npackages - r.from_base, r.npackages, r.from_base);
 	bundle_report_free(&r);
 	return PGB_EXIT_OK;
 }

@@ -19,13 +19,15 @@ static const char *const template_upstreams[] = {
 
 static const char *const entry_keys[] = {
 	"category", "description", "aliases", "preload", "preload_after", "settings",
-	"conflicts", "exception", "exception_pg", "templates", "checked", NULL
+	"conflicts", "exception", "exception_pg", "background", "requires", "templates", "checked",
+	NULL
 };
 
 /* Positions of list items, kept only while loading, for later checks. */
 struct entry_where {
 	struct strlist aliases;
 	struct strlist conflicts;
+	struct strlist requires;
 };
 
 int extcat_category_valid(const char *cat)
@@ -115,6 +117,7 @@ static int entry_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_str(d, m, "description", YAMLDOC_REQUIRED, &e->description, err) < 0 ||
 	    yamldoc_get_str(d, m, "preload", YAMLDOC_OPTIONAL, &e->preload, err) < 0 ||
 	    yamldoc_get_str(d, m, "exception", YAMLDOC_OPTIONAL, &e->exception, err) < 0 ||
+	    yamldoc_get_str(d, m, "background", YAMLDOC_OPTIONAL, &e->background, err) < 0 ||
 	    yamldoc_get_bool(d, m, "checked", YAMLDOC_OPTIONAL, &e->checked, err) < 0)
 		return -1;
 	if (!extcat_category_valid(e->category))
@@ -122,8 +125,13 @@ static int entry_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 				    "unknown category '%.200s' (known: TIME GIS RAG FTS OLAP FEAT "
 				    "LANG TYPE UTIL FUNC ADMIN STAT SEC FDW SIM ETL)", e->category);
 	if (check_line(d, m, "description", e->description, err) < 0 ||
-	    check_line(d, m, "exception", e->exception, err) < 0)
+	    check_line(d, m, "exception", e->exception, err) < 0 ||
+	    check_line(d, m, "background", e->background, err) < 0)
 		return -1;
+	if (e->background && !e->preload)
+		return yamldoc_fail(d, yamldoc_map_get(d, m, "background"), err,
+				    "'background' without 'preload': it says what the preload "
+				    "library starts on its own");
 	if (e->preload && !extname_ok(e->preload))
 		return yamldoc_fail(d, yamldoc_map_get(d, m, "preload"), err,
 				    "'preload' must be a library name as in "
@@ -172,6 +180,8 @@ static int entry_lists(const struct yamldoc *d, const struct yamldoc_node *m,
 				err) < 0 ||
 	    yamldoc_get_strlist(d, m, "conflicts", YAMLDOC_OPTIONAL, &e->conflicts,
 				&w->conflicts, err) < 0 ||
+	    yamldoc_get_strlist(d, m, "requires", YAMLDOC_OPTIONAL, &e->requires,
+				&w->requires, err) < 0 ||
 	    yamldoc_get_strlist(d, m, "settings", YAMLDOC_OPTIONAL, &e->settings, &ws,
 				err) < 0 ||
 	    yamldoc_get_strlist(d, m, "templates", YAMLDOC_OPTIONAL, &e->templates, &wt,
@@ -188,6 +198,7 @@ static int entry_lists(const struct yamldoc *d, const struct yamldoc_node *m,
 	}
 	if (check_names(&e->aliases, &w->aliases, "aliases", err) < 0 ||
 	    check_names(&e->conflicts, &w->conflicts, "conflicts", err) < 0 ||
+	    check_names(&e->requires, &w->requires, "requires", err) < 0 ||
 	    check_names(&e->preload_after, &wa, "preload_after", err) < 0 ||
 	    check_settings(&e->settings, &ws, err) < 0 ||
 	    check_templates(&e->templates, &wt, err) < 0)
@@ -282,19 +293,30 @@ static int name_index(const struct extcat *c, const char *name)
 	return -1;
 }
 
-static int check_conflicts(const struct extcat *c, const struct entry_where *w,
-			   struct pgb_err *err)
+/* Each name of list (conflicts or requires) is another entry of the catalog. */
+static int check_refs(const struct extcat *c, const struct entry_where *w, const char *key,
+		      struct pgb_err *err)
 {
-	for (size_t i = 0; i < c->n; i++)
-		for (size_t j = 0; j < c->v[i].conflicts.n; j++) {
-			const char *o = c->v[i].conflicts.v[j];
+	int req = !strcmp(key, "requires");
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct strlist *l = req ? &c->v[i].requires : &c->v[i].conflicts;
+		const struct strlist *at = req ? &w[i].requires : &w[i].conflicts;
+
+		for (size_t j = 0; j < l->n; j++) {
+			const char *o = l->v[j];
 
 			if (!strcmp(o, c->v[i].name) || name_index(c, o) < 0)
-				return pgb_fail(err, "%s: conflict '%.200s' of '%s' must be "
-						"another extension of this catalog (by name, "
-						"not alias)", w[i].conflicts.v[j], o,
+				return pgb_fail(err, "%s: %s '%.200s' of '%s' must be another "
+						"extension of this catalog (by name, not alias)",
+						at->v[j], req ? "requirement" : "conflict", o,
 						c->v[i].name);
+			if (req && !c->v[name_index(c, o)].preload)
+				return pgb_fail(err, "%s: requirement '%s' of '%s' has no preload "
+						"library: 'requires' lists only those that do",
+						at->v[j], o, c->v[i].name);
 		}
+	}
 	return 0;
 }
 
@@ -321,13 +343,15 @@ static int load_doc(struct extcat *c, const struct yamldoc *d, struct pgb_err *e
 			c->n++;	/* so extcat_free() sees the partial entry */
 			goto out;
 		}
-	if (check_labels(c, w, err) < 0 || check_conflicts(c, w, err) < 0)
+	if (check_labels(c, w, err) < 0 || check_refs(c, w, "conflicts", err) < 0 ||
+	    check_refs(c, w, "requires", err) < 0)
 		goto out;
 	rc = 0;
 out:
 	for (size_t i = 0; i < n; i++) {
 		strlist_free(&w[i].aliases);
 		strlist_free(&w[i].conflicts);
+		strlist_free(&w[i].requires);
 	}
 	free(w);
 	if (rc == 0)
@@ -422,6 +446,8 @@ static void entry_free(struct extcat_entry *e)
 	strlist_free(&e->conflicts);
 	free(e->exception);
 	free(e->exception_pg);
+	free(e->background);
+	strlist_free(&e->requires);
 	strlist_free(&e->templates);
 	free(e->where);
 }

@@ -35,8 +35,21 @@
  *       conflicts: []
  *       exception: "why CREATE EXTENSION fails in a plain database"
  *       exception_pg: [15]                # only on these majors (default: all)
+ *       background: "what its library starts on its own"
+ *       requires: [pglogical]             # from its .control, when they preload
  *       templates: ["pgdg-yum:pg_cron_{pg}"]
  *       checked: false
+ *
+ * requires lists the extensions its .control file requires that have a
+ * preload library (with a background one, it cannot be created unless that
+ * library is loaded; the installer loads them together).
+ *
+ * background names what the extension's preload library starts without
+ * being asked (background workers, an HA manager's or a replication
+ * daemon's machinery, a sampler): the installer preloads such a library
+ * only when its config names the extension or the library, never just
+ * because the bundle holds it (pg_libs_auto), and a database's "all"
+ * leaves it out.
  *
  * category and description are required, the rest optional.  templates are
  * "UPSTREAM:NAME" with UPSTREAM a repos.yml name that is not reachable here
@@ -76,6 +89,11 @@ struct extcat_entry {
 	char *exception;	/* why it cannot be CREATEd plainly, or NULL */
 	int *exception_pg;	/* the majors it holds for; none: every major */
 	size_t n_exception_pg;
+	/* What its library starts on its own (one line), or NULL: preloaded only
+	 * when a config names it (see above). */
+	char *background;
+	/* Extensions of this catalog its .control requires that preload. */
+	struct strlist requires;
 	struct strlist templates;	/* "upstream:name-template" */
 	int checked;		/* 1: everything here checked against reachable metadata */
 	char *where;		/* "FILE:LINE:COL" of the entry's name */

@@ -218,6 +218,10 @@ static int contents_line(struct extdisc *d, const char *line, size_t len, const 
 
 	if (len <= plen || memcmp(line, CONTENTS_PREFIX, plen))
 		return 0;
+	/* Names are copied as C strings: a NUL would cut one short, even to "". */
+	if (memchr(line, '\0', len))
+		return pgb_fail(err, "%s:%zu: a NUL byte in a line under %s; the index is damaged: "
+				"fetch it again", what, lineno, CONTENTS_PREFIX);
 	while (end && isspace((unsigned char)line[end - 1]))
 		end--;
 	/* The path may hold spaces; the location list is the last field. */
@@ -467,20 +471,26 @@ int extdisc_parse_filelists_file(struct extdisc *d, const char *path, struct pgb
 {
 	GError *gerr = NULL;
 	cr_CompressionType ct = cr_detect_compression(path, &gerr);
-	char tmp[] = "/tmp/pgbundle-filelists.XXXXXX";
+	const char *dir = getenv("TMPDIR");
+	char *tmp;
 	int fd, rc;
 
 	g_clear_error(&gerr);
 	if (ct != CR_CW_UNKNOWN_COMPRESSION && ct != CR_CW_AUTO_DETECT_COMPRESSION)
 		return fl_parse(d, path, path, err);
+	tmp = xasprintf("%s/pgbundle-filelists.XXXXXX", dir && *dir ? dir : "/tmp");
 	fd = mkstemp(tmp);
-	if (fd < 0)
-		return pgb_failsys(err, "%s: a temporary file to decompress it into", path);
+	if (fd < 0) {
+		rc = pgb_failsys(err, "%s: a temporary file to decompress it into (%s)", path, tmp);
+		free(tmp);
+		return rc;
+	}
 	rc = fl_decompress_to(path, fd, err);
 	close(fd);
 	if (rc == 0)
 		rc = fl_parse(d, tmp, path, err);
 	unlink(tmp);
+	free(tmp);
 	return rc;
 }
 

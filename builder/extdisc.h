@@ -85,7 +85,9 @@ int extdisc_parse_contents_file(struct extdisc *d, const char *path, struct pgb_
  * builds) gives one entry with the highest version (rpm's comparison).
  * Directories, %ghost files and files in subdirectories do not count.  An
  * unreadable or malformed file fails naming path; entries appended before
- * stay (the caller frees d either way).
+ * stay (the caller frees d either way).  A compression libcreaterepo_c cannot
+ * read (zstd) is first decompressed into a temporary file under $TMPDIR
+ * (default /tmp), removed at once.
  */
 int extdisc_parse_filelists_file(struct extdisc *d, const char *path, struct pgb_err *err);
 

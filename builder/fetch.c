@@ -1,6 +1,7 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -57,6 +58,30 @@ static void opts_copy(struct fetch_opts *dst, const struct fetch_opts *src)
 		dst->parallel = 1;
 }
 
+/* What a process killed while it wrote left under a hidden temporary name:
+ * in index/ (unpacked indexes, solv caches) and each sha256/xx/.  (A .part
+ * in tmp/ stays: it is resumed.) */
+static void cache_sweep(const struct fetcher *f, const char *shadir)
+{
+	char *index = util_path_join(f->cache, "index");
+	struct dirent *de;
+	DIR *d = opendir(shadir);
+
+	util_sweep_stale(index, NULL);
+	while (d && (de = readdir(d))) {
+		char *sub;
+
+		if (de->d_name[0] == '.')
+			continue;
+		sub = util_path_join(shadir, de->d_name);
+		util_sweep_stale(sub, NULL);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	free(index);
+}
+
 int fetch_new(struct fetcher **out, const char *cache_dir, const struct fetch_opts *o,
 	      struct pgb_err *err)
 {
@@ -74,6 +99,8 @@ int fetch_new(struct fetcher **out, const char *cache_dir, const struct fetch_op
 	rc = util_mkdir_p(shadir, 0755, err);
 	if (rc == 0)
 		rc = util_mkdir_p(f->tmp, 0755, err);
+	if (rc == 0)
+		cache_sweep(f, shadir);
 	free(shadir);
 	if (rc < 0) {
 		fetch_free(f);
@@ -86,6 +113,11 @@ int fetch_new(struct fetcher **out, const char *cache_dir, const struct fetch_op
 	}
 	*out = f;
 	return 0;
+}
+
+const char *fetch_cache_dir(const struct fetcher *f)
+{
+	return f->cache;
 }
 
 void fetch_free(struct fetcher *f)
@@ -345,55 +377,29 @@ static int cache_install(struct fetcher *f, const char *tmp, const char *sha, ch
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Copy src to tmp, hashing what is written, so the hash covers the copy. */
-static int copy_hashing(const char *src, const char *tmp, char hex[HASH_HEX_MAX],
+/* Copy src to fd, hashing what is written, so the hash covers the copy. */
+static int copy_hashing(const char *src, int out, const char *dest, char hex[HASH_HEX_MAX],
 			struct pgb_err *err)
 {
 	char buf[1 << 16];
-	int in = open(src, O_RDONLY | O_CLOEXEC), out;
+	int in = open(src, O_RDONLY | O_CLOEXEC);
 	struct hash_ctx *h;
 	ssize_t n;
 	int rc = 0;
 
 	if (in < 0)
 		return pgb_failsys(err, "cannot open %s", src);
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		close(in);
-		return pgb_failsys(err, "cannot create %s", tmp);
-	}
 	h = hash_new(HASH_SHA256);
 	while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			rc = pgb_failsys(err, "cannot read %s", src);
-		else if (write_all(out, buf, (size_t)n) < 0)
-			rc = pgb_failsys(err, "cannot write %s", tmp);
+		else if (util_write_all(out, buf, (size_t)n) < 0)
+			rc = pgb_failsys(err, "cannot write %s", dest);
 		else
 			hash_update(h, buf, (size_t)n);
 	}
-	if (rc == 0 && fsync(out) < 0)
-		rc = pgb_failsys(err, "cannot write %s", tmp);
-	if (close(out) < 0 && rc == 0)
-		rc = pgb_failsys(err, "cannot write %s", tmp);
 	close(in);
 	hash_final_hex(h, hex);
 	hash_free(h);
@@ -404,8 +410,9 @@ int fetch_cache_put(struct fetcher *f, const char *src_path, const char *sha256,
 		    char **path_out, struct pgb_err *err)
 {
 	char hex[HASH_HEX_MAX];
+	struct util_atomic a;
 	struct stat st;
-	char *tmp, *p;
+	char *p, *dir;
 	int rc;
 
 	if (path_out)
@@ -417,18 +424,28 @@ int fetch_cache_put(struct fetcher *f, const char *src_path, const char *sha256,
 		return pgb_failsys(err, "cannot add %s to the download cache", src_path);
 	p = fetch_cache_lookup(f, sha256, (uint64_t)st.st_size);
 	if (!p) {
-		tmp = xasprintf("%s/%s.put.%ld", f->tmp, sha256, (long)getpid());
-		rc = copy_hashing(src_path, tmp, hex, err);
-		if (rc == 0 && strcmp(hex, sha256))
-			rc = pgb_fail(err, "%s: SHA-256 is %s, expected %s; not adding it to the "
-				      "download cache (is it the right file?)", src_path, hex, sha256);
+		/* Written whole under its name only once the copy's hash matches it. */
+		p = cache_path(f, sha256);
+		dir = xasprintf("%s/sha256/%.2s", f->cache, sha256);
+		rc = util_mkdir_p(dir, 0755, err);
+		free(dir);
 		if (rc == 0)
-			rc = cache_install(f, tmp, sha256, &p, err);
-		if (rc < 0)
-			unlink(tmp);
-		free(tmp);
-		if (rc < 0)
+			rc = util_atomic_open(&a, p, 0644, err);
+		if (rc == 0) {
+			rc = copy_hashing(src_path, a.fd, p, hex, err);
+			if (rc == 0 && strcmp(hex, sha256))
+				rc = pgb_fail(err, "%s: SHA-256 is %s, expected %s; not adding it to "
+					      "the download cache (is it the right file?)", src_path,
+					      hex, sha256);
+			if (rc == 0)
+				rc = util_atomic_commit(&a, err);
+			else
+				util_atomic_abort(&a);
+		}
+		if (rc < 0) {
+			free(p);
 			return -1;
+		}
 	}
 	if (path_out)
 		*path_out = p;
@@ -583,7 +600,7 @@ static size_t part_write(char *data, size_t size, size_t nmemb, void *userdata)
 		x->too_big = x->have + n;
 		return 0;
 	}
-	if (write_all(x->fd, data, n) < 0) {
+	if (util_write_all(x->fd, data, n) < 0) {
 		x->write_errno = errno;
 		return 0;
 	}
@@ -610,6 +627,17 @@ static void xfer_finish(struct batch *b, struct xfer *x, char *path, int cached)
 		b->f->st.files_cached++;
 	else
 		b->f->st.files_downloaded++;
+}
+
+/* What is left to download of x, as text (a static buffer). */
+static const char *need_text(const struct xfer *x)
+{
+	static char buf[32];
+
+	if (!x->it->size)
+		return "an unknown size";
+	util_human_size(x->it->size > x->have ? x->it->size - x->have : 0, buf);
+	return buf;
 }
 
 static int xfer_mismatch(struct xfer *x, const char *what, const char *want, const char *got,
@@ -718,7 +746,13 @@ static int xfer_ended(struct batch *b, struct xfer *x, CURLcode result, struct p
 	x->tries++;
 	if (x->write_errno) {
 		errno = x->write_errno;
-		pgb_failsys(err, "%s: cannot write %s", xlabel(x), x->part);
+		if (errno == ENOSPC || errno == EDQUOT)
+			pgb_failsys(err, "%s: cannot write %s (the file system holding the download "
+				    "cache is full: %s more needed for this file; free space there "
+				    "or set PGBUNDLE_CACHE to a larger one)", xlabel(x), x->part,
+				    need_text(x));
+		else
+			pgb_failsys(err, "%s: cannot write %s", xlabel(x), x->part);
 		part_close(x, 1);
 		return -1;
 	}

@@ -69,6 +69,8 @@ struct fetcher;
  */
 int fetch_new(struct fetcher **out, const char *cache_dir, const struct fetch_opts *o,
 	      struct pgb_err *err);
+/* The cache directory (owned by f). */
+const char *fetch_cache_dir(const struct fetcher *f);
 /* Release a fetcher (NULL is fine).  The cache stays on disk. */
 void fetch_free(struct fetcher *f);
 

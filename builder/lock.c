@@ -22,12 +22,18 @@ static json_t *pkg_to_json(const struct lock_pkg *p)
 	return o;
 }
 
+/* NULL when an entry is not UTF-8 (lock_write() then fails, as it must
+ * not leave it out). */
 static json_t *strlist_to_json(const struct strlist *s)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < s->n; i++)
-		json_array_append_new(a, json_string(s->v[i]));
+	for (size_t i = 0; i < s->n; i++) {
+		if (json_array_append_new(a, json_string(s->v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
 	return a;
 }
 
@@ -45,18 +51,31 @@ static json_t *majors_to_json(const struct strlist *l)
 			a = json_array();
 			json_object_set_new(o, key, a);
 		}
-		json_array_append_new(a, json_string(colon + 1));
 		free(key);
+		if (json_array_append_new(a, json_string(colon + 1)) < 0) {
+			json_decref(o);	/* not UTF-8 */
+			return NULL;
+		}
 	}
 	return o;
 }
 
-static json_t *lock_to_json(const struct lock *l)
+/* NULL when a field cannot be encoded (JSON holds only UTF-8); *bad then
+ * names the first package that has one, or stays NULL for the lock's own. */
+static json_t *lock_to_json(const struct lock *l, const struct lock_pkg **bad)
 {
 	json_t *pkgs = json_array(), *ups = json_object(), *root;
 
-	for (size_t i = 0; i < l->npkgs; i++)
-		json_array_append_new(pkgs, pkg_to_json(&l->pkgs[i]));
+	*bad = NULL;
+	for (size_t i = 0; i < l->npkgs; i++) {
+		if (json_array_append_new(pkgs, pkg_to_json(&l->pkgs[i])) < 0) {
+			/* never leave a package out of the lock */
+			*bad = &l->pkgs[i];
+			json_decref(pkgs);
+			json_decref(ups);
+			return NULL;
+		}
+	}
 	for (size_t i = 0; i < l->nups; i++)
 		json_object_set_new(ups, l->ups[i].name,
 				    json_pack("{s:I}", "date", (json_int_t)l->ups[i].date));
@@ -68,9 +87,16 @@ static json_t *lock_to_json(const struct lock *l)
 		json_t *ext = json_pack("{s:o, s:o}", "items", strlist_to_json(&l->ext_items),
 					"names", strlist_to_json(&l->ext_names));
 
-		if (ext && l->ext_majors.n)
-			json_object_set_new(ext, "majors", majors_to_json(&l->ext_majors));
-		json_object_set_new(root, "extensions", ext);
+		/* set_new takes the value also when it fails; a NULL one fails */
+		if (ext && l->ext_majors.n &&
+		    json_object_set_new(ext, "majors", majors_to_json(&l->ext_majors)) < 0) {
+			json_decref(ext);
+			ext = NULL;
+		}
+		if (!ext || json_object_set_new(root, "extensions", ext) < 0) {
+			json_decref(root);
+			return NULL;
+		}
 	}
 	if (root && l->index_names.n) {
 		json_t *files = json_object();
@@ -85,11 +111,17 @@ static json_t *lock_to_json(const struct lock *l)
 
 int lock_write(const char *path, const struct lock *l, struct pgb_err *err)
 {
-	json_t *root = lock_to_json(l);
+	const struct lock_pkg *bad;
+	json_t *root = lock_to_json(l, &bad);
 	struct sbuf b = SBUF_INIT;
 	char *text;
 	int rc;
 
+	if (!root && bad)
+		return pgb_fail(err, "cannot write lock %s: package %s: its index stanza (or name, "
+				"version, ...) is not valid UTF-8, which a lock (JSON) cannot hold; "
+				"Debian policy requires UTF-8: report it to the repository's "
+				"maintainers", path, bad->name);
 	if (!root)
 		return pgb_fail(err, "cannot encode lock %s", path);
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);

@@ -14,6 +14,7 @@
 
 static const struct cli_cmd commands[] = {
 	{ "keygen", cmd_keygen, "create the bundle signing key (OpenPGP v4, Ed25519)" },
+	{ "key", cmd_key, "key rotate: a new signing key that the old one vouches for" },
 	{ "plan", cmd_plan, "resolve a manifest without downloading: packages, size, unresolved" },
 	{ "build", cmd_build, "build the signed offline repository bundle of a manifest" },
 	{ "verify", cmd_verify, "verify a bundle's signature and every file's hash" },

@@ -392,15 +392,17 @@ static int load_fields(struct mload *l, struct pgb_err *err)
 	return 0;
 }
 
-int manifest_load(struct manifest *m, const char *path, const struct recipes *rc,
-		  struct pgb_err *err)
+/* text NULL: read path. */
+static int load(struct manifest *m, const char *path, const char *text, size_t len,
+		const struct recipes *rc, struct pgb_err *err)
 {
 	struct mload l = { m, rc, NULL, NULL, NULL };
 	int ret;
 
 	memset(m, 0, sizeof(*m));
 	m->path = xstrdup(path);
-	if (yamldoc_load(&l.d, path, err) < 0) {
+	if ((text ? yamldoc_load_mem(&l.d, path, text, len, err)
+		  : yamldoc_load(&l.d, path, err)) < 0) {
 		manifest_free(m);
 		return -1;
 	}
@@ -409,6 +411,18 @@ int manifest_load(struct manifest *m, const char *path, const struct recipes *rc
 	if (ret < 0)
 		manifest_free(m);
 	return ret;
+}
+
+int manifest_load(struct manifest *m, const char *path, const struct recipes *rc,
+		  struct pgb_err *err)
+{
+	return load(m, path, NULL, 0, rc, err);
+}
+
+int manifest_load_mem(struct manifest *m, const char *path, const char *text, size_t len,
+		      const struct recipes *rc, struct pgb_err *err)
+{
+	return load(m, path, text, len, rc, err);
 }
 
 void manifest_free(struct manifest *m)

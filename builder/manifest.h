@@ -65,6 +65,12 @@ struct manifest {
  */
 int manifest_load(struct manifest *m, const char *path, const struct recipes *rc,
 		  struct pgb_err *err);
+/*
+ * The same for manifest text already in memory; path still names it in
+ * messages and anchors a relative `config:` (tests, fuzzing).
+ */
+int manifest_load_mem(struct manifest *m, const char *path, const char *text, size_t len,
+		      const struct recipes *rc, struct pgb_err *err);
 void manifest_free(struct manifest *m);
 
 /* Is s usable as a file-name part: [A-Za-z0-9._+-], not starting with '.'

@@ -521,6 +521,36 @@ const char *modmd_state(const struct modmd *m, const char *name)
 	return "none";
 }
 
+/* ---- obsoletes ---- */
+
+void modmd_obsoletes_notes(const struct modmd *m, struct strlist *notes)
+{
+	for (size_t i = 0; i < m->nmods; i++) {
+		const struct mmodule *mm = &m->mods[i];
+		ModulemdModule *mod = mm->wanted && !mm->disabled && m->idx ?
+			modulemd_module_index_get_module(m->idx, mm->name) : NULL;
+		ModulemdObsoletes *o = mod ? modulemd_module_get_newest_active_obsoletes(
+			mod, mm->wanted, NULL) : NULL;
+		const gchar *by, *bys, *msg;
+		struct sbuf b = SBUF_INIT;
+
+		if (!o)
+			continue;
+		by = modulemd_obsoletes_get_obsoleted_by_module_name(o);
+		bys = modulemd_obsoletes_get_obsoleted_by_module_stream(o);
+		msg = modulemd_obsoletes_get_message(o);
+		sbuf_addf(&b, "module %s:%s is end of life upstream (modulemd-obsoletes: \"%s\")",
+			  mm->name, mm->wanted, msg ? msg : "");
+		if (by && bys)
+			sbuf_addf(&b, ", obsoleted by %s:%s", by, bys);
+		sbuf_addf(&b, "; dnf applies module obsoletes only with module_obsoletes=True "
+			  "(default False), so the bundle keeps %s:%s", mm->name, mm->wanted);
+		if (by && bys)
+			sbuf_addf(&b, "; to follow it: modules_enable: [\"%s:%s\"]", by, bys);
+		strlist_add_owned(notes, sbuf_detach(&b, NULL));
+	}
+}
+
 /* ---- the bundle's modules.yaml ---- */
 
 static int lists_any(const struct modmd_stream *st, const struct strlist *nevras)

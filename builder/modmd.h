@@ -89,6 +89,18 @@ const struct strlist *modmd_active_names(const struct modmd *m);
 const char *modmd_state(const struct modmd *m, const char *name);
 
 /*
+ * Module obsoletes (modulemd-obsoletes documents: a stream's end of life and
+ * the stream that replaces it).  dnf applies them only with
+ * module_obsoletes=True in dnf.conf, which is False by default and on EL, so
+ * the active streams above do not follow them, as on the target; the
+ * bundle's modules.yaml carries none (a host that does set module_obsoletes
+ * keeps the bundled stream).  One line goes to notes for each active stream
+ * an obsoletes document ends, naming its successor and the manifest key
+ * that follows it.
+ */
+void modmd_obsoletes_notes(const struct modmd *m, struct strlist *notes);
+
+/*
  * The modules.yaml a bundle carries: the stream documents that list any of
  * `nevras` (the bundle's modular packages), each with its module's defaults
  * document when the stream is that module's default; a stream the manifest

@@ -43,12 +43,32 @@ static int cmp_pkg(const void *a, const void *b)
 	return strcmp(((const struct pkgset_pkg *)a)->name, ((const struct pkgset_pkg *)b)->name);
 }
 
+/* Sizes come from the files read (a lock's JSON, an index's Size): sums and
+ * differences saturate instead of wrapping or overflowing. */
+static uint64_t size_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static int64_t size_delta(uint64_t from, uint64_t to)
+{
+	if (to >= from)
+		return to - from > INT64_MAX ? INT64_MAX : (int64_t)(to - from);
+	return from - to > INT64_MAX ? -INT64_MAX : -(int64_t)(from - to);
+}
+
+/* A size as a JSON integer (INT64_MAX for any larger one). */
+static json_t *size_json(uint64_t size)
+{
+	return json_integer(size > INT64_MAX ? INT64_MAX : (json_int_t)size);
+}
+
 static void finish(struct pkgset *s, const struct recipes *rc)
 {
 	s->size = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		s->pkgs[i].security = is_security(rc, s->pkgs[i].upstream);
-		s->size += s->pkgs[i].size;
+		s->size = size_add(s->size, s->pkgs[i].size);
 	}
 	if (s->n > 1)
 		qsort(s->pkgs, s->n, sizeof(*s->pkgs), cmp_pkg);
@@ -278,8 +298,13 @@ void pkgdiff_compute(const struct pkgset *a, const struct pkgset *b, struct pkgd
 	}
 	if (d->n > 1)
 		qsort(d->e, d->n, sizeof(*d->e), cmp_entry);
-	d->size_change = (int64_t)b->size - (int64_t)a->size;
+	d->size_change = size_delta(a->size, b->size);
 	pool_free(pool);
+}
+
+int64_t pkgdiff_entry_delta(const struct pkgdiff_entry *e)
+{
+	return size_delta(e->old ? e->old->size : 0, e->new ? e->new->size : 0);
 }
 
 void pkgdiff_free(struct pkgdiff *d)
@@ -292,11 +317,11 @@ void pkgdiff_free(struct pkgdiff *d)
 
 static json_t *side_json(const struct pkgset *s)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}",
 			      "file", s->path, "kind", s->kind, "name", s->name,
 			      "version", s->version, "target", s->target, "arch", s->arch,
 			      "family", s->family, "date", (json_int_t)s->date,
-			      "packages", (json_int_t)s->n, "size", (json_int_t)s->size);
+			      "packages", (json_int_t)s->n, "size", size_json(s->size));
 
 	if (s->signer)
 		json_object_set_new(o, "signer", json_string(s->signer));
@@ -316,15 +341,13 @@ static json_t *entry_json(const struct pkgdiff_entry *e)
 	if (e->old && e->new) {
 		json_object_set_new(o, "old_version", json_string(e->old->version));
 		json_object_set_new(o, "new_version", json_string(e->new->version));
-		json_object_set_new(o, "old_size", json_integer((json_int_t)e->old->size));
-		json_object_set_new(o, "new_size", json_integer((json_int_t)e->new->size));
+		json_object_set_new(o, "old_size", size_json(e->old->size));
+		json_object_set_new(o, "new_size", size_json(e->new->size));
 	} else {
 		json_object_set_new(o, "version", json_string(p->version));
-		json_object_set_new(o, "size", json_integer((json_int_t)p->size));
+		json_object_set_new(o, "size", size_json(p->size));
 	}
-	json_object_set_new(o, "size_change",
-			    json_integer((json_int_t)(e->new ? e->new->size : 0) -
-					 (json_int_t)(e->old ? e->old->size : 0)));
+	json_object_set_new(o, "size_change", json_integer(pkgdiff_entry_delta(e)));
 	json_object_set_new(o, "upstream", str_or_null(p->upstream));
 	json_object_set_new(o, "security", json_boolean(p->security));
 	return o;

@@ -46,7 +46,7 @@ struct pkgset {
 	char *signer;		/* a bundle's: the key fingerprint that signed it; else NULL */
 	struct pkgset_pkg *pkgs;	/* sorted by name */
 	size_t n;
-	uint64_t size;		/* the packages' bytes */
+	uint64_t size;		/* the packages' bytes (saturating at UINT64_MAX) */
 };
 
 /*
@@ -81,13 +81,17 @@ struct pkgdiff {
 	size_t n;
 	size_t count[PKGDIFF_NKINDS];
 	size_t security;		/* entries whose new package came from a security suite */
-	int64_t size_change;		/* new size - old size, bytes */
+	int64_t size_change;		/* new size - old size, bytes (saturating at +-INT64_MAX) */
 };
 
 /* Packages are matched by name; versions compare by the family's rules
  * (libsolv: dpkg's for deb, rpm's for rpm).  The entries point into a and b. */
 void pkgdiff_compute(const struct pkgset *a, const struct pkgset *b, struct pkgdiff *d);
 void pkgdiff_free(struct pkgdiff *d);
+
+/* An entry's size change, new - old bytes (an added package's whole size,
+ * a removed one's negated), saturating at +-INT64_MAX. */
+int64_t pkgdiff_entry_delta(const struct pkgdiff_entry *e);
 
 /* The name of a kind, as in the JSON ("upgraded", ...). */
 const char *pkgdiff_kind_name(enum pkgdiff_kind k);

@@ -27,6 +27,19 @@ void pkgmeta_free(struct pkgmeta *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/*
+ * name[0..n) as an extension name: what PostgreSQL accepts (its
+ * check_valid_extension_name(): not empty, no "--", no '-' first or last, no
+ * directory separator; a NAME--VERSION.control is a secondary control file,
+ * not an extension, as extdisc.c counts them too), and no ',', the SBOM's
+ * list separator (sbom.h), which no real extension name holds.
+ */
+static int extension_name_ok(const char *name, size_t n)
+{
+	return n && name[0] != '-' && name[n - 1] != '-' && !memmem(name, n, "--", 2) &&
+	       !memchr(name, '\\', n) && !memchr(name, ',', n);
+}
+
 void pkgmeta_note_file(struct pkgmeta *m, const char *path)
 {
 	const char *base = strrchr(path, '/'), *dot;
@@ -35,7 +48,7 @@ void pkgmeta_note_file(struct pkgmeta *m, const char *path)
 	if (!base || n < 9 || strncmp(base - 9, "extension", 9) || (n > 9 && base[-10] != '/'))
 		return;
 	dot = strrchr(++base, '.');
-	if (dot && dot != base && !strcmp(dot, ".control")) {
+	if (dot && !strcmp(dot, ".control") && extension_name_ok(base, (size_t)(dot - base))) {
 		char *name = xstrndup(base, (size_t)(dot - base));
 
 		if (strlist_has(&m->extensions, name))
@@ -154,6 +167,47 @@ static void cache_store(const char *path, const struct pkgmeta *m)
 	json_decref(j);
 }
 
+/* Can JSON (the cache, the SBOM) hold s?  Only valid UTF-8 it can. */
+static int encodable(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+static void keep_encodable(struct strlist *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (encodable(l->v[i]))
+			l->v[k++] = l->v[i];
+		else
+			free(l->v[i]);
+	}
+	l->n = k;
+}
+
+/* What a package declares, as the cache and the SBOM can hold it: strings
+ * that are not UTF-8 (which DEP-5 and Debian policy require) are left out,
+ * rather than dropped silently by the JSON writers later. */
+static int read_encodable(const struct pkgmeta_family *fam, const char *path,
+			  const struct lock_pkg *p, struct pkgmeta *m, struct pgb_err *err)
+{
+	int rc = fam->read(path, p, m, err);
+
+	keep_encodable(&m->licenses);
+	keep_encodable(&m->depends);
+	keep_encodable(&m->provides);
+	keep_encodable(&m->extensions);
+	if (m->license_from && !encodable(m->license_from)) {
+		free(m->license_from);
+		m->license_from = NULL;
+	}
+	return rc;
+}
+
 int pkgmeta_read_cached(const struct pkgmeta_family *fam, const char *cache_dir,
 			const char *path, const struct lock_pkg *p, struct pkgmeta *m,
 			struct pgb_err *err)
@@ -162,11 +216,11 @@ int pkgmeta_read_cached(const struct pkgmeta_family *fam, const char *cache_dir,
 	int rc;
 
 	if (!cache_dir)
-		return fam->read(path, p, m, err);
+		return read_encodable(fam, path, p, m, err);
 	cpath = cache_path(cache_dir, fam, p->sha256);
 	rc = util_exists(cpath) && cache_load(cpath, m) == 0 ? 0 : -1;
 	if (rc < 0) {
-		rc = fam->read(path, p, m, err);
+		rc = read_encodable(fam, path, p, m, err);
 		if (rc == 0)
 			cache_store(cpath, m);
 	}

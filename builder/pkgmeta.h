@@ -70,7 +70,9 @@ const struct pkgmeta_family *pkgmeta_family(const char *family);
  * so what was read is kept as CACHE_DIR/pkgmeta/v1/ab/<sha256>.json (beside
  * the download cache, trusted as it is) and read from there next time.
  * cache_dir NULL reads the file every time.  A cache entry that cannot be
- * written is not an error (the next build reads the file again).
+ * written is not an error (the next build reads the file again).  Strings
+ * that are not valid UTF-8 (DEP-5 and Debian policy require it; JSON, so the
+ * cache and the SBOM, cannot hold anything else) are left out of *m.
  */
 int pkgmeta_read_cached(const struct pkgmeta_family *fam, const char *cache_dir,
 			const char *path, const struct lock_pkg *p, struct pkgmeta *m,
@@ -95,7 +97,8 @@ void pkgmeta_dep5_licenses(const char *text, size_t len, struct strlist *out);
 void pkgmeta_deb_relations(const char *field, struct strlist *out);
 
 /* If path (in a package's file list) is ".../extension/NAME.control", add
- * NAME to m->extensions. */
+ * NAME to m->extensions: a NAME PostgreSQL accepts as an extension name
+ * (not NAME--VERSION, a secondary control file) and without ','. */
 void pkgmeta_note_file(struct pkgmeta *m, const char *path);
 
 /* purl percent-encoding of s appended to out: [A-Za-z0-9.-_~:] stay, every

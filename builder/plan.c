@@ -340,8 +340,11 @@ static int collect_stanzas(const struct resolve_repo *repos, size_t nrepos,
 	return rc;
 }
 
-static int write_status(struct plan *p, const struct resolve_repo *repos, size_t nrepos,
-			const struct resolve_pkg *base, size_t nbase, struct pgb_err *err)
+/* The baseline base (resolved from repos) as a dpkg status file at
+ * WORKDIR/name; *path is malloc'd. */
+static int write_status(struct plan *p, const char *name, const struct resolve_repo *repos,
+			size_t nrepos, const struct resolve_pkg *base, size_t nbase, char **path,
+			struct pgb_err *err)
 {
 	char **st = xcalloc(nbase ? nbase : 1, sizeof(*st));
 	struct sbuf out = SBUF_INIT;
@@ -354,8 +357,8 @@ static int write_status(struct plan *p, const struct resolve_repo *repos, size_t
 		sbuf_addc(&out, '\n');
 	}
 	if (rc == 0) {
-		p->status_path = util_path_join(p->workdir, "status");
-		rc = util_write_atomic(p->status_path, out.buf ? out.buf : "", out.len, 0644, err);
+		*path = util_path_join(p->workdir, name);
+		rc = util_write_atomic(*path, out.buf ? out.buf : "", out.len, 0644, err);
 	}
 	for (size_t i = 0; i < nbase; i++)
 		free(st[i]);
@@ -559,6 +562,147 @@ static void plan_major_upstreams(struct plan *p)
 	}
 }
 
+/* --- two baselines: the release as published, and as updated --- */
+
+/*
+ * A host may be installed from the release as published and never updated,
+ * or kept current with -updates and -security.  The bundle must install on
+ * both: it is resolved on top of each baseline and holds the union, so the
+ * baseline packages its closure needs at newer versions than the release
+ * shipped are carried too (plan.h).
+ */
+struct baselines {
+	/* The distribution's repos (PGDG is never in a minbase): all of them
+	 * (cur), and those of upstreams that are not `updates` (first). */
+	struct resolve_repo *cur, *first;
+	size_t ncur, nfirst;
+	struct resolve_pkg *cur_pkgs, *first_pkgs;
+	size_t ncurpkgs, nfirstpkgs;
+};
+
+static void baselines_free(struct baselines *b)
+{
+	free(b->cur);
+	free(b->first);
+	resolve_pkgs_free(b->cur_pkgs, b->ncurpkgs);
+	resolve_pkgs_free(b->first_pkgs, b->nfirstpkgs);
+	memset(b, 0, sizeof(*b));
+}
+
+static int compute_baselines(struct plan *p, const struct upstream *ups,
+			     const struct repo_set *rs, const struct resolve_opts *ro,
+			     struct baselines *b, struct pgb_err *err)
+{
+	b->cur = xcalloc(rs->n ? rs->n : 1, sizeof(*b->cur));
+	b->first = xcalloc(rs->n ? rs->n : 1, sizeof(*b->first));
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->pgdg[i])
+			continue;
+		b->cur[b->ncur++] = rs->v[i];
+		if (!ups[rs->up[i]].recipe->updates)
+			b->first[b->nfirst++] = rs->v[i];
+	}
+	if (resolve_baseline(b->cur, b->ncur, ro, &b->cur_pkgs, &b->ncurpkgs, err) < 0 ||
+	    write_status(p, "status", b->cur, b->ncur, b->cur_pkgs, b->ncurpkgs, &p->status_path,
+			 err) < 0)
+		return -1;
+	p->nbaseline = b->ncurpkgs;
+	/* Every upstream is the release itself, or none is: one baseline. */
+	if (b->nfirst == 0 || b->nfirst == b->ncur)
+		return 0;
+	if (resolve_baseline(b->first, b->nfirst, ro, &b->first_pkgs, &b->nfirstpkgs, err) < 0)
+		return pgb_err_prefix(err, "the release as published (without its updates)");
+	return write_status(p, "status-release", b->first, b->nfirst, b->first_pkgs,
+			    b->nfirstpkgs, &p->status_release_path, err);
+}
+
+static int has_pkg(const struct resolve_pkg *v, size_t n, const char *name, const char *arch)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name) && (!arch || !strcmp(v[i].arch, arch)))
+			return (int)i + 1;
+	return 0;
+}
+
+static int cmp_resolved(const void *a, const void *b)
+{
+	const struct resolve_pkg *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->arch, y->arch);
+}
+
+/* Add what the resolution on the release's baseline (from) needs beyond
+ * into's: the packages (taken from from; requested when one of requests
+ * names them), and the requests only it could not satisfy, said so.  into
+ * stays sorted by name. */
+static void merge_release(struct resolve_result *into, struct resolve_result *from,
+			  const struct strlist *requests)
+{
+	size_t n = into->npkgs;
+
+	into->pkgs = xrealloc(into->pkgs, (n + from->npkgs + 1) * sizeof(*into->pkgs));
+	for (size_t i = 0; i < from->npkgs; i++) {
+		struct resolve_pkg *f = &from->pkgs[i];
+
+		if (has_pkg(into->pkgs, n, f->name, f->arch))
+			continue;
+		f->requested = strlist_has(requests, f->name);
+		into->pkgs[into->npkgs++] = *f;
+		memset(f, 0, sizeof(*f));
+	}
+	qsort(into->pkgs, into->npkgs, sizeof(*into->pkgs), cmp_resolved);
+	for (size_t i = 0; i < from->nmissing; i++) {
+		size_t j = 0;
+
+		while (j < into->nmissing && strcmp(into->missing[j].request, from->missing[i].request))
+			j++;
+		if (j < into->nmissing)
+			continue;
+		into->missing = xrealloc(into->missing, (into->nmissing + 1) * sizeof(*into->missing));
+		into->missing[into->nmissing].request = xstrdup(from->missing[i].request);
+		into->missing[into->nmissing++].reason =
+			xasprintf("on a host installed from the release as published and not "
+				  "updated: %s", from->missing[i].reason);
+	}
+}
+
+/*
+ * Resolve on the current baseline into res; then, on the release's first
+ * baseline, the same requests plus every package of res at its version
+ * ("name=version": apt installs a bundle's newest version, never an older
+ * one that would spare an installed package, so neither may the solver),
+ * and add what that needs more: the baseline packages to carry.
+ */
+static int resolve_both(struct plan *p, const struct resolve_repo *repos, size_t nrepos,
+			const struct resolve_opts *ro, const struct baselines *b,
+			struct resolve_result *res, struct pgb_err *err)
+{
+	struct resolve_result rel = { 0 };
+	struct strlist req = STRLIST_INIT;
+	int rc;
+
+	if (resolve_run(repos, nrepos, p->status_path, (const char *const *)p->requests.v,
+			p->requests.n, ro, res, err) < 0)
+		return -1;
+	if (!p->status_release_path)
+		return 0;
+	for (size_t i = 0; i < p->requests.n; i++)
+		strlist_add(&req, p->requests.v[i]);
+	for (size_t i = 0; i < res->npkgs; i++)
+		strlist_add_owned(&req, xasprintf("%s=%s", res->pkgs[i].name, res->pkgs[i].version));
+	rc = resolve_run(repos, nrepos, p->status_release_path, (const char *const *)req.v, req.n,
+			 ro, &rel, err);
+	strlist_free(&req);
+	if (rc < 0)
+		return pgb_err_prefix(err, "on the release as published (without its updates)");
+	merge_release(res, &rel, &p->requests);
+	resolve_result_free(&rel);
+	for (size_t i = 0; i < res->npkgs; i++)
+		p->ncarried += has_pkg(b->first_pkgs, b->nfirstpkgs, res->pkgs[i].name, NULL) != 0;
+	return 0;
+}
+
 /* Sync every upstream of the build into ups[] (*nups of them, for either
  * family), with uo set up for them (its mirrors list is the caller's to
  * free), and take the bundle's date from them. */
@@ -618,9 +762,7 @@ int plan_resolve_deb(struct plan *p, const struct plan_opts *o, const struct ups
 		     const struct upstream *ups, size_t nups, struct pgb_err *err)
 {
 	struct repo_set rs = { 0 };
-	struct resolve_repo *dist = NULL;
-	size_t nbase = 0, ndist;
-	struct resolve_pkg *base = NULL;
+	struct baselines bl = { 0 };
 	struct resolve_result res = { 0 };
 	struct resolve_opts ro = { p->m.arch, p->m.recommends };
 	char **stanzas = NULL;
@@ -630,14 +772,8 @@ int plan_resolve_deb(struct plan *p, const struct plan_opts *o, const struct ups
 	deb_repo_set(p, o, ups, nups, &rs);
 	if (plan_check_majors(p, &rs, &ro, err) < 0)
 		goto out;
-	/* The baseline is what the distribution installs: PGDG is not in it. */
-	ndist = repo_set_side(&rs, 0, &dist);
-	if (resolve_baseline(dist, ndist, &ro, &base, &nbase, err) < 0 ||
-	    write_status(p, dist, ndist, base, nbase, err) < 0)
-		goto out;
-	p->nbaseline = nbase;
-	if (resolve_run(rs.v, rs.n, p->status_path, (const char *const *)p->requests.v,
-			p->requests.n, &ro, &res, err) < 0)
+	if (compute_baselines(p, ups, &rs, &ro, &bl, err) < 0 ||
+	    resolve_both(p, rs.v, rs.n, &ro, &bl, &res, err) < 0)
 		goto out;
 	stanzas = xcalloc(res.npkgs ? res.npkgs : 1, sizeof(*stanzas));
 	if (collect_stanzas(rs.v, rs.n, res.pkgs, res.npkgs, stanzas, err) < 0)
@@ -653,8 +789,7 @@ out:
 		free(stanzas[i]);
 	free(stanzas);
 	resolve_result_free(&res);
-	resolve_pkgs_free(base, nbase);
-	free(dist);
+	baselines_free(&bl);
 	repo_set_free(&rs);
 	return rc;
 }
@@ -791,6 +926,12 @@ int plan_prove(const struct plan *p, const char *top, const char *suite, const c
 			   p->m.recommends, NULL, err);
 	if (rc < 0)
 		pgb_err_prefix(err, "apt would not install this bundle (nothing was written)");
+	if (rc == 0 && p->status_release_path &&
+	    aptshim_check(line, p->status_release_path, p->m.arch, (const char *const *)names.v,
+			  names.n, p->m.recommends, NULL, err) < 0)
+		rc = pgb_err_prefix(err, "apt would not install this bundle on a host installed "
+				    "from the release as published and not updated (nothing was "
+				    "written)");
 	free(line);
 	strlist_free(&names);
 	return rc;
@@ -805,6 +946,21 @@ uint64_t plan_total_size(const struct plan *p)
 	return t;
 }
 
+uint64_t plan_installed_size(const struct plan *p)
+{
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < p->lock.npkgs; i++) {
+		struct deb822_para para = { p->lock.pkgs[i].stanza, strlen(p->lock.pkgs[i].stanza), 1 };
+		char *kib = deb822_get(&para, "Installed-Size");
+
+		if (kib)
+			t += strtoull(kib, NULL, 10) * 1024;
+		free(kib);
+	}
+	return t;
+}
+
 void plan_free(struct plan *p)
 {
 	struct pgb_err ignored;
@@ -813,6 +969,7 @@ void plan_free(struct plan *p)
 		util_rm_rf(p->workdir, &ignored);
 	free(p->workdir);
 	free(p->status_path);
+	free(p->status_release_path);
 	for (size_t i = 0; i < p->nmissing; i++) {
 		free(p->missing[i].request);
 		free(p->missing[i].reason);

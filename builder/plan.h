@@ -32,6 +32,14 @@
  *     priority), and the lock says why (lock_pkg.why);
  *   - the baseline is the distribution's alone: PGDG is never in a minbase.
  * The preferred side is the distribution, or PGDG with `prefer: pgdg`.
+ *
+ * A target has two baselines: its minimal install from every upstream
+ * (the release kept current), and from the upstreams that are the release
+ * as published (repos.yml: those without `updates: true`, so without
+ * -updates and -security).  The requests are resolved on top of each and
+ * the bundle holds the union: the baseline packages its closure needs at
+ * versions newer than the release shipped are carried (ncarried), so a
+ * host that was never updated installs it too.  plan_prove() proves both.
  */
 #ifndef PGB_PLAN_H
 #define PGB_PLAN_H
@@ -88,11 +96,17 @@ struct plan {
 	struct resolve_missing *missing;	/* requests that could not be resolved */
 	size_t nmissing;
 	size_t nbaseline;		/* packages the target's minimal install already has */
+	/* Of the bundle's packages, those the release's first baseline has at
+	 * an older version: carried for hosts never updated. */
+	size_t ncarried;
 	char *workdir;			/* private scratch directory, removed by plan_free */
 	/* The baseline as the family's installed system, in workdir: a dpkg
 	 * status file (deb), a libsolv file (rpm, resolve_rpm.h); NULL for a
 	 * locked build. */
 	char *status_path;
+	/* The release-as-published baseline's status file, or NULL when the
+	 * upstreams make one baseline only (no `updates` upstream, or a lock). */
+	char *status_release_path;
 };
 
 int plan_load(struct plan *p, const struct plan_opts *o, struct pgb_err *err);
@@ -125,7 +139,7 @@ void plan_packages_text(const struct plan *p, struct sbuf *out);
 char *plan_pool_path(const struct lock_pkg *pkg);
 
 /* Prove with apt (aptshim.h) that every requested package of the lock installs
- * from the signed repository at `top` (with its pgbundle.gpg) on top of the
+ * from the signed repository at `top` (with its pgbundle.gpg) on top of each
  * baseline.  A locked build, which has no baseline, is not proven again. */
 int plan_prove(const struct plan *p, const char *top, const char *suite, const char *component,
 	       struct pgb_err *err);
@@ -137,6 +151,8 @@ int plan_prove(const struct plan *p, const char *top, const char *suite, const c
 int plan_records_majors(const struct plan *p);
 
 uint64_t plan_total_size(const struct plan *p);
+/* Bytes the packages take installed (their stanzas' Installed-Size, KiB). */
+uint64_t plan_installed_size(const struct plan *p);
 void plan_free(struct plan *p);
 
 #endif

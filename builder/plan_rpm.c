@@ -123,6 +123,10 @@ static void fill_lock(struct plan *p, const struct rpm_inputs *r, const struct u
 		strlist_add(&p->lock.index_names, "modules.yaml");
 		strlist_add(&p->lock.index_texts, res->modules_yaml);
 	}
+	if (res->comps_xml) {
+		strlist_add(&p->lock.index_names, "comps.xml");
+		strlist_add(&p->lock.index_texts, res->comps_xml);
+	}
 }
 
 int plan_resolve_rpm(struct plan *p, const struct plan_opts *o, const struct upstream_opts *uo,

@@ -134,7 +134,7 @@ static int load_file(const char *dir, const char *file, const char *what, struct
 
 static const char *const repo_keys[] = {
 	"family", "url", "mirror", "suite", "components", "keyring", "key_url", "fingerprint",
-	"checked", "metadata_signed", NULL
+	"checked", "updates", "metadata_signed", NULL
 };
 
 static int check_url(const struct yamldoc *d, const struct yamldoc_node *map, const char *key,
@@ -219,7 +219,8 @@ static int repo_strings(const struct yamldoc *d, const struct yamldoc_node *m,
 	    yamldoc_get_str(d, m, "key_url", 0, &r->key_url, err) < 0 ||
 	    get_fingerprint(d, m, r, err) < 0 ||
 	    yamldoc_get_strlist(d, m, "components", 0, &r->components, NULL, err) < 0 ||
-	    yamldoc_get_bool(d, m, "checked", 0, &r->checked, err) < 0)
+	    yamldoc_get_bool(d, m, "checked", 0, &r->checked, err) < 0 ||
+	    yamldoc_get_bool(d, m, "updates", 0, &r->updates, err) < 0)
 		return -1;
 	r->metadata_signed = 1;
 	return yamldoc_get_bool(d, m, "metadata_signed", 0, &r->metadata_signed, err);

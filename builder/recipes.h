@@ -82,6 +82,10 @@ struct recipe_repo {
 	 * (PGDG's per-major components exist for some majors only). */
 	struct strlist components;
 	int checked;		/* reachable and tested from here */
+	/* Carries updates to a release (-updates, -security): a host installed
+	 * from the release as published has none of its packages, so the
+	 * release's first baseline is computed without it (plan.c). */
+	int updates;
 	/* rpm: the upstream signs its repomd.xml (default).  When 0 (Fedora's
 	 * EPEL does not), an unsigned repomd.xml is taken, loudly, and only the
 	 * packages' own signatures vouch for what is bundled. */

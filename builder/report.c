@@ -722,7 +722,7 @@ static void diff_row(struct html *h, const struct pkgdiff_entry *e)
 	static const char *const cls[PKGDIFF_NKINDS] = { "badge up", "badge down", "badge",
 							   "badge add", "badge rm" };
 	const struct pkgset_pkg *p = e->new ? e->new : e->old;
-	int64_t delta = (int64_t)(e->new ? e->new->size : 0) - (int64_t)(e->old ? e->old->size : 0);
+	int64_t delta = pkgdiff_entry_delta(e);
 	char sz[32];
 
 	html_open(h, "tr", NULL);

@@ -20,6 +20,7 @@
 #include <solv/testcase.h>
 #include <solv/transaction.h>
 
+#include "comps.h"
 #include "modmd.h"
 #include "solvfile.h"
 
@@ -505,6 +506,29 @@ static void named(Pool *pool, Id name, Queue *q)
 				queue_push(q, p);
 }
 
+/* What dnf adds to a request by name (conf.obsoletes, on by default): the
+ * installable packages whose Obsoletes match one already in q, so that
+ * `dnf install OLD` takes the package that replaced OLD. */
+static void add_obsoleters(Pool *pool, Queue *q)
+{
+	int n = q->count;
+	Id p;
+
+	FOR_POOL_SOLVABLES(p) {
+		Solvable *s = pool->solvables + p;
+		Id *obsp, obs;
+		int hit = 0;
+
+		if (!s->repo || !s->obsoletes || !pool_installable(pool, s))
+			continue;
+		for (obsp = s->repo->idarraydata + s->obsoletes; !hit && (obs = *obsp++) != 0;)
+			for (int i = 0; i < n && !hit; i++)
+				hit = pool_match_nevr(pool, pool->solvables + q->elements[i], obs);
+		if (hit)
+			queue_pushunique(q, p);
+	}
+}
+
 /* Why nothing called or providing name can be installed, into why. */
 static void explain_request(const struct rsess *ss, const char *req, Id nid, struct sbuf *why)
 {
@@ -545,6 +569,8 @@ static void jobs_add(struct rsess *ss, const char *const *requests, size_t nreq,
 
 		queue_init(&js->start[i]);
 		named(pool, nid, &js->start[i]);
+		if (js->start[i].count)
+			add_obsoleters(pool, &js->start[i]);
 		if (!js->start[i].count && nid)
 			FOR_PROVIDES(p, pp, nid)
 				if (pool_installable(pool, pool->solvables + p))
@@ -889,9 +915,32 @@ static int result_modules(const struct rsess *ss, struct rpm_resolution *out,
 			strlist_add_owned(&out->notes, xasprintf(
 				"module %s: disabled (the installer runs `dnf module disable %s`)",
 				ss->o->modules_disable->v[i], ss->o->modules_disable->v[i]));
+	modmd_obsoletes_notes(ss->mods, &out->notes);
 	rc = modmd_bundle_yaml(ss->mods, &nevras, &out->modules_yaml, err);
 	strlist_free(&nevras);
 	strlist_free(&seen);
+	return rc;
+}
+
+/* The baseline groups that list a bundled package, for the bundle's comps. */
+static int result_comps(const struct rsess *ss, struct rpm_resolution *out,
+			struct pgb_err *err)
+{
+	const char **files = xcalloc(ss->nrepos + 1, sizeof(*files));
+	struct strlist names = STRLIST_INIT;
+	int rc;
+
+	for (size_t i = 0; i < ss->nrepos; i++)
+		files[i] = ss->src[i].group;
+	for (size_t i = 0; i < out->res.npkgs; i++)
+		strlist_add(&names, out->res.pkgs[i].name);
+	rc = comps_bundle_xml(files, ss->nrepos, ss->o->groups, &names, &out->comps_xml, err);
+	if (rc == 0 && out->comps_xml)
+		strlist_add_owned(&out->notes, xstrdup("comps: the bundle carries a package of "
+			"the baseline's groups, so its repository carries those groups as the "
+			"upstream defines them (dnf's group commands on the host)"));
+	strlist_free(&names);
+	free(files);
 	return rc;
 }
 
@@ -924,6 +973,8 @@ int rpm_resolve(const struct rpm_repo_in *repos, size_t nrepos, const char *cons
 		rc = collect(&ss, solv, &js, nreq, &out->res, err);
 	if (rc == 0)
 		rc = result_modules(&ss, out, err);
+	if (rc == 0)
+		rc = result_comps(&ss, out, err);
 	if (solv)
 		solver_free(solv);
 	jobs_free(&js, nreq);
@@ -937,6 +988,7 @@ void rpm_resolution_free(struct rpm_resolution *r)
 {
 	resolve_result_free(&r->res);
 	free(r->modules_yaml);
+	free(r->comps_xml);
 	strlist_free(&r->notes);
 	memset(r, 0, sizeof(*r));
 }

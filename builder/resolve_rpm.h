@@ -13,7 +13,9 @@
  * its comps groups (@core), read from the upstreams' group metadata, and
  * their dependencies.  The requests are then solved on top of that baseline
  * installed, as dnf does with best=True: the newest version of each request,
- * weak dependencies (Recommends, Supplements) only when asked.
+ * weak dependencies (Recommends, Supplements) only when asked.  A request by
+ * name also admits the packages whose Obsoletes match it, as `dnf install`
+ * does (conf.obsoletes): the package that replaced an old name wins.
  *
  * primary.xml lists only the files under /etc and the bin directories; when
  * a solution meets a file dependency nothing provides, every repository's
@@ -73,6 +75,9 @@ struct rpm_resolution {
 	/* The modules.yaml a bundle of res.pkgs carries (modmd_bundle_yaml());
 	 * NULL when none of them is modular. */
 	char *modules_yaml;
+	/* The comps (group metadata) a bundle of res.pkgs carries (comps.h):
+	 * the baseline groups that list a bundled package; NULL: none does. */
+	char *comps_xml;
 	/* One line per module that matters to the result: the modules whose
 	 * streams are bundled and those the target or manifest disabled. */
 	struct strlist notes;

@@ -165,49 +165,69 @@ static json_t *licenses_json(const struct strlist *ls)
 			continue;
 		if (id)
 			strlist_add(&ids, id);
-		json_array_append_new(a, json_pack("{s:{s:s}}", "license", id ? "id" : "name",
-						   id ? id : ls->v[i]));
+		if (json_array_append_new(a, json_pack("{s:{s:s}}", "license", id ? "id" : "name",
+						       id ? id : ls->v[i])) < 0) {
+			json_decref(a);	/* not UTF-8: fail, not leave it out */
+			a = NULL;
+			break;
+		}
 	}
 	strlist_free(&ids);
 	return a;
 }
 
+/* Append {name, value}; -1 when value cannot be encoded (not UTF-8). */
+static int add_prop(json_t *props, const char *name, const char *value)
+{
+	return json_array_append_new(props, prop(name, value));
+}
+
+/* The component of p; NULL when a field cannot be encoded (not UTF-8). */
 static json_t *component_json(const struct lock_pkg *p, const struct pkgmeta *m,
 			      const char *purl)
 {
-	json_t *props = json_array(), *c;
+	json_t *props = json_array(), *c, *lic = NULL;
 	char size[32];
+	int bad = 0;
 
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)p->size);
 	/* Sorted by name, so the bytes do not depend on the code's order. */
-	json_array_append_new(props, prop("pgbundle:arch", p->arch));
+	bad |= add_prop(props, "pgbundle:arch", p->arch);
 	if (m->extensions.n) {
 		struct sbuf ext = SBUF_INIT;
 
 		for (size_t i = 0; i < m->extensions.n; i++)
 			sbuf_addf(&ext, "%s%s", i ? "," : "", m->extensions.v[i]);
-		json_array_append_new(props, prop("pgbundle:extensions", ext.buf));
+		bad |= add_prop(props, "pgbundle:extensions", ext.buf);
 		sbuf_free(&ext);
 	}
 	{
 		const char *slash = strrchr(p->filename, '/');
 		char *file = xasprintf("pool/%s", slash ? slash + 1 : p->filename);
 
-		json_array_append_new(props, prop("pgbundle:file", file));
+		bad |= add_prop(props, "pgbundle:file", file);
 		free(file);
 	}
 	if (m->license_from)
-		json_array_append_new(props, prop("pgbundle:license-from", m->license_from));
+		bad |= add_prop(props, "pgbundle:license-from", m->license_from);
 	if (p->requested)
-		json_array_append_new(props, prop("pgbundle:requested", "true"));
-	json_array_append_new(props, prop("pgbundle:size", size));
-	json_array_append_new(props, prop("pgbundle:upstream", p->upstream));
+		bad |= add_prop(props, "pgbundle:requested", "true");
+	bad |= add_prop(props, "pgbundle:size", size);
+	bad |= add_prop(props, "pgbundle:upstream", p->upstream);
 
 	c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}", "type", "library",
 		      "bom-ref", purl, "name", p->name, "version", p->version, "purl", purl,
 		      "hashes", "alg", "SHA-256", "content", p->sha256);
-	if (m->licenses.n)
-		json_object_set_new(c, "licenses", licenses_json(&m->licenses));
+	if (m->licenses.n && !(lic = licenses_json(&m->licenses)))
+		bad = 1;
+	if (!c || bad) {
+		json_decref(c);
+		json_decref(props);
+		json_decref(lic);
+		return NULL;
+	}
+	if (lic)
+		json_object_set_new(c, "licenses", lic);
 	json_object_set_new(c, "properties", props);
 	return c;
 }
@@ -294,6 +314,7 @@ int sbom_render(const struct sbom_subject *s, const struct lock *l, const struct
 	const struct pkgmeta_family *fam = pkgmeta_family(s->family);
 	json_t *root, *comps = json_array(), *deps = json_array(), *req = json_array();
 	char **purls, *serial, *text, *base;
+	const struct lock_pkg *bad = NULL;	/* the first package JSON cannot hold */
 	struct name_idx *idx;
 	size_t nidx;
 
@@ -308,7 +329,11 @@ int sbom_render(const struct sbom_subject *s, const struct lock *l, const struct
 		purls[i] = fam->purl(&l->pkgs[i], s->distro, s->release);
 	idx = name_index(l, metas, &nidx);
 	for (size_t i = 0; i < l->npkgs; i++) {
-		json_array_append_new(comps, component_json(&l->pkgs[i], &metas[i], purls[i]));
+		json_t *c = component_json(&l->pkgs[i], &metas[i], purls[i]);
+
+		if (!c && !bad)
+			bad = &l->pkgs[i];
+		json_array_append_new(comps, c);
 		if (l->pkgs[i].requested)
 			json_array_append_new(req, json_string(purls[i]));
 	}
@@ -321,7 +346,7 @@ int sbom_render(const struct sbom_subject *s, const struct lock *l, const struct
 	root = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o}", "bomFormat", "CycloneDX",
 			 "specVersion", "1.5", "serialNumber", serial, "version", 1,
 			 "metadata", metadata_json(s), "components", comps, "dependencies", deps);
-	text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	text = root && !bad ? json_dumps(root, JSON_INDENT(1)) : NULL;
 	json_decref(root);
 	for (size_t i = 0; i < l->npkgs; i++)
 		free(purls[i]);
@@ -329,6 +354,10 @@ int sbom_render(const struct sbom_subject *s, const struct lock *l, const struct
 	free(idx);
 	free(serial);
 	free(base);
+	if (bad)
+		return pgb_fail(err, "SBOM: package %s: its name, version, architecture, upstream, "
+				"file name or a license is not valid UTF-8, which the SBOM (JSON) "
+				"cannot hold", bad->name);
 	if (!text)
 		return pgb_fail(err, "cannot encode the SBOM");
 	sbuf_adds(out, text);

@@ -13,6 +13,7 @@
 #include "inst.h"
 
 #define META_FORMAT 1
+#define META_FORMAT_DELTA 2	/* a delta (builder/delta.h): format 1 and "delta" */
 
 struct meta {
 	json_t *root;
@@ -267,9 +268,11 @@ static int get_ext_info(struct meta *m, struct inst_bundle *b)
 		if (ext_str(m, name, o, "catalog", ext_word, &e->catalog) < 0 ||
 		    ext_str(m, name, o, "preload", ext_word, &e->preload) < 0 ||
 		    ext_str(m, name, o, "exception", any_line, &e->exception) < 0 ||
+		    ext_str(m, name, o, "background", any_line, &e->background) < 0 ||
 		    ext_list(m, name, o, "preload_after", ext_word, &e->preload_after) < 0 ||
 		    ext_list(m, name, o, "settings", setting_ok, &e->settings) < 0 ||
 		    ext_list(m, name, o, "conflicts", ext_word, &e->conflicts) < 0 ||
+		    ext_list(m, name, o, "requires", ext_word, &e->requires) < 0 ||
 		    ext_majors(m, name, o, e) < 0)
 			return -1;
 	}
@@ -290,6 +293,42 @@ const struct inst_ext_info *inst_bundle_ext(const struct inst_bundle *b, const c
 const char *inst_ext_sql_name(const struct inst_ext_info *e)
 {
 	return e->catalog ? e->catalog : e->name;
+}
+
+/* A delta's "delta" object into b->delta (its pool list sorted). */
+static int get_delta(struct meta *m, struct inst_bundle *b)
+{
+	json_t *d = json_object_get(m->root, "delta"), *base = json_object_get(d, "base");
+	char *what = xasprintf("%s, its \"delta\"", m->what), *name = NULL;
+	struct meta sub = { base, what, m->err };
+	struct inst_delta *x;
+	uint64_t date, nb, n;
+	int rc;
+
+	if (!json_is_object(d) || !json_is_object(base)) {
+		free(what);
+		return bad_key(m, "delta", "an object with a base (format 2 is a delta)");
+	}
+	x = b->delta = xcalloc(1, sizeof(*b->delta));
+	rc = get_word(&sub, "name", 0, &name) < 0 || get_word(&sub, "version", 0, &x->base_version) < 0 ||
+	     get_word(&sub, "packages_id", 0, &x->base_id) < 0 || get_uint(&sub, "date", &date) < 0 ||
+	     get_uint(&sub, "packages", &nb) < 0 ? -1 : 0;
+	sub.root = d;
+	if (rc == 0 && (get_uint(&sub, "packages", &n) < 0 || get_uint(&sub, "size", &x->size) < 0 ||
+			get_strings(&sub, "pool", &x->pool) < 0))
+		rc = -1;
+	if (rc == 0 && strcmp(name, b->name))
+		rc = pgb_fail(m->err, "%s: a delta of %s on a base named %s: a delta applies to an "
+			      "earlier bundle of the same name", m->what, b->name, name);
+	free(name);
+	free(what);
+	if (rc < 0)
+		return -1;
+	x->base_date = (int64_t)date;
+	x->base_npackages = (size_t)nb;
+	x->npackages = (size_t)n;
+	strlist_sort(&x->pool);
+	return 0;
 }
 
 static int get_bool(struct meta *m, const char *key, int *out)
@@ -341,10 +380,11 @@ static int fill(struct meta *m, struct inst_bundle *b)
 
 	if (!json_is_integer(fmt))
 		return bad_key(m, "format", "an integer");
-	if (json_integer_value(fmt) != META_FORMAT)
+	if (json_integer_value(fmt) != META_FORMAT && json_integer_value(fmt) != META_FORMAT_DELTA)
 		return pgb_fail(m->err, "%s: metadata format %lld, but this installer reads "
-				"format %d: use the installer that came with the bundle", m->what,
-				(long long)json_integer_value(fmt), META_FORMAT);
+				"formats %d and %d: use the installer that came with the bundle",
+				m->what, (long long)json_integer_value(fmt), META_FORMAT,
+				META_FORMAT_DELTA);
 	if (get_word(m, "name", 0, &b->name) < 0 || get_word(m, "version", 0, &b->version) < 0 ||
 	    get_word(m, "target", 0, &b->target) < 0 || get_word(m, "family", 0, &b->family) < 0 ||
 	    get_word(m, "codename", 1, &b->codename) < 0 || get_word(m, "arch", 0, &b->arch) < 0)
@@ -358,16 +398,27 @@ static int fill(struct meta *m, struct inst_bundle *b)
 	if ((json_object_get(m->root, "module_packages") &&
 	     get_strings(m, "module_packages", &b->module_packages) < 0) ||
 	    (json_object_get(m->root, "packages_extra") &&
-	     get_strings(m, "packages_extra", &b->extra_packages) < 0))
+	     get_strings(m, "packages_extra", &b->extra_packages) < 0) ||
+	    (json_object_get(m->root, "key_rotation") &&
+	     get_strings(m, "key_rotation", &b->key_rotation) < 0))
 		return -1;
 	if (get_ext_info(m, b) < 0 || get_major_packages(m, b) < 0 || get_rpm(m, b) < 0)
 		return -1;
 	if (get_uint(m, "size", &b->size) < 0 || get_uint(m, "packages", &n) < 0 ||
 	    get_uint(m, "date", &date) < 0)
 		return -1;
+	/* Optional: older bundles do not say it; the /usr check then comes at the pre-flight. */
+	if (json_object_get(m->root, "installed_size") &&
+	    get_uint(m, "installed_size", &b->installed_size) < 0)
+		return -1;
 	b->npackages = (size_t)n;
 	b->date = (int64_t)date;
-	return 0;
+	if (json_object_get(m->root, "packages_id") &&
+	    get_word(m, "packages_id", 0, &b->packages_id) < 0)
+		return -1;
+	if (json_integer_value(fmt) == META_FORMAT_DELTA)
+		return get_delta(m, b);
+	return json_object_get(m->root, "delta") ? bad_key(m, "format", "2 in a delta") : 0;
 }
 
 int inst_bundle_parse(struct inst_bundle *b, const char *json, size_t len, const char *what,
@@ -410,6 +461,7 @@ void inst_bundle_free(struct inst_bundle *b)
 	strlist_free(&b->requested);
 	strlist_free(&b->module_packages);
 	strlist_free(&b->extra_packages);
+	strlist_free(&b->key_rotation);
 	strlist_free(&b->major_packages);
 	strlist_free(&b->extensions);
 	strlist_free(&b->modules);
@@ -420,6 +472,8 @@ void inst_bundle_free(struct inst_bundle *b)
 		free(e->catalog);
 		free(e->preload);
 		free(e->exception);
+		free(e->background);
+		strlist_free(&e->requires);
 		free(e->exception_pg);
 		strlist_free(&e->preload_after);
 		strlist_free(&e->settings);
@@ -428,5 +482,12 @@ void inst_bundle_free(struct inst_bundle *b)
 	free(b->ext);
 	free(b->key_fpr);
 	free(b->config);
+	free(b->packages_id);
+	if (b->delta) {
+		free(b->delta->base_version);
+		free(b->delta->base_id);
+		strlist_free(&b->delta->pool);
+		free(b->delta);
+	}
 	memset(b, 0, sizeof(*b));
 }

@@ -1,6 +1,6 @@
 /*
- * cmd_info.c - `info`: the bundle's metadata, from the verified .run's meta
- * section (no decompression), for people or, with --json, for scripts.
+ * cmd_info.c - `info`: the bundle's metadata, from the .run's meta section,
+ * once the whole file verified, for people or, with --json, for scripts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +67,16 @@ static int print_json(const struct inst_opts *o)
 			 "file_size", (json_int_t)runfile_size(o->run),
 			 "date", (json_int_t)b->date, "date_utc", date,
 			 "key", runfile_signer(o->run),
-			 "verified_with", o->key ? "key-file" : "embedded-key",
+			 "verified_with", o->trust->kind,
 			 "payload_sha256", runfile_payload_sha256(o->run),
 			 "file", o->self, "config", b->config);
+	if (root && b->packages_id)
+		json_object_set_new(root, "packages_id", json_string(b->packages_id));
+	if (root && b->delta)
+		json_object_set_new(root, "delta", json_pack("{s:s, s:s, s:I, s:I, s:I}",
+			"base_version", b->delta->base_version, "base_packages_id", b->delta->base_id,
+			"base_packages", (json_int_t)b->delta->base_npackages,
+			"packages", (json_int_t)b->delta->npackages, "size", (json_int_t)b->delta->size));
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	if (!text) {
@@ -112,13 +119,27 @@ static void print_human(const struct inst_opts *o)
 	       b->npackages, b->requested.n);
 	printf("%-13spackages %s, payload %s, file %s\n", "sizes:", pk, pl, fs);
 	printf("%-13s%s\n", "built:", date);
-	printf("%-13s%s (%s)\n", "key:", runfile_signer(o->run),
-	       o->key ? "verified with --key" : "verified with the embedded key");
+	printf("%-13s%s\n", "key:", runfile_signer(o->run));
+	printf("%-13s%s\n", "trust:", o->trust->source);
 	printf("%-13s%s\n", "config:", b->config ? b->config : "(none bundled)");
+	if (b->delta) {
+		char *top = inst_delta_base_top(b), ds[32];
+
+		human_size(b->delta->size, ds);
+		printf("%-13sa delta on %s %s (package set %.12s...): carries %zu of the %zu "
+		       "packages (%s); installs where %s is\n", "delta:", b->name,
+		       b->delta->base_version, b->delta->base_id, b->delta->npackages, b->npackages,
+		       ds, top);
+		free(top);
+	}
 }
 
 int cmd_info(const struct inst_opts *o)
 {
+	struct pgb_err err;
+
+	if (inst_payload_verify(o, &err) < 0)
+		return inst_print_error(&err);
 	if (o->json)
 		return print_json(o);
 	print_human(o);

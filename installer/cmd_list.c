@@ -1,7 +1,8 @@
 /*
  * cmd_list.c - `list`: the packages of the bundle's repository, read from
- * its Packages index inside the payload.  The archive is sorted, so dists/
- * comes before pool/ and only the start of the payload is decompressed.
+ * its Packages index inside the payload, printed once the whole file
+ * verified.  The archive is sorted, so dists/ comes before pool/ and only the
+ * start of the payload is decompressed; the rest is read and hashed.
  * An EL bundle's packages are named by their files (pool/NAME-V-R.ARCH.rpm,
  * as createrepo_c and rpm name them; the epoch is not in the name): the
  * installer reads no rpm-md XML.
@@ -107,44 +108,51 @@ static int rpm_row(const char *path, struct rows *rows)
 	return 1;
 }
 
-/* Every Packages index of the payload, until the archive leaves dists/; or
- * every package file of an EL bundle's pool/. */
+struct index_walk {
+	const char *what;
+	struct rows *rows;
+	int found;		/* 1: a Packages index, 2: an EL bundle's package file */
+};
+
+/* Every Packages index of the payload, until the archive leaves dists/ (the
+ * rest is only hashed); or every package file of an EL bundle's pool/. */
+static int on_entry(void *ctx, struct pack_reader *r, const struct pack_entry_info *e,
+		    struct pgb_err *err)
+{
+	struct index_walk *w = ctx;
+	struct sbuf text = SBUF_INIT;
+	char *name;
+	int rc;
+
+	if (w->found == 1 && strncmp(e->path, "dists/", 6))
+		return 1;
+	if (e->type == 'f' && rpm_row(e->path, w->rows)) {
+		w->found = 2;
+		return 0;
+	}
+	if (e->type != 'f' || fnmatch(INDEX_GLOB, e->path, FNM_PATHNAME))
+		return 0;
+	w->found = 1;
+	name = xasprintf("%s: %s", w->what, e->path);
+	rc = read_entry(r, e, &text, err);
+	if (rc == 0)
+		rc = parse_index(&text, name, w->rows, err);
+	free(name);
+	sbuf_free(&text);
+	return rc < 0 ? -1 : 0;
+}
+
 static int load_rows(const struct inst_opts *o, struct rows *rows, struct pgb_err *err)
 {
-	struct pack_reader *r;
-	struct pack_entry_info e;
 	char *what = xasprintf("the payload of %s", o->self);
-	int rc, found = 0;
+	struct index_walk w = { what, rows, 0 };
+	int rc = inst_payload_entries(o, on_entry, &w, err);
 
-	rc = pack_reader_open_fd(&r, runfile_fd(o->run), runfile_payload_offset(o->run),
-				 runfile_payload_length(o->run), what, err);
-	while (rc == 0 && (rc = pack_reader_next(r, &e, err)) == 1) {
-		struct sbuf text = SBUF_INIT;
-		char *name;
-
-		rc = 0;
-		if (found == 1 && strncmp(e.path, "dists/", 6))
-			break;
-		if (e.type == 'f' && rpm_row(e.path, rows)) {
-			found = 2;
-			continue;
-		}
-		if (e.type != 'f' || fnmatch(INDEX_GLOB, e.path, FNM_PATHNAME))
-			continue;
-		found = 1;
-		name = xasprintf("%s: %s", what, e.path);
-		rc = read_entry(r, &e, &text, err);
-		if (rc == 0)
-			rc = parse_index(&text, name, rows, err);
-		free(name);
-		sbuf_free(&text);
-	}
-	pack_reader_free(r);
-	if (rc == 0 && !found)
+	if (rc == 0 && !w.found)
 		rc = pgb_fail(err, "%s has no %s index and no pool/*.rpm: not a pgbundle "
 			      "repository", what, INDEX_GLOB);
 	free(what);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 static int print_json(const struct rows *rows, const struct inst_bundle *b)

@@ -10,8 +10,9 @@
  * With --purge, first: each cluster of a PostgreSQL major that pgbundle
  * installed is stopped and dropped (its data is deleted), the packages
  * pgbundle installed (INST_STATE_DIR/packages) are purged, and the
- * repositories it extracted, INST_CREDENTIALS and INST_STATE_DIR are
- * removed.  apt's simulation of the purge runs first: a purge that would
+ * repositories it extracted, INST_CREDENTIALS, the pinned keys
+ * (INST_TRUST_DIR) and INST_STATE_DIR (with the records of the bundles
+ * installed) are removed.  apt's simulation of the purge runs first: a purge that would
  * also remove a package pgbundle did not install (something installed later
  * that depends on PostgreSQL) is refused, naming it, and nothing is purged.
  * The log directory stays.
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "inst.h"
+#include "module.h"
 
 #define REPOS_RECORD INST_STATE_DIR "/repos"
 
@@ -35,6 +37,15 @@ static int remove_path(struct inst_ctx *ctx, const char *path, struct pgb_err *e
 	ctx->changes++;
 	inst_log_change(ctx->log, "remove %s", path);
 	return ctx->dry_run ? 0 : util_rm_rf(path, err);
+}
+
+static int remove_root_path(struct inst_ctx *ctx, const char *path, struct pgb_err *err)
+{
+	char *p = inst_root_path(ctx, path);
+	int rc = remove_path(ctx, p, err);
+
+	free(p);
+	return rc;
 }
 
 static int remove_data(struct inst_ctx *ctx, struct pgb_err *err)
@@ -62,6 +73,13 @@ static int remove_data(struct inst_ctx *ctx, struct pgb_err *err)
 	*strrchr(cred_dir, '/') = '\0';
 	if (rc == 0)
 		rc = remove_path(ctx, creds, err);
+	if (rc == 0)
+		rc = remove_root_path(ctx, INST_SECRETS, err);
+	if (rc == 0)
+		rc = remove_root_path(ctx, INST_PKI_DIR, err);
+	/* Back to a host that never saw pgbundle: the pinned keys go too. */
+	if (rc == 0)
+		rc = remove_root_path(ctx, INST_TRUST_DIR, err);
 	if (rc == 0 && !ctx->dry_run)
 		rmdir(cred_dir);	/* only when empty */
 	if (rc == 0)
@@ -70,6 +88,36 @@ static int remove_data(struct inst_ctx *ctx, struct pgb_err *err)
 	free(creds);
 	free(state);
 	free(record);
+	return rc;
+}
+
+/*
+ * Each module of the config install ran with leaves the cluster and removes
+ * its own data (module.h), in reverse order: the VIP and HAProxy first,
+ * etcd's membership last.  Nothing to do when nothing was recorded, or in a
+ * --root image (install sets up no module there).
+ */
+struct purge_arg {
+	struct inst_ctx *ctx;
+	const struct inst_opts *o;
+};
+
+static int purge_modules(void *arg, struct pgb_err *err)
+{
+	struct purge_arg *a = arg;
+	struct inst_bundle b;
+	struct inst_config c;
+	int rc;
+
+	if (*a->ctx->root || (!a->o->config && !util_exists(INST_STATE_CONFIG)))
+		return 0;
+	rc = inst_state_load(a->o, &b, &c, err);
+	a->ctx->bundle = &b;
+	if (rc == 0)
+		rc = inst_modules_uninstall(a->ctx, &c, err);
+	a->ctx->bundle = NULL;
+	inst_config_free(&c);
+	inst_bundle_free(&b);
 	return rc;
 }
 
@@ -87,10 +135,13 @@ static int host_package_manager(struct inst_ctx *ctx, const struct inst_pkgmgr *
 	return rc;
 }
 
-static int purge(struct inst_ctx *ctx, const struct inst_pkgmgr *pm, struct pgb_err *err)
+static int purge(struct inst_ctx *ctx, const struct inst_opts *o, const struct inst_pkgmgr *pm,
+		 struct pgb_err *err)
 {
+	struct purge_arg arg = { ctx, o };
+
 	inst_log_step(ctx->log, "Purge: clusters, packages and data pgbundle installed");
-	if (pm->purge(ctx, err) < 0)
+	if (pm->purge(ctx, purge_modules, &arg, err) < 0)
 		return -1;
 	return remove_data(ctx, err);
 }
@@ -101,7 +152,7 @@ int cmd_uninstall(const struct inst_opts *o)
 	struct inst_ctx ctx;
 	struct pgb_err err;
 	char *prefix;
-	int rc = 0;
+	int rc = 0, lock = -1;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.root = o->root;
@@ -112,13 +163,18 @@ int cmd_uninstall(const struct inst_opts *o)
 			 "--dry-run to only see what it would do");
 		return inst_print_error(&err);
 	}
+	if (!o->dry_run && inst_lock_take(INST_LOCK_FILE, &lock, &err) < 0) {
+		free(prefix);
+		return inst_print_error(&err);
+	}
 	if (inst_log_open(&ctx.log, INST_LOG_DIR, o->dry_run, &err) < 0) {
+		inst_lock_release(lock);
 		free(prefix);
 		return inst_print_error(&err);
 	}
 	rc = host_package_manager(&ctx, &pm, &err);
 	if (rc == 0 && o->purge)
-		rc = purge(&ctx, pm, &err);
+		rc = purge(&ctx, o, pm, &err);
 	if (rc == 0) {
 		inst_log_step(ctx.log, "%s: restoring the host's sources", pm->name);
 		rc = pm->restore(&ctx, &err);
@@ -137,6 +193,7 @@ int cmd_uninstall(const struct inst_opts *o)
 		inst_log_detail(ctx.log, "error: %s", err.msg);
 	}
 	inst_log_close(ctx.log);
+	inst_lock_release(lock);
 	free(prefix);
 	return rc == 0 ? 0 : inst_print_error(&err);
 }

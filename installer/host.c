@@ -214,49 +214,18 @@ int host_match(const struct host_info *h, const struct inst_bundle *b, int force
 
 int host_free_space(const char *path, uint64_t *avail, struct pgb_err *err)
 {
-	char *p = xstrdup(path);
-	struct statvfs st;
-
-	/* The prefix may not exist yet: ask the file system it will be on. */
-	while (statvfs(p, &st) < 0) {
-		char *slash = strrchr(p, '/');
-
-		if (errno != ENOENT || !slash || slash == p) {
-			if (slash == p && errno == ENOENT && statvfs("/", &st) == 0)
-				break;
-			pgb_failsys(err, "cannot check the free space at %s", path);
-			free(p);
-			return -1;
-		}
-		*slash = '\0';
-	}
-	free(p);
-	*avail = (uint64_t)st.f_bavail * st.f_frsize;
-	return 0;
-}
-
-static void human(uint64_t n, char buf[32])
-{
-	if (n >= (1ull << 30))
-		snprintf(buf, 32, "%.1f GiB", (double)n / (1ull << 30));
-	else
-		snprintf(buf, 32, "%.1f MiB", (double)n / (1ull << 20));
+	return util_free_space(path, avail, NULL, err);
 }
 
 int host_check_space(const char *path, uint64_t need, const char *what, struct pgb_err *err)
 {
-	char a[32], b[32];
-	uint64_t avail;
+	struct util_space_need n = { path, need, what };
 
-	if (host_free_space(path, &avail, err) < 0)
-		return -1;
-	if (avail >= need)
-		return 0;
-	human(need, a);
-	human(avail, b);
-	return pgb_fail(err, "not enough free disk space at %s for %s: %s needed, %s free; "
-			"free some space or choose another --prefix", path, what, a, b);
+	return util_space_check(&n, 1, "free some space there (or choose another --prefix)", err);
 }
+
+/* A new cluster: initdb's files and the first WAL segments. */
+#define CLUSTER_BYTES (64ull << 20)
 
 int host_check(struct inst_ctx *ctx, uint64_t need_prefix, struct pgb_err *err)
 {
@@ -279,9 +248,25 @@ int host_check(struct inst_ctx *ctx, uint64_t need_prefix, struct pgb_err *err)
 	inst_log_info(ctx->log, "host: %s, %s; bundle: %s %s for %s (%s)", host_name(&h),
 		      h.arch ? h.arch : "?", ctx->bundle->name, ctx->bundle->version,
 		      ctx->bundle->target, ctx->bundle->arch);
-	if (need_prefix && host_check_space(ctx->prefix, need_prefix,
-					    "the bundle's repository", err) < 0)
-		goto out;
+	{
+		/* Under --root when given; EL keeps its clusters in /var/lib/pgsql. */
+		const uint64_t inst = ctx->bundle->installed_size;
+		char *usr = inst_root_path(ctx, "/usr");
+		char *data = inst_root_path(ctx, strcmp(ctx->bundle->family, "rpm") == 0
+						 ? "/var/lib/pgsql" : "/var/lib/postgresql");
+		struct util_space_need needs[] = {
+			{ ctx->prefix, need_prefix, "the bundle's repository" },
+			{ usr, inst + inst / 10, "its packages installed" },
+			{ data, inst ? CLUSTER_BYTES : 0, "a new cluster" },
+		};
+
+		rc = util_space_check(needs, 3, "free some space there (or choose another "
+				      "--prefix); nothing was changed", err);
+		free(usr);
+		free(data);
+		if (rc < 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	strlist_free(&warn);

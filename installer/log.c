@@ -200,3 +200,12 @@ void inst_log_close(struct inst_log *l)
 	free(l->path);
 	free(l);
 }
+
+int inst_ask(const char *question)
+{
+	char answer[16];
+
+	printf("%s", question);
+	fflush(stdout);
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}

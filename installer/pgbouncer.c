@@ -1,12 +1,12 @@
 /*
  * pgbouncer.c - PgBouncer in front of the cluster.
  *
- * pgbouncer.ini (pgconf.c renders it) and userlist.txt, both 0640 and owned
- * by postgres, whom the unit runs as.  The userlist holds the SCRAM secrets
- * of the pgbouncer: true users as pg_authid has them: with the same secret
- * on both sides PgBouncer checks the client's proof and then logs in to
- * PostgreSQL with the keys from that proof, so no password is stored for
- * it.  A reload applies changed files, except where PgBouncer listens
+ * pgbouncer.ini (pgconf.c renders it), pgb_hba.conf (hba.c: auth_type hba)
+ * and userlist.txt, all 0640 and owned by postgres, whom the unit runs as.
+ * The userlist holds the SCRAM secrets of the pgbouncer: true users as
+ * pg_authid has them: with the same secret on both sides PgBouncer checks
+ * the client's proof and then logs in to PostgreSQL with the keys from that
+ * proof, so no password is stored for it.  A reload applies changed files, except where PgBouncer listens
  * (listen_addr, listen_port, unix_socket_dir), which takes a restart.
  */
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "inst.h"
+#include "module.h"
 
 static const char q_secrets[] =
 	"SELECT coalesce(json_object_agg(rolname, rolpassword), '{}') FROM pg_authid "
@@ -24,7 +25,7 @@ struct pgb {
 	struct inst_ctx *ctx;
 	const struct inst_config *cfg;
 	struct inst_pg_layout l;
-	int ini_changed, userlist_changed;
+	int ini_changed, userlist_changed, hba_changed;
 	int restart;		/* where it listens changed */
 };
 
@@ -73,7 +74,7 @@ static int userlist(struct pgb *p, struct sbuf *out, struct pgb_err *err)
 
 	user_names(p->cfg, &names);
 	v[0] = xasprintf("v_users=%s", names.buf ? names.buf : "");
-	if (inst_pg_unit_active(p->l.unit))
+	if (inst_pg_answers(&p->l))
 		secrets = inst_pg_query(&p->l, "postgres", (const char *const *)v, q_secrets, err);
 	else if (!p->ctx->dry_run)
 		rc = pgb_fail(err, "PostgreSQL (%s) is not running, so the SCRAM secrets of "
@@ -111,7 +112,7 @@ static int write_files(struct pgb *p, struct pgb_err *err)
 	inst_pgbouncer_ini(p->cfg, &p->l, &ini);
 	/* With --no-start the server may be down: the userlist waits for a run
 	 * that can read pg_authid, the rest is written now. */
-	if (p->ctx->no_start && !inst_pg_unit_active(p->l.unit)) {
+	if (p->ctx->no_start && !inst_pg_answers(&p->l)) {
 		inst_log_info(p->ctx->log, "%s left as it is: PostgreSQL is not running "
 			      "(--no-start)", p->l.pgb_userlist);
 		rc = 0;
@@ -124,6 +125,8 @@ static int write_files(struct pgb *p, struct pgb_err *err)
 						err);
 	}
 	if (rc == 0)
+		rc = inst_pgb_hba_write(p->ctx, p->cfg, &p->l, &p->hba_changed, err);
+	if (rc == 0)
 		rc = inst_pg_write_file(p->ctx, p->l.pgb_ini, ini.buf, 0640, "postgres",
 					"PgBouncer's settings", &p->ini_changed, &old, err);
 	p->restart = p->ini_changed && listen_differs(old, ini.buf);
@@ -133,27 +136,7 @@ static int write_files(struct pgb *p, struct pgb_err *err)
 	return rc;
 }
 
-/*
- * SIGHUP makes PgBouncer re-read both files.  Sent by systemd rather than by
- * `systemctl reload`: Debian's unit reloads with /bin/kill, which a minimal
- * host (no procps) does not have.  --kill-who: systemd 247 (bullseye) does
- * not know its newer name --kill-whom.
- */
-static int reload(struct pgb_err *err)
-{
-	const char *argv[] = {
-		"systemctl", "kill", "--signal=HUP", "--kill-who=main", "pgbouncer", NULL
-	};
-	struct sbuf out = SBUF_INIT;
-	int st = inst_run(argv, &out, err);
-
-	if (st > 0)
-		pgb_fail(err, "cannot reload pgbouncer (systemctl kill --signal=HUP, status %d): "
-			 "%.1000s", st, out.buf ? out.buf : "");
-	sbuf_free(&out);
-	return st == 0 ? 0 : -1;
-}
-
+/* SIGHUP makes PgBouncer re-read both files (sent by systemd: svc.c). */
 static int service(struct pgb *p, struct pgb_err *err)
 {
 	const char *unit = "pgbouncer";
@@ -172,16 +155,16 @@ static int service(struct pgb *p, struct pgb_err *err)
 		inst_pg_change(p->ctx, "restart %s (where it listens changed)", unit);
 		return p->ctx->dry_run ? 0 : inst_pg_systemctl("restart", unit, err);
 	}
-	if ((p->ini_changed || p->userlist_changed) && !p->ctx->dry_run) {
+	if ((p->ini_changed || p->userlist_changed || p->hba_changed) && !p->ctx->dry_run) {
 		inst_log_info(p->ctx->log, "reload %s", unit);
-		return reload(err);
+		return inst_unit_signal(unit, "HUP", err);
 	}
 	return 0;
 }
 
 int pgbouncer_setup(struct inst_ctx *ctx, const struct inst_config *cfg, struct pgb_err *err)
 {
-	struct pgb p = { ctx, cfg, { 0 }, 0, 0, 0 };
+	struct pgb p = { ctx, cfg, { 0 }, 0, 0, 0, 0 };
 	const char *family = ctx->bundle ? ctx->bundle->family : "deb";
 	int rc;
 
@@ -204,3 +187,31 @@ int pgbouncer_setup(struct inst_ctx *ctx, const struct inst_config *cfg, struct 
 	inst_pg_layout_free(&p.l);
 	return rc;
 }
+
+static int pgbouncer_enabled(const struct inst_config *cfg)
+{
+	return cfg->pgbouncer_enabled && inst_config_has_module(cfg, "pgsql");
+}
+
+static int pgbouncer_status(struct inst_ctx *ctx, const struct inst_config *cfg, json_t *out,
+			    struct pgb_err *err)
+{
+	int active = inst_pg_unit_active("pgbouncer");
+
+	(void)ctx;
+	(void)err;
+	json_object_set_new(out, "active", json_boolean(active));
+	json_object_set_new(out, "listen", json_string(cfg->pgbouncer_listen));
+	json_object_set_new(out, "port", json_integer(cfg->pgbouncer_port));
+	json_object_set_new(out, "ok", json_boolean(active));
+	return 0;
+}
+
+const struct inst_module inst_module_pgbouncer = {
+	.name = "pgbouncer",
+	.summary = "PgBouncer in front of PostgreSQL, SCRAM pass-through",
+	.packages = "pgbouncer",
+	.enabled = pgbouncer_enabled,
+	.apply = pgbouncer_setup,
+	.status = pgbouncer_status,
+};

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "inst.h"
+#include "ops.h"
 
 #define MB (1024ull * 1024ull)
 
@@ -62,6 +63,7 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 	l->hba_file = xasprintf("%s/pg_hba.conf", l->conf_dir);
 	l->pgb_ini = xstrdup("/etc/pgbouncer/pgbouncer.ini");
 	l->pgb_userlist = xstrdup("/etc/pgbouncer/userlist.txt");
+	l->pgb_hba = xstrdup("/etc/pgbouncer/pgb_hba.conf");
 	l->pgb_pidfile = xasprintf("%s/pgbouncer.pid", l->socket_dir);
 	return 0;
 }
@@ -78,6 +80,7 @@ void inst_pg_layout_free(struct inst_pg_layout *l)
 	free(l->unit);
 	free(l->pgb_ini);
 	free(l->pgb_userlist);
+	free(l->pgb_hba);
 	free(l->pgb_pidfile);
 	free(l->pgb_logfile);
 	memset(l, 0, sizeof(*l));
@@ -135,9 +138,10 @@ void inst_pgconf_render_pg(const struct inst_pgconf *p, const char *header, stru
 	add_header(out, header);
 	for (size_t i = 0; i < p->n; i++) {
 		sbuf_addf(out, "%s = '", p->v[i].key);
+		/* PostgreSQL reads \ as an escape inside quotes: 'x\' would never end. */
 		for (const char *c = p->v[i].value; *c; c++) {
-			if (*c == '\'')
-				sbuf_addc(out, '\'');
+			if (*c == '\'' || *c == '\\')
+				sbuf_addc(out, *c);
 			sbuf_addc(out, *c);
 		}
 		sbuf_adds(out, "'\n");
@@ -241,54 +245,10 @@ void inst_pg_settings(const struct inst_config *c, uint64_t mem, struct inst_pgc
 	set_mb(out, "effective_cache_size", m.effective_cache_size);
 	set_mb(out, "maintenance_work_mem", m.maintenance_work_mem);
 	set_mb(out, "work_mem", m.work_mem);
+	inst_pg_tune(c, inst_host_cpus(), out);	/* pgtune.c: tiny on small hosts */
 	for (size_t i = 0; i < c->n_pg_parameters; i++)
 		inst_pgconf_set(out, c->pg_parameters[i].key, c->pg_parameters[i].value);
 	sbuf_free(&b);
-}
-
-/* --- pg_hba.conf --- */
-
-static void hba_line(struct sbuf *out, const char *type, const char *db, const char *user,
-		     const char *addr, const char *auth)
-{
-	sbuf_addf(out, "%-7s %-15s %-15s %-23s %s\n", type, db, user, addr ? addr : "", auth);
-}
-
-/* PgBouncer logs in over the socket with the client's SCRAM keys. */
-static void hba_pgbouncer(const struct inst_config *c, struct sbuf *out)
-{
-	struct sbuf dbs = SBUF_INIT;
-
-	for (size_t i = 0; i < c->n_pg_databases; i++)
-		if (c->pg_databases[i].pgbouncer)
-			sbuf_addf(&dbs, "%s%s", dbs.len ? "," : "", c->pg_databases[i].name);
-	for (size_t i = 0, n = 0; dbs.len && i < c->n_pg_users; i++) {
-		if (!c->pg_users[i].pgbouncer)
-			continue;
-		if (n++ == 0)
-			sbuf_adds(out, "# PgBouncer reaches its databases over the socket\n");
-		hba_line(out, "local", dbs.buf, c->pg_users[i].name, NULL, "scram-sha-256");
-	}
-	sbuf_free(&dbs);
-}
-
-void inst_pg_hba_render(const struct inst_config *c, struct sbuf *out)
-{
-	sbuf_adds(out, "# pg_hba.conf written by pgbundle-installer from pg_hba_rules of the "
-		  "config.\n# Edits here are overwritten on its next run: change the config.\n");
-	hba_line(out, "# TYPE", "DATABASE", "USER", "ADDRESS", "METHOD");
-	hba_line(out, "local", "all", "postgres", NULL, "peer");
-	hba_line(out, "local", "replication", "postgres", NULL, "peer");
-	if (c->pgbouncer_enabled)
-		hba_pgbouncer(c, out);
-	for (size_t i = 0; i < c->n_pg_hba_rules; i++) {
-		const struct inst_pg_hba_rule *r = &c->pg_hba_rules[i];
-
-		if (r->title && (i == 0 || !c->pg_hba_rules[i - 1].title ||
-				 strcmp(c->pg_hba_rules[i - 1].title, r->title)))
-			sbuf_addf(out, "# %s\n", r->title);
-		hba_line(out, r->type, r->db, r->user, r->addr, r->auth);
-	}
 }
 
 /* --- PgBouncer --- */
@@ -297,12 +257,11 @@ void inst_pgbouncer_ini(const struct inst_config *c, const struct inst_pg_layout
 			struct sbuf *out)
 {
 	struct inst_pgconf p = { 0 };
-	char port[16];
+	char port[16], *v;
 
 	inst_pgconf_set(&p, "[databases]", "");
 	for (size_t i = 0; i < c->n_pg_databases; i++) {
 		const struct inst_pg_database *db = &c->pg_databases[i];
-		char *v;
 
 		if (!db->pgbouncer)
 			continue;
@@ -319,8 +278,16 @@ void inst_pgbouncer_ini(const struct inst_config *c, const struct inst_pg_layout
 	 * foreground systemd units of later releases ignore them harmlessly. */
 	inst_pgconf_set(&p, "pidfile", l->pgb_pidfile);
 	inst_pgconf_set(&p, "logfile", l->pgb_logfile);
-	inst_pgconf_set(&p, "auth_type", "scram-sha-256");
+	/* the rule set of hba.c; its scram-sha-256 lines check the userlist's secrets */
+	inst_pgconf_set(&p, "auth_type", "hba");
+	inst_pgconf_set(&p, "auth_hba_file", l->pgb_hba);
 	inst_pgconf_set(&p, "auth_file", l->pgb_userlist);
+	v = xasprintf("postgres, %s", c->pg_admin_username);
+	inst_pgconf_set(&p, "admin_users", v);
+	free(v);
+	v = xasprintf("postgres, %s", c->pg_monitor_username);
+	inst_pgconf_set(&p, "stats_users", v);
+	free(v);
 	inst_pgconf_set(&p, "pool_mode", c->pgbouncer_poolmode);
 	/* JDBC sends it at startup; without this PgBouncer refuses the client. */
 	inst_pgconf_set(&p, "ignore_startup_parameters", "extra_float_digits");

@@ -5,8 +5,16 @@
  * The config names extensions per database; the bundle knows, per extension
  * the manifest chose, its preload library, the libraries that must load
  * before it, its settings, what it cannot share a database with and why it
- * cannot be created plainly.  Joining the two here keeps that knowledge in
- * one place, the catalog, instead of a second table in the installer.
+ * cannot be created plainly, and what its library starts on its own.
+ * Joining the two here keeps that knowledge in one place, the catalog,
+ * instead of a second table in the installer.
+ *
+ * A library that starts machinery on its own (the catalog's "background":
+ * workers, an HA manager, a replication daemon, a sampler) is loaded only
+ * when the config names it: in pg_libs, or as an extension a database
+ * lists by name.  Neither pg_libs_auto nor a database's "all" brings it in,
+ * so holding an extension in the bundle never changes how the server runs:
+ * a preloaded pg_auto_failover monitor, for one, hangs every DROP DATABASE.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,16 +55,45 @@ static void db_add_ext(struct inst_pg_database *db, const char *name)
 	db->extensions[db->n_extensions++].schema = NULL;
 }
 
-static void expand_all(const struct inst_bundle *b, int pg, struct inst_pg_database *db)
+/* What in e's requirements (e itself first) starts machinery on its own
+ * while pg_libs does not name its library: that extension, or NULL.  depth
+ * bounds a cycle a damaged bundle could hold. */
+static const struct inst_ext_info *unasked_background(const struct inst_config *c,
+						      const struct inst_bundle *b,
+						      const struct inst_ext_info *e, int depth)
+{
+	if (e->background && e->preload && !strlist_has(&c->pg_libs, e->preload))
+		return e;
+	for (size_t i = 0; depth < 8 && i < e->requires.n; i++) {
+		const struct inst_ext_info *r = inst_bundle_ext(b, e->requires.v[i]);
+		const struct inst_ext_info *bg = r ? unasked_background(c, b, r, depth + 1) : NULL;
+
+		if (bg)
+			return bg;
+	}
+	return NULL;
+}
+
+static void expand_all(const struct inst_config *c, const struct inst_bundle *b,
+		       struct inst_pg_database *db)
 {
 	for (size_t i = 0; i < b->n_ext; i++) {
-		const struct inst_ext_info *e = &b->ext[i];
+		const struct inst_ext_info *e = &b->ext[i], *bg;
 		const char *sql = inst_ext_sql_name(e), *clash;
 
 		if (db_has(db, sql))
 			continue;
-		if (inst_ext_exception_holds(e, pg)) {
+		if (inst_ext_exception_holds(e, c->pg_major)) {
 			strlist_add_owned(&db->left_out, xasprintf("%s (%s)", sql, e->exception));
+		} else if ((bg = unasked_background(c, b, e, 0)) != NULL) {
+			strlist_add_owned(&db->left_out, xasprintf("%s (%s%s%slibrary %s starts %s; "
+								   "list %s by name, or %s in "
+								   "pg_libs, to have it)", sql,
+								   bg == e ? "its " : "it requires ",
+								   bg == e ? "" : inst_ext_sql_name(bg),
+								   bg == e ? "" : ", whose ",
+								   bg->preload, bg->background, sql,
+								   bg->preload));
 		} else if ((clash = conflict_in(b, db, e)) != NULL) {
 			strlist_add_owned(&db->left_out, xasprintf("%s (cannot share a database "
 								   "with %s)", sql, clash));
@@ -99,7 +136,7 @@ int inst_pgext_expand(struct inst_config *c, const struct inst_bundle *b, struct
 					"or rebuild with `extensions:` naming them", db->where,
 					db->name, b->name ? b->name : "?");
 		if (db->all)
-			expand_all(b, c->pg_major, db);
+			expand_all(c, b, db);
 	}
 	return 0;
 }
@@ -130,11 +167,22 @@ static int param_set(const struct inst_config *c, const char *key, size_t len)
 	return 0;
 }
 
-/* e's preload and settings; a setting the config (or an extension before)
- * already has stays as it is. */
+/* e's preload and settings, after those of the extensions it requires; a
+ * setting the config (or an extension before) already has stays as it is.
+ * visiting breaks a cycle a damaged catalog could hold. */
 static void want_ext(struct inst_config *c, const struct inst_bundle *b,
 		     const struct inst_ext_info *e, struct strlist *visiting)
 {
+	for (size_t i = 0; i < e->requires.n; i++) {
+		const struct inst_ext_info *r = inst_bundle_ext(b, e->requires.v[i]);
+		char *mark = xasprintf("requires:%s", e->requires.v[i]);
+
+		if (r && !strlist_has(visiting, mark)) {
+			strlist_add(visiting, mark);
+			want_ext(c, b, r, visiting);
+		}
+		free(mark);
+	}
 	if (e->preload)
 		add_lib(b, &c->pg_preload, visiting, e->preload);
 	for (size_t i = 0; i < e->settings.n; i++) {
@@ -163,7 +211,15 @@ void inst_pgext_preload(struct inst_config *c, const struct inst_bundle *b)
 			if (e)
 				want_ext(c, b, e, &visiting);
 		}
-	for (size_t i = 0; b && c->pg_libs_auto && i < b->n_ext; i++)
-		want_ext(c, b, &b->ext[i], &visiting);
+	for (size_t i = 0; b && c->pg_libs_auto && i < b->n_ext; i++) {
+		const struct inst_ext_info *e = &b->ext[i];
+		const struct inst_ext_info *bg = unasked_background(c, b, e, 0);
+
+		if (!bg)
+			want_ext(c, b, e, &visiting);
+		else if (bg == e && !strlist_has(&c->pg_preload, e->preload))
+			strlist_add_owned(&c->pg_preload_skipped,
+					  xasprintf("%s (%s)", e->preload, e->background));
+	}
 	strlist_free(&visiting);
 }

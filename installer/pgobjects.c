@@ -13,12 +13,12 @@
  * the role gets the SCRAM secret computed here (creds.c), set with \set from
  * stdin because a command line is visible to every local user.
  *
- * Group roles, as Pigsty defines them, exist in every cluster:
- *   dbrole_readonly   global read-only access
- *   dbrole_offline    restricted read-only access (offline queries)
- *   dbrole_readwrite  global read-write access, member of dbrole_readonly
- *   dbrole_admin      object creation, member of pg_monitor and
- *                     dbrole_readwrite, BYPASSRLS
+ * The roles are pg_default_roles (Pigsty's role groups and system users,
+ * acl.c) and then pg_users: the config holds both in pg_users, defaults
+ * first.  Each database gets the privileges of the model (acl.c) right
+ * after it is created or checked, before its schemas and extensions, so
+ * that what they create is covered by the default privileges; template1
+ * and postgres get pg_default_schemas and pg_default_extensions.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "inst.h"
+#include "module.h"
 
 /* Role attributes: the config's key, pg_authid's column (as queried), SQL. */
 static const struct {
@@ -70,10 +71,9 @@ struct pgo {
 	const struct inst_config *cfg;
 	const struct inst_pg_layout *l;
 	int running;
-	struct inst_creds creds;
-	int creds_dirty;
+	struct inst_secrets sec;
 	json_t *roles, *dbs;	/* live state; empty objects when the server is down */
-	struct inst_pg_user groups[4];
+	struct inst_acl *acl;
 };
 
 /* --- running SQL --- */
@@ -122,55 +122,19 @@ static json_t *query(struct pgo *o, const char *db, const char *q, struct pgb_er
 
 /* --- roles --- */
 
-static void groups_init(struct pgo *o)
-{
-	static const char *const names[] = {
-		"dbrole_readonly", "dbrole_offline", "dbrole_readwrite", "dbrole_admin"
-	};
-	static const char *const comments[] = {
-		"role for global read-only access", "role for restricted read-only access",
-		"role for global read-write access", "role for object creation"
-	};
-
-	for (int i = 0; i < 4; i++) {
-		o->groups[i].name = (char *)names[i];
-		o->groups[i].comment = (char *)comments[i];
-	}
-	strlist_add(&o->groups[2].roles, "dbrole_readonly");
-	strlist_add(&o->groups[3].roles, "pg_monitor");
-	strlist_add(&o->groups[3].roles, "dbrole_readwrite");
-	o->groups[3].bypassrls = 1;
-}
-
-static void groups_free(struct pgo *o)
-{
-	for (int i = 0; i < 4; i++)
-		strlist_free(&o->groups[i].roles);
-}
-
 static int attr_of(const struct inst_pg_user *u, size_t i)
 {
 	return *(const int *)((const char *)u + attrs[i].off_user);
 }
 
-/* The password u should have: the config's, the credentials file's, or a new one. */
+/* The password u should have: the config's, or the cluster's secret (secrets.c). */
 static int password_for(struct pgo *o, const struct inst_pg_user *u, const char **pw,
 			struct pgb_err *err)
 {
-	char *gen;
-
-	*pw = u->password ? u->password : inst_creds_get(&o->creds, u->name);
-	if (*pw || !u->login)
+	*pw = NULL;
+	if (!u->login)
 		return 0;
-	if (inst_creds_generate(&gen, err) < 0)
-		return -1;
-	inst_creds_set(&o->creds, u->name, gen);
-	free(gen);
-	o->creds_dirty = 1;
-	inst_pg_change(o->ctx, "generate a password for %s (kept in %s)", u->name,
-		       INST_CREDENTIALS);
-	*pw = inst_creds_get(&o->creds, u->name);
-	return 0;
+	return inst_secret_role(&o->sec, o->ctx, u->name, u->password, pw, err);
 }
 
 /* CREATE ROLE with every attribute, password and comment. */
@@ -251,14 +215,9 @@ static int ensure_role(struct pgo *o, const struct inst_pg_user *u, struct pgb_e
 	json_t *have = json_object_get(o->roles, u->name);
 	const char *pw = NULL;
 
-	if (u->login && password_for(o, u, &pw, err) < 0)
-		return -1;
 	/* Saved before the role exists, so no run can set a password it then forgets. */
-	if (o->creds_dirty && !o->ctx->dry_run) {
-		if (inst_creds_save(&o->creds, INST_CREDENTIALS, err) < 0)
-			return -1;
-		o->creds_dirty = 0;
-	}
+	if (password_for(o, u, &pw, err) < 0)
+		return -1;
 	if (!have)
 		return create_role(o, u, pw, err);
 	return alter_role(o, u, have, pw, err);
@@ -300,17 +259,11 @@ static int roles(struct pgo *o, struct pgb_err *err)
 {
 	const struct inst_config *c = o->cfg;
 
-	for (size_t i = 0; i < 4; i++)
-		if (ensure_role(o, &o->groups[i], err) < 0)
-			return -1;
 	for (size_t i = 0; i < c->n_pg_users; i++)
 		if (ensure_role(o, &c->pg_users[i], err) < 0)
 			return pgb_err_prefix(err, "user %s (%s)", c->pg_users[i].name,
 					      c->pg_users[i].where);
 	/* Grants last: a user may be granted another that is created after it. */
-	for (size_t i = 0; i < 4; i++)
-		if (ensure_grants(o, &o->groups[i], err) < 0)
-			return -1;
 	for (size_t i = 0; i < c->n_pg_users; i++)
 		if (ensure_grants(o, &c->pg_users[i], err) < 0)
 			return pgb_err_prefix(err, "user %s (%s)", c->pg_users[i].name,
@@ -412,6 +365,11 @@ static int create_ext(struct pgo *o, const struct inst_pg_database *db,
 	struct strlist vars = STRLIST_INIT;
 	int rc;
 
+	if (json_object_get(in, "available") && !available(in, e->name) && db->system) {
+		inst_log_info(o->ctx->log, "database %s: extension %s is not in the bundle: left "
+			      "out (pg_default_extensions)", db->name, e->name);
+		return 0;
+	}
 	if (json_object_get(in, "available") && !available(in, e->name))
 		return pgb_fail(err, "%s: database %s: extension %s is not available to "
 				"PostgreSQL %d here (no %s.control): its package is not "
@@ -459,6 +417,8 @@ static int database(struct pgo *o, const struct inst_pg_database *db, struct pgb
 		rc = create_db(o, db, err);
 	else
 		rc = alter_db(o, db, have, err);
+	if (rc == 0)
+		rc = inst_acl_database(o->acl, db, created, err);
 	if (rc < 0)
 		return -1;
 	/* A dry run cannot look inside a database it has not created: it is
@@ -483,24 +443,29 @@ static int database(struct pgo *o, const struct inst_pg_database *db, struct pgb
 int inst_pg_objects(struct inst_ctx *ctx, const struct inst_config *cfg,
 		    const struct inst_pg_layout *l, int running, struct pgb_err *err)
 {
-	struct pgo o = { ctx, cfg, l, running, { NULL, 0 }, 0, NULL, NULL, { { 0 } } };
+	struct pgo o = { ctx, cfg, l, running, { 0 }, NULL, NULL, NULL };
+	struct inst_pg_database sys[2];
 	int rc = -1;
 
-	groups_init(&o);
-	if (inst_creds_load(&o.creds, INST_CREDENTIALS, err) < 0)
+	inst_acl_system_dbs(cfg, sys);
+	if (inst_secrets_open(&o.sec, ctx, cfg, err) < 0)
 		goto out;
 	o.roles = query(&o, "postgres", q_roles, err);
 	o.dbs = o.roles ? query(&o, "postgres", q_databases, err) : NULL;
-	if (!o.dbs || roles(&o, err) < 0)
+	if (!o.dbs || roles(&o, err) < 0 || inst_acl_open(&o.acl, ctx, cfg, l, running, err) < 0)
 		goto out;
+	for (size_t i = 0; i < 2; i++)
+		if (database(&o, &sys[i], err) < 0)
+			goto out;
 	for (size_t i = 0; i < cfg->n_pg_databases; i++)
 		if (database(&o, &cfg->pg_databases[i], err) < 0)
 			goto out;
 	rc = 0;
 out:
+	inst_acl_close(o.acl);
 	json_decref(o.roles);
 	json_decref(o.dbs);
-	inst_creds_free(&o.creds);
-	groups_free(&o);
+	inst_secrets_free(&o.sec);
+	inst_acl_system_dbs_free(sys);
 	return rc;
 }

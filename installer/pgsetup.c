@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "inst.h"
+#include "module.h"
 
 #define READY_TIMEOUT_MS 60000
 #define JSON_MARK "<<pgbundle-json>>"
@@ -248,6 +249,13 @@ json_t *inst_pg_query(const struct inst_pg_layout *l, const char *db, const char
 	return j;
 }
 
+int inst_pg_answers(const struct inst_pg_layout *l)
+{
+	struct pgb_err ignored;
+
+	return inst_psql(l, "postgres", NULL, "SELECT 1;\n", NULL, &ignored) == 0;
+}
+
 /* --- one bootstrap --- */
 
 struct pgs {
@@ -368,6 +376,10 @@ static int check_libs(struct pgs *s, struct pgb_err *err)
 {
 	int rc = 0;
 
+	for (size_t i = 0; i < s->cfg->pg_preload_skipped.n; i++)
+		inst_log_info(s->ctx->log, "shared_preload_libraries: pg_libs_auto leaves out %s; "
+			      "name it in pg_libs, or its extension in a database, to load it",
+			      s->cfg->pg_preload_skipped.v[i]);
 	/* A dry run before the packages are in has nothing to look at. */
 	if (s->ctx->dry_run && !util_exists(s->l.lib_dir))
 		return 0;
@@ -399,6 +411,7 @@ static int write_files(struct pgs *s, struct pgb_err *err)
 	int rc;
 
 	inst_pg_settings(s->cfg, mem, &settings);
+	inst_modules_pg_settings(s->cfg, &settings);	/* archive_command, ... */
 	header = xasprintf("Written by pgbundle-installer from its config; edits are "
 			   "overwritten on its next run.\nMemory settings sized for %llu MB of "
 			   "RAM; pg_parameters in the config override them.",
@@ -596,3 +609,52 @@ int pg_bootstrap(struct inst_ctx *ctx, const struct inst_config *cfg, struct pgb
 	inst_pg_layout_free(&s.l);
 	return rc;
 }
+
+/* Without Patroni, the distribution's own cluster (with it, patroni.c owns
+ * PostgreSQL and this module only brings its packages). */
+static int pgsql_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struct pgb_err *err)
+{
+	if (cfg->patroni_enabled)
+		return 0;
+	return pg_bootstrap(ctx, cfg, err);
+}
+
+static int pgsql_status(struct inst_ctx *ctx, const struct inst_config *cfg, json_t *out,
+			struct pgb_err *err)
+{
+	const char *family = ctx->bundle && ctx->bundle->family ? ctx->bundle->family : "deb";
+	struct inst_pg_layout l;
+	struct pgb_err down;
+	int active, serves;
+
+	if (cfg->patroni_enabled)
+		return 0;	/* patroni.c reports PostgreSQL */
+	if (inst_pg_layout_init(&l, family, cfg->pg_major, cfg->pg_port, err) < 0)
+		return -1;
+	active = inst_pg_unit_active(l.unit);
+	serves = active && inst_psql(&l, "postgres", NULL, "SELECT 1;\n", NULL, &down) == 0;
+	json_object_set_new(out, "unit", json_string(l.unit));
+	json_object_set_new(out, "active", json_boolean(active));
+	json_object_set_new(out, "port", json_integer(cfg->pg_port));
+	json_object_set_new(out, "data", json_string(l.data_dir));
+	json_object_set_new(out, "ok", json_boolean(serves));
+	inst_pg_layout_free(&l);
+	return 0;
+}
+
+/* The business users' passwords (pg_users without one), for `pki init`. */
+static void pgsql_secrets(const struct inst_config *cfg, struct inst_secret_needs *out)
+{
+	for (size_t i = 0; i < cfg->n_pg_users; i++)
+		if (cfg->pg_users[i].login)
+			inst_secret_need(out, 1, cfg->pg_users[i].name, cfg->pg_users[i].password);
+}
+
+const struct inst_module inst_module_pgsql = {
+	.name = "pgsql",
+	.summary = "PostgreSQL: the distribution's cluster, or the packages Patroni runs",
+	.packages = "pgsql",
+	.apply = pgsql_apply,
+	.status = pgsql_status,
+	.secrets = pgsql_secrets,
+};

@@ -181,7 +181,8 @@ static int purge_packages(struct inst_ctx *ctx, const struct strlist *pkgs, stru
 }
 
 
-static int apt_purge(struct inst_ctx *ctx, struct pgb_err *err)
+static int apt_purge(struct inst_ctx *ctx, int (*leave)(void *arg, struct pgb_err *err),
+		     void *arg, struct pgb_err *err)
 {
 	struct strlist recorded = STRLIST_INIT, installed = STRLIST_INIT;
 	int rc = pkg_read_installed_record(ctx, &recorded, err);
@@ -191,6 +192,8 @@ static int apt_purge(struct inst_ctx *ctx, struct pgb_err *err)
 	/* Before any cluster is dropped: a refused purge must change nothing. */
 	if (rc == 0)
 		rc = check_purge(&installed, err);
+	if (rc == 0)
+		rc = leave(arg, err);
 	if (rc == 0)
 		rc = drop_clusters(ctx, &installed, err);
 	if (rc == 0)
@@ -202,4 +205,5 @@ static int apt_purge(struct inst_ctx *ctx, struct pgb_err *err)
 
 const struct inst_pkgmgr inst_pkgmgr_apt = {
 	"deb", "apt", apt_preflight, apt_configure, pkg_install, apt_restore, apt_purge,
+	inst_recover,
 };

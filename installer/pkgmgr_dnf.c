@@ -661,7 +661,8 @@ static int drop_clusters(struct inst_ctx *ctx, const struct strlist *names, stru
 	return rc;
 }
 
-static int dnf_purge(struct inst_ctx *ctx, struct pgb_err *err)
+static int dnf_purge(struct inst_ctx *ctx, int (*leave)(void *arg, struct pgb_err *err),
+		     void *arg, struct pgb_err *err)
 {
 	struct strlist recorded = STRLIST_INIT, now = STRLIST_INIT, gone = STRLIST_INIT;
 	struct strlist argv = STRLIST_INIT;
@@ -694,6 +695,8 @@ static int dnf_purge(struct inst_ctx *ctx, struct pgb_err *err)
 				      "nothing was purged", others.buf);
 	}
 	if (rc == 0)
+		rc = leave(arg, err);
+	if (rc == 0)
 		rc = drop_clusters(ctx, &gone, err);
 	if (rc == 0 && gone.n) {
 		ctx->changes += (int)gone.n;
@@ -723,4 +726,5 @@ static int dnf_purge(struct inst_ctx *ctx, struct pgb_err *err)
 
 const struct inst_pkgmgr inst_pkgmgr_dnf = {
 	"rpm", "dnf", dnf_preflight, dnf_configure, dnf_install, dnf_restore, dnf_purge,
+	NULL,	/* dnf recovers its own transactions (rpmdb is transactional) */
 };

@@ -77,7 +77,8 @@ int pkg_select(const struct inst_bundle *b, const struct strlist *modules, int m
 			const char *mp = b->module_packages.v[i], *colon = strchr(mp, ':');
 			char *mod = colon ? xstrndup(mp, (size_t)(colon - mp)) : NULL;
 
-			if (mod && strlist_has(modules, mod) && strlist_has(&b->requested, colon + 1))
+			if (mod && (!modules || strlist_has(modules, mod)) &&
+			    strlist_has(&b->requested, colon + 1))
 				take(b, major, out, colon + 1);
 			free(mod);
 		}
@@ -253,6 +254,29 @@ static int explain_against(const struct pkg_plan *p, size_t r, const char *index
 	return found;
 }
 
+/*
+ * An unmet line "X : Depends: P (= V) but W is installed|to be installed"
+ * where this host has P at W, which the bundle's X does not accept: the host
+ * holds a version the bundle cannot use (newer, as apt never downgrades on
+ * its own).  Say so, naming P, both versions and X.
+ */
+static void explain_newer(const char *line, const char *status, size_t slen, struct sbuf *msg)
+{
+	char x[128], pkg[128], op[4], want[128], have[128];
+	char *installed;
+
+	if (!status || sscanf(line, "%127s : %*[A-Za-z-]: %127s (%3[<>=] %127[^)]) but %127s",
+			      x, pkg, op, want, have) != 5)
+		return;
+	installed = find_rel(status, slen, DPKG_STATUS, pkg, have, 1, "Version");
+	if (installed)
+		sbuf_addf(msg, "\n  %s: this host has %s, which the bundle's %s does not accept "
+			  "(it needs %s %s %s) and apt does not downgrade on its own; remove or "
+			  "downgrade %s on this host, or use a bundle built with %s %s", pkg, have,
+			  x, pkg, op, want, pkg, pkg, have);
+	free(installed);
+}
+
 void pkg_explain(const struct pkg_plan *p, const char *status, size_t slen, const char *index,
 		 size_t ilen, struct sbuf *msg)
 {
@@ -265,8 +289,10 @@ void pkg_explain(const struct pkg_plan *p, const char *status, size_t slen, cons
 				  "to make room for the bundle's packages", p->remove.v[r],
 				  p->remove_ver.v[r]);
 	}
-	for (size_t i = 0; i < p->unmet.n; i++)
+	for (size_t i = 0; i < p->unmet.n; i++) {
 		sbuf_addf(msg, "\n  unmet: %s", p->unmet.v[i]);
+		explain_newer(p->unmet.v[i], status, slen, msg);
+	}
 	for (size_t i = 0; i < p->errors.n; i++)
 		sbuf_addf(msg, "\n  apt: %s", p->errors.v[i]);
 }
@@ -491,7 +517,7 @@ static int block_starts(struct inst_ctx *ctx, struct pgb_err *err)
 static int check_installed(const struct strlist *pkgs, struct pgb_err *err)
 {
 	struct strlist argv = STRLIST_INIT, missing = STRLIST_INIT;
-	struct sbuf out = SBUF_INIT, list = SBUF_INIT;
+	struct sbuf out = SBUF_INIT, list = SBUF_INIT, lines = SBUF_INIT;
 	int rc;
 
 	strlist_add(&argv, "dpkg-query");
@@ -501,11 +527,13 @@ static int check_installed(const struct strlist *pkgs, struct pgb_err *err)
 		strlist_add(&argv, pkgs->v[i]);
 	strlist_add_owned(&argv, NULL);
 	rc = inst_run((const char *const *)argv.v, &out, err);
+	/* Whole lines only: "libpython3.11-minimal ii " holds "python3.11-minimal ii ". */
+	sbuf_addc(&lines, '\n');
+	sbuf_adds(&lines, out.buf ? out.buf : "");
 	for (size_t i = 0; rc >= 0 && i < pkgs->n; i++) {
-		char *want = xasprintf("%s ii ", pkgs->v[i]);
-		const char *hit = out.buf ? strstr(out.buf, want) : NULL;
+		char *want = xasprintf("\n%s ii ", pkgs->v[i]);
 
-		if (!hit || (hit != out.buf && hit[-1] != '\n'))
+		if (!strstr(lines.buf, want))
 			strlist_add(&missing, pkgs->v[i]);
 		free(want);
 	}
@@ -517,6 +545,7 @@ static int check_installed(const struct strlist *pkgs, struct pgb_err *err)
 	strlist_free(&argv);
 	strlist_free(&missing);
 	sbuf_free(&out);
+	sbuf_free(&lines);
 	sbuf_free(&list);
 	return rc < 0 ? -1 : 0;
 }
@@ -541,6 +570,9 @@ static int run_install(struct inst_ctx *ctx, const struct strlist *pkgs,
 	strlist_add(&argv, "Dpkg::Options::=--force-confold");
 	strlist_add(&argv, "-o");
 	strlist_add(&argv, "Acquire::Languages=none");
+	/* A dpkg another run left going (recover.c) or the host's own: wait for it. */
+	strlist_add(&argv, "-o");
+	strlist_add(&argv, "DPkg::Lock::Timeout=600");
 	strlist_add(&argv, "install");
 	for (size_t i = 0; i < pkgs->n; i++)
 		strlist_add(&argv, pkgs->v[i]);

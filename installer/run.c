@@ -11,6 +11,13 @@
  * reading /etc/passwd and /etc/group with fgetpwent/fgetgrent: the installer
  * is linked statically, where getpwnam() would need glibc's NSS modules at
  * run time, and the users it needs (postgres) are always local.
+ *
+ * The installer runs as root and runs apt-get, dpkg and systemctl by name:
+ * a name is looked up in root's standard PATH (RUN_PATH), never the
+ * caller's, and the child gets a clean environment (RUN_PATH, HOME, USER,
+ * LOGNAME, LANG=C.UTF-8) instead of ours, so that neither a directory put
+ * first in PATH nor anything exported (LD_PRELOAD, APT_CONFIG, PERL5LIB, ...)
+ * changes what runs or how.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +36,7 @@
 #include "inst.h"
 
 #define RUN_MAX_GROUPS 64
+#define RUN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Who to become in the child; resolved in the parent so errors are reported. */
 struct run_user {
@@ -91,25 +100,57 @@ static void find_groups(struct run_user *u)
 	fclose(f);
 }
 
-/* In the child: become u, with a login-like environment.  Returns -1 on failure. */
+/* In the child: become u.  Returns -1 on failure. */
 static int child_become(const struct run_user *u)
 {
 	if (setgroups((size_t)u->ngroups, u->groups) < 0 || setgid(u->gid) < 0 ||
 	    setuid(u->uid) < 0)
 		return -1;
-	setenv("HOME", u->home, 1);
-	setenv("USER", u->name, 1);
-	setenv("LOGNAME", u->name, 1);
 	/* root's working directory is usually closed to others. */
 	if (chdir(u->home) < 0 && chdir("/") < 0)
 		return -1;
 	return 0;
 }
 
-/* In the child: wire the fds, become the user, exec.  Why it failed goes to
- * err_fd (close-on-exec, so the parent reads nothing when exec worked). */
-static void child_exec(const char *const *argv, int in_fd, int out_fd, int err_fd,
-		       const struct run_user *u)
+/* What the child runs: prog as given when it holds a '/', else found in RUN_PATH. */
+static char *find_program(const char *prog, struct pgb_err *err)
+{
+	const char *dir = RUN_PATH;
+
+	if (strchr(prog, '/'))
+		return xstrdup(prog);
+	while (*dir) {
+		size_t n = strcspn(dir, ":");
+		char *path = xasprintf("%.*s/%s", (int)n, dir, prog);
+		struct stat st;
+
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return path;
+		free(path);
+		dir += n + (dir[n] == ':');
+	}
+	pgb_fail(err, "cannot run %s: %s (looked in %s)", prog, strerror(ENOENT), RUN_PATH);
+	return NULL;
+}
+
+/* The child's whole environment: root's, or a login-like one for u. */
+static void child_env(const struct run_user *u, struct strlist *env)
+{
+	const char *name = u ? u->name : "root", *home = u ? u->home : "/root";
+
+	strlist_add(env, "PATH=" RUN_PATH);
+	strlist_add_owned(env, xasprintf("HOME=%s", home));
+	strlist_add_owned(env, xasprintf("USER=%s", name));
+	strlist_add_owned(env, xasprintf("LOGNAME=%s", name));
+	strlist_add(env, "LANG=C.UTF-8");
+	strlist_add_owned(env, NULL);
+}
+
+/* In the child: wire the fds, become the user, exec path with env.  Why it
+ * failed goes to err_fd (close-on-exec, so the parent reads nothing when
+ * exec worked). */
+static void child_exec(const char *path, const char *const *argv, char *const *env, int in_fd,
+		       int out_fd, int err_fd, const struct run_user *u)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int e;
@@ -123,7 +164,7 @@ static void child_exec(const char *const *argv, int in_fd, int out_fd, int err_f
 	signal(SIGPIPE, SIG_DFL);
 	if (u && child_become(u) < 0)
 		goto fail;
-	execvp(argv[0], (char *const *)argv);
+	execve(path, (char *const *)argv, env);
 fail:
 	e = errno;
 	if (write(err_fd, &e, sizeof(e)) < 0)
@@ -253,8 +294,9 @@ static int exec_failed(int fd, const char *const *argv, const struct run_user *u
 	return 1;
 }
 
-static int run_full(const char *const *argv, const struct run_user *u, const char *stdin_text,
-		    struct run_sink *k, struct pgb_err *err)
+static int run_child(const char *path, const char *const *argv, char *const *env,
+		     const struct run_user *u, const char *stdin_text, struct run_sink *k,
+		     struct pgb_err *err)
 {
 	/* in[2], out[2], errpipe[2] */
 	int fd[6] = { -1, -1, -1, -1, -1, -1 };
@@ -275,7 +317,7 @@ static int run_full(const char *const *argv, const struct run_user *u, const cha
 		return rc;
 	}
 	if (pid == 0)
-		child_exec(argv, fd[0], fd[3], fd[5], u);
+		child_exec(path, argv, env, fd[0], fd[3], fd[5], u);
 	if (fd[0] >= 0)
 		close(fd[0]);
 	close(fd[3]);
@@ -291,6 +333,24 @@ static int run_full(const char *const *argv, const struct run_user *u, const cha
 	if (rc < 0 || st < 0 || failed)
 		return -1;
 	return st;
+}
+
+static int run_full(const char *const *argv, const struct run_user *u, const char *stdin_text,
+		    struct run_sink *k, struct pgb_err *err)
+{
+	struct strlist env = STRLIST_INIT;
+	char *path = find_program(argv[0], err);
+	int rc;
+
+	if (!path) {
+		sink_finish(k);
+		return -1;
+	}
+	child_env(u, &env);
+	rc = run_child(path, argv, (char *const *)env.v, u, stdin_text, k, err);
+	strlist_free(&env);
+	free(path);
+	return rc;
 }
 
 int inst_run(const char *const *argv, struct sbuf *out, struct pgb_err *err)

@@ -34,6 +34,14 @@ static const char *aerr(struct archive *a)
 	return s ? s : "unknown libarchive error";
 }
 
+/* What to add to aerr() when a write failed because the disk is full. */
+static const char *afull(struct archive *a)
+{
+	int e = archive_errno(a);
+
+	return e == ENOSPC || e == EDQUOT ? " (no space left: the file system is full)" : "";
+}
+
 /* Split p on '/', dropping empty and "." parts, so "./a//b/" gives a, b. */
 static void split_path(const char *p, struct strlist *parts)
 {
@@ -107,7 +115,7 @@ static const char *kind_name(mode_t mode)
 struct packer {
 	struct archive *a;
 	const char *src;
-	const char *tmp;
+	const char *tmp;	/* the archive's name, for messages */
 	const struct pack_opts *o;
 };
 
@@ -225,7 +233,8 @@ static int put_header(struct packer *p, struct archive_entry *e, const char *rel
 
 	archive_entry_free(e);
 	if (rc != ARCHIVE_OK)
-		return pgb_fail(err, "cannot add %s/%s to %s: %s", p->src, rel, p->tmp, aerr(p->a));
+		return pgb_fail(err, "cannot add %s/%s to %s: %s%s", p->src, rel, p->tmp, aerr(p->a),
+				afull(p->a));
 	return 0;
 }
 
@@ -245,8 +254,8 @@ static int copy_data(struct packer *p, int fd, const char *abs, uint64_t size,
 		if (total > size)
 			break;
 		if (archive_write_data(p->a, buf, (size_t)n) != n)
-			return pgb_fail(err, "cannot write %s into %s: %s", abs, p->tmp,
-					aerr(p->a));
+			return pgb_fail(err, "cannot write %s into %s: %s%s", abs, p->tmp,
+					aerr(p->a), afull(p->a));
 	}
 	if (total != size)
 		return pgb_fail(err, "%s changed size while it was being packed: make sure "
@@ -377,7 +386,7 @@ static int write_archive(struct packer *p, int fd, const struct strlist *paths,
 	for (size_t i = 0; rc == 0 && i < paths->n; i++)
 		rc = pack_one(p, paths->v[i], err);
 	if (rc == 0 && archive_write_close(p->a) != ARCHIVE_OK)
-		rc = pgb_fail(err, "cannot finish %s: %s", p->tmp, aerr(p->a));
+		rc = pgb_fail(err, "cannot finish %s: %s%s", p->tmp, aerr(p->a), afull(p->a));
 	return rc;
 }
 
@@ -402,8 +411,8 @@ int pack_write_dir(const char *out_path, const char *src_dir, const struct pack_
 {
 	struct strlist paths = STRLIST_INIT;
 	struct packer p = { NULL, src_dir, NULL, o };
-	char *tmp;
-	int fd, rc;
+	struct util_atomic out;
+	int rc;
 
 	if (check_opts(o, err) < 0)
 		return -1;
@@ -413,25 +422,18 @@ int pack_write_dir(const char *out_path, const char *src_dir, const struct pack_
 	}
 	if (paths.n > 1)
 		qsort(paths.v, paths.n, sizeof(*paths.v), cmp_entry);
-	tmp = xasprintf("%s.tmp.%ld", out_path, (long)getpid());
-	p.tmp = tmp;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = pgb_failsys(err, "cannot create %s", tmp);
-	} else {
-		rc = write_archive(&p, fd, &paths, err);
-		if (p.a)
-			archive_write_free(p.a);
-		if (rc == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-			rc = pgb_failsys(err, "cannot finish %s", tmp);
-		if (close(fd) < 0 && rc == 0)
-			rc = pgb_failsys(err, "cannot write %s", tmp);
-		if (rc == 0 && rename(tmp, out_path) < 0)
-			rc = pgb_failsys(err, "cannot rename %s to %s", tmp, out_path);
-		if (rc < 0)
-			unlink(tmp);
+	if (util_atomic_open(&out, out_path, 0644, err) < 0) {
+		strlist_free(&paths);
+		return -1;
 	}
-	free(tmp);
+	p.tmp = out_path;
+	rc = write_archive(&p, out.fd, &paths, err);
+	if (p.a)
+		archive_write_free(p.a);
+	if (rc == 0)
+		rc = util_atomic_commit(&out, err);
+	else
+		util_atomic_abort(&out);
 	strlist_free(&paths);
 	return rc;
 }
@@ -449,6 +451,7 @@ struct pack_reader {
 	struct archive *a;
 	struct archive_entry *cur;	/* owned by a */
 	char *what;
+	struct pack_source src;		/* src.read NULL: the byte range of fd */
 	int fd;
 	int own_fd;
 	int failed;
@@ -460,6 +463,18 @@ struct pack_reader {
 	unsigned char buf[PACK_CHUNK];
 };
 
+static la_ssize_t source_read(struct archive *a, struct pack_reader *r, const void **buf)
+{
+	struct pgb_err err = { { 0 } };
+	long n = r->src.read(r->src.ctx, buf, &err);
+
+	if (n < 0) {
+		archive_set_error(a, EIO, "%s", err.msg[0] ? err.msg : "cannot read");
+		return -1;
+	}
+	return n;
+}
+
 static la_ssize_t reader_read_cb(struct archive *a, void *data, const void **buf)
 {
 	struct pack_reader *r = data;
@@ -467,6 +482,8 @@ static la_ssize_t reader_read_cb(struct archive *a, void *data, const void **buf
 	size_t want = left < sizeof(r->buf) ? (size_t)left : sizeof(r->buf);
 	ssize_t n;
 
+	if (r->src.read)
+		return source_read(a, r, buf);
 	*buf = r->buf;
 	if (!want)
 		return 0;
@@ -487,7 +504,8 @@ static la_int64_t reader_skip_cb(struct archive *a, void *data, la_int64_t reque
 	uint64_t left = r->len - r->pos;
 
 	(void)a;
-	if (request <= 0)
+	/* A source is read through: every byte of it goes where the caller sends it. */
+	if (request <= 0 || r->src.read)
 		return 0;
 	if ((uint64_t)request > left)
 		request = (la_int64_t)left;
@@ -568,6 +586,16 @@ int pack_reader_open_fd(struct pack_reader **out, int fd, uint64_t offset, uint6
 				"large; %s", what, (unsigned long long)offset,
 				(unsigned long long)length, PACK_BAD_ARCHIVE);
 	return reader_start(reader_new(fd, 0, offset, length, what), out, err);
+}
+
+int pack_reader_open_source(struct pack_reader **out, const struct pack_source *src,
+			    const char *what, struct pgb_err *err)
+{
+	struct pack_reader *r = reader_new(-1, 0, 0, 0, what);
+
+	*out = NULL;
+	r->src = *src;
+	return reader_start(r, out, err);
 }
 
 int pack_reader_open(struct pack_reader **out, const char *path, struct pgb_err *err)
@@ -871,41 +899,14 @@ struct extractor {
 	unsigned flags;		/* PACK_EXTRACT_* */
 };
 
-static int dir_check_empty(const char *dir, struct pgb_err *err)
+static int dir_check_empty(int dir_fd, const char *dir, struct pgb_err *err)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int rc = 0;
+	int empty = util_dir_empty_at(dir_fd);
 
-	if (!d)
+	if (empty < 0)
 		return pgb_failsys(err, "cannot open the extraction directory %s", dir);
-	while (rc == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rc = pgb_fail(err, "%s is not empty: extract into a new, empty directory",
-				      dir);
-	closedir(d);
-	return rc;
-}
-
-/* Best effort: the extraction already failed and says why. */
-static void dir_clear(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	struct pgb_err ignored;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *p;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		p = util_path_join(dir, de->d_name);
-		util_rm_rf(p, &ignored);
-		free(p);
-	}
-	closedir(d);
+	return empty ? 0 : pgb_fail(err, "%s is not empty: extract into a new, empty directory",
+				    dir);
 }
 
 /* A fresh header with only what may reach the disk: no owner, ACL, xattr or flag. */
@@ -942,8 +943,8 @@ static void disk_entry(struct extractor *x, const struct pack_entry_info *e)
 
 static int disk_fail(struct extractor *x, const char *path, struct pgb_err *err)
 {
-	return pgb_fail(err, "%s: cannot extract \"%s\" into %s: %s", x->r->what, path, x->dest,
-			aerr(x->disk));
+	return pgb_fail(err, "%s: cannot extract \"%s\" into %s: %s%s", x->r->what, path, x->dest,
+			aerr(x->disk), afull(x->disk));
 }
 
 static int extract_data(struct extractor *x, const struct pack_entry_info *e,
@@ -1017,28 +1018,43 @@ out:
 	return rc;
 }
 
-static int extract_in_dest(struct extractor *x, struct pgb_err *err)
+/* libarchive writes relative paths: work inside the directory itself, reached by its fd. */
+static int extract_in_dest(struct extractor *x, int dest_fd, struct pgb_err *err)
 {
 	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int rc;
 
 	if (cwd < 0)
 		return pgb_failsys(err, "cannot remember the working directory");
-	if (chdir(x->dest) < 0) {
+	if (fchdir(dest_fd) < 0) {
 		close(cwd);
 		return pgb_failsys(err, "cannot enter the extraction directory %s", x->dest);
 	}
 	rc = extract_all(x, err);
 	if (fchdir(cwd) < 0) {
-		/* Still inside dest: clearing it by its name could hit something else. */
 		close(cwd);
 		return pgb_failsys(err, "cannot return to the working directory after "
 				   "extracting into %s", x->dest);
 	}
 	close(cwd);
-	if (rc < 0)
-		dir_clear(x->dest);
+	if (rc < 0) {
+		struct pgb_err ignored;
+
+		/* Best effort: the extraction already failed and says why. */
+		util_clear_dir_at(dest_fd, &ignored);
+	}
 	return rc;
+}
+
+int pack_extract_reader(struct pack_reader *r, int dest_fd, const char *dest, unsigned flags,
+			void (*file_cb)(void *ctx, const char *path, const char *hex), void *ctx,
+			struct pgb_err *err)
+{
+	struct extractor x = { r, NULL, NULL, dest, file_cb, ctx, flags };
+
+	if (dir_check_empty(dest_fd, dest, err) < 0)
+		return -1;
+	return extract_in_dest(&x, dest_fd, err);
 }
 
 int pack_extract(const char *archive_path_or_null, int fd, uint64_t offset, uint64_t length,
@@ -1046,22 +1062,26 @@ int pack_extract(const char *archive_path_or_null, int fd, uint64_t offset, uint
 		 void (*file_cb)(void *ctx, const char *path, const char *hex), void *ctx,
 		 struct pgb_err *err)
 {
-	struct extractor x = { NULL, NULL, NULL, dest_dir, file_cb, ctx, flags };
+	struct pack_reader *r;
+	int dest = open(dest_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int rc;
 
-	if (dir_check_empty(dest_dir, err) < 0)
-		return -1;
-	if (archive_path_or_null) {
-		rc = pack_reader_open(&x.r, archive_path_or_null, err);
-	} else {
+	if (dest < 0)
+		return pgb_failsys(err, "cannot open the extraction directory %s", dest_dir);
+	rc = dir_check_empty(dest, dest_dir, err);
+	if (rc == 0 && archive_path_or_null) {
+		rc = pack_reader_open(&r, archive_path_or_null, err);
+	} else if (rc == 0) {
 		char *what = xasprintf("the archive at offset %llu of file descriptor %d",
 				       (unsigned long long)offset, fd);
 
-		rc = pack_reader_open_fd(&x.r, fd, offset, length, what, err);
+		rc = pack_reader_open_fd(&r, fd, offset, length, what, err);
 		free(what);
 	}
-	if (rc == 0)
-		rc = extract_in_dest(&x, err);
-	pack_reader_free(x.r);
+	if (rc == 0) {
+		rc = pack_extract_reader(r, dest, dest_dir, flags, file_cb, ctx, err);
+		pack_reader_free(r);
+	}
+	close(dest);
 	return rc;
 }

@@ -82,6 +82,18 @@ struct pack_entry_info {
 	unsigned mode;		/* permission bits (never setuid, setgid or sticky) */
 };
 
+/*
+ * Where a reader's bytes come from when they are not a file: read() hands
+ * out the next piece of the archive in *buf (valid until the next call) and
+ * returns its length, 0 at the end, or -1 with err set.  Every byte is
+ * asked for, in order, nothing is skipped: the installer hashes what the
+ * reader reads (repo/runfile.h's verification pass).
+ */
+struct pack_source {
+	long (*read)(void *ctx, const void **buf, struct pgb_err *err);
+	void *ctx;
+};
+
 /* Open the archive at path.  On success *out is a reader that the caller
  * frees with pack_reader_free(); on error *out is NULL. */
 int pack_reader_open(struct pack_reader **out, const char *path, struct pgb_err *err);
@@ -95,6 +107,11 @@ int pack_reader_open(struct pack_reader **out, const char *path, struct pgb_err 
  */
 int pack_reader_open_fd(struct pack_reader **out, int fd, uint64_t offset, uint64_t length,
 			const char *what, struct pgb_err *err);
+
+/* Open the archive that src delivers; what names it in error messages.
+ * src is copied; its ctx must outlive the reader. */
+int pack_reader_open_source(struct pack_reader **out, const struct pack_source *src,
+			    const char *what, struct pgb_err *err);
 
 /*
  * Advance to the next entry: returns 1 and fills *e, 0 at the end of the
@@ -142,13 +159,24 @@ void pack_reader_free(struct pack_reader *r);
  * On error, everything written into dest_dir is removed again (dest_dir
  * itself stays) and err says which entry failed.  libarchive resolves the
  * paths it writes against the working directory, so the call changes into
- * dest_dir and back: do not run it while another thread relies on the cwd.
+ * dest_dir (opened without following a symlink) and back: do not run it
+ * while another thread relies on the cwd.
  */
 #define PACK_EXTRACT_SHA256 1u	/* hash each file for file_cb (costs a pass of SHA-256) */
 int pack_extract(const char *archive_path_or_null, int fd, uint64_t offset, uint64_t length,
 		 const char *dest_dir, unsigned flags,
 		 void (*file_cb)(void *ctx, const char *path, const char *hex), void *ctx,
 		 struct pgb_err *err);
+/*
+ * The same from an open reader (pack_reader_open_source() and the others)
+ * into the empty directory dest_fd, which stands for dest in messages: the
+ * directory is reached by its descriptor, so a path renamed or replaced by
+ * a symlink after the caller checked it cannot redirect the writes.  The
+ * reader stays the caller's.
+ */
+int pack_extract_reader(struct pack_reader *r, int dest_fd, const char *dest, unsigned flags,
+			void (*file_cb)(void *ctx, const char *path, const char *hex), void *ctx,
+			struct pgb_err *err);
 
 #ifdef __cplusplus
 }

@@ -19,14 +19,20 @@
  * a subkey only with a valid binding signature (0x18) by its primary and, to
  * sign, the signing key flag plus a valid embedded primary-key binding (0x19)
  * made by the subkey.  Key flags and the key expiration time come from the
- * newest valid self-signature (newest binding for a subkey).  A valid
- * revocation by the key itself (0x20, 0x28) makes the key unusable whatever
- * its reason; revocations issued by designated revokers are not checked.
+ * newest valid self-signature (newest binding for a subkey).  A
+ * self-signature with a signature expiration time lasts until then: a key
+ * whose User ID self-signatures have all expired, or a subkey whose binding
+ * has, is not used.  A valid revocation by the key itself (0x20, 0x28) makes
+ * the key unusable whatever its reason and wherever it stands in the
+ * certificate; revocations issued by designated revokers are not checked.
  * Third-party certifications are ignored: the keyring is the trust anchor.
+ * A signature dated more than 10 minutes after "now" is refused (its date
+ * is only the signer's claim).  When several keys of a keyring match a
+ * signature's issuer (a 64-bit key ID collision), each is tried.
  *
  * Signing (pgp_sign.c): the bundle key is an Ed25519 v4 key (legacy EdDSA),
  * certify+sign, one User ID, no expiry, self-signed with SHA-512.  Signatures
- * are SHA-512 with hashed creation time, Issuer Fingerprint (33) and Issuer
+ * are SHA-512 (SHA-256 from pgp_sign_stream_new_sha256) with hashed creation time, Issuer Fingerprint (33) and Issuer
  * Key ID (16), at a time the caller gives, so the same key, data and time give
  * the same bytes (Ed25519 is deterministic).  gpgv and sqv accept them.
  *
@@ -78,6 +84,26 @@ int pgp_keyring_add_mem(struct pgp_keyring *kr, const void *data, size_t len, co
 size_t pgp_keyring_count(const struct pgp_keyring *kr);
 /* Is the key with this fingerprint (40 hex digits, any case) a primary or a subkey in kr? */
 int pgp_keyring_has(const struct pgp_keyring *kr, const char *fpr);
+/* The uppercase hex fingerprints of kr's primary keys, in order, appended to out. */
+void pgp_keyring_fprs(const struct pgp_keyring *kr, struct strlist *out);
+/* The first User ID of the primary key fpr (any case), "" when it has none, NULL when kr
+ * does not hold it as a primary. */
+const char *pgp_keyring_uid(const struct pgp_keyring *kr, const char *fpr);
+/*
+ * Which key of kr the first signature of sig (binary packets or armored)
+ * names as its issuer: the fingerprint of that key's primary into
+ * primary_fpr.  Nothing is verified: this says whom a signature claims.
+ * -1 when the signature is unreadable or names no key of kr.
+ */
+int pgp_keyring_issuer_of(const struct pgp_keyring *kr, const void *sig, size_t len,
+			  char primary_fpr[41]);
+/*
+ * Append to out the packets of the certificate (transferable public key)
+ * whose primary is fpr, taken from keyring data (binary or armored) as they
+ * are: for keeping one key of a keyring.  -1 when data holds no such key.
+ */
+int pgp_keyring_extract(const void *data, size_t len, const char *fpr, struct sbuf *out,
+			struct pgb_err *err);
 void pgp_keyring_free(struct pgp_keyring *kr);
 
 /* ---- verifying ---- */
@@ -153,7 +179,9 @@ int pgp_seckey_save(const struct pgp_seckey *k, const char *path, struct pgb_err
  * without passphrase.  The primary key signs; secret subkeys are ignored.
  * Clear errors for a public key, a passphrase-protected key, an algorithm
  * other than Ed25519, a secret that does not match the public key, a missing
- * or invalid self-signature, a key without the sign flag, an expired key.
+ * or invalid self-signature, a key without the sign flag, an expired key or
+ * self-signature, a key that carries its own revocation.  Decoded secret
+ * bytes are wiped before they are freed, on error too.
  */
 int pgp_seckey_load(struct pgp_seckey **out, const char *path, struct pgb_err *err);
 /* Same from memory; `what` names the source in messages. */
@@ -206,6 +234,10 @@ int pgp_sign_detached(const struct pgp_seckey *k, const void *data, size_t len, 
 struct pgp_sign_stream;
 int pgp_sign_stream_new(struct pgp_sign_stream **out, const struct pgp_seckey *k,
 			struct pgb_err *err);
+/* The same hashed with SHA-256, which CPUs with SHA extensions compute about
+ * twice as fast as SHA-512: for large files verified as they are installed. */
+int pgp_sign_stream_new_sha256(struct pgp_sign_stream **out, const struct pgp_seckey *k,
+			       struct pgb_err *err);
 void pgp_sign_stream_update(struct pgp_sign_stream *s, const void *data, size_t len);
 int pgp_sign_stream_dup(struct pgp_sign_stream **out, const struct pgp_sign_stream *s,
 			struct pgb_err *err);

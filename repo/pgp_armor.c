@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "pgp.h"
@@ -207,11 +208,14 @@ static int armor_body(const char *text, size_t len, size_t *pos, const char *kin
 	}
 	rc = 0;
 out:
+	/* What was decoded may be a secret key: wipe it, and its base64, before letting go. */
 	if (rc < 0) {
-		out->len = start;
 		if (out->buf)
-			out->buf[start] = '\0';
+			OPENSSL_cleanse(out->buf + start, out->cap - start);
+		out->len = start;
 	}
+	if (b64.buf)
+		OPENSSL_cleanse(b64.buf, b64.cap);
 	sbuf_free(&b64);
 	return rc;
 }

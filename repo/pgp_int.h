@@ -113,6 +113,7 @@ struct pgp_key {
 	int can_sign;
 	int revoked;
 	int64_t expires;	/* absolute unix time, 0 = never */
+	int64_t sig_expires;	/* when the self-signatures that make it valid expire, 0 = never */
 	char uid[128];		/* the primary's first User ID, for messages */
 };
 
@@ -198,9 +199,10 @@ struct pgp_keyring;
 struct pgp_sig_info;
 
 /*
- * Finish a v4 signature of `type` by k whose signed data md already holds:
- * adds the hashed subpackets (creation time t, issuer, `extra`) and the v4
- * trailer, signs, and appends the signature packet body to body.  Frees md.
+ * Finish a v4 signature of `type` by k whose signed data md (SHA-512, or
+ * SHA-256) already holds: adds the hashed subpackets (creation time t,
+ * issuer, `extra`) and the v4 trailer, signs, and appends the signature
+ * packet body to body.  Frees md.
  */
 int pgp_sig_finish(const struct pgp_seckey *k, EVP_MD_CTX *md, int type, int64_t t,
 		   const struct sbuf *extra, struct sbuf *body, struct pgb_err *err);

@@ -6,6 +6,13 @@
  * signatures, User IDs with their certifications, subkeys with their
  * bindings.  Only signatures made by the primary itself (or, for the
  * back-signature, by the subkey) are verified; the rest is skipped.
+ *
+ * Revocations count wherever they stand in the certificate: a key
+ * revocation (0x20) covers the primary alone, so it is checked as such after
+ * a User ID or a subkey too; a subkey revocation (0x28) that does not follow
+ * the subkey it revokes is kept until the certificate ends and then tried
+ * against each of its subkeys.  Otherwise an attacker (or a careless tool)
+ * could hide a revocation by moving it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +31,24 @@ struct pgp_keyring {
 struct selfsig {
 	int valid;
 	int64_t created;
+	int64_t sig_expires;	/* absolute unix time the signature itself expires, 0 = never */
 	int has_flags;
 	unsigned flags;
 	int64_t key_expires;
 	int backsig;		/* subkey bindings: the 0x19 back-signature verified */
+};
+
+/* A subkey of the certificate being read, for revocations that come late. */
+struct cert_sub {
+	struct pgp_key *key;
+	const uint8_t *body;
+	size_t len;
+};
+
+/* A signature packet kept until the certificate ends. */
+struct pending_sig {
+	const uint8_t *body;
+	size_t len;
 };
 
 enum cert_state { ST_NONE, ST_PRIMARY, ST_UID, ST_ATTR, ST_SUB, ST_SKIP };
@@ -39,6 +60,8 @@ struct cert {
 	const uint8_t *pbody;
 	size_t plen;
 	struct selfsig best_uid, best_direct;
+	int64_t uid_until;	/* the latest expiry of a valid User ID's self-signature, 0 = never */
+	int any_uid;		/* a valid, unrevoked User ID was seen */
 	const uint8_t *uid;	/* the current User ID or attribute */
 	size_t uidlen;
 	struct selfsig cur_uid;
@@ -47,6 +70,10 @@ struct cert {
 	const uint8_t *sbody;
 	size_t slen;
 	struct selfsig cur_sub;
+	struct cert_sub *subs;	/* every subkey read so far (pointers stay valid: kr owns them) */
+	size_t nsubs;
+	struct pending_sig *late;	/* subkey revocations not right after their subkey */
+	size_t nlate;
 };
 
 static void kr_push(struct pgp_keyring *kr, struct pgp_key *k)
@@ -114,10 +141,24 @@ static void take_newer(struct selfsig *best, const struct pgp_sig *s, int backsi
 		return;
 	best->valid = 1;
 	best->created = s->created;
+	best->sig_expires = s->sig_expires ? s->created + s->sig_expires : 0;
 	best->has_flags = s->has_key_flags;
 	best->flags = s->key_flags;
 	best->key_expires = s->key_expires;
 	best->backsig = backsig;
+}
+
+static void keep_late(struct cert *c, const uint8_t *body, size_t len)
+{
+	c->late = xrealloc(c->late, (c->nlate + 1) * sizeof(*c->late));
+	c->late[c->nlate].body = body;
+	c->late[c->nlate++].len = len;
+}
+
+/* A subkey revocation by the primary: does it verify over the subkey sub? */
+static int revokes_sub(struct cert *c, const struct pgp_sig *s, const struct cert_sub *sub)
+{
+	return verify_keysig(c, s, c->primary, 0x99, sub->body, sub->len);
 }
 
 static void on_signature(struct cert *c, const uint8_t *body, size_t len)
@@ -133,12 +174,17 @@ static void on_signature(struct cert *c, const uint8_t *body, size_t len)
 	if ((s.has_issuer_fpr || s.has_issuer_id) && !pgp_sig_names_key(&s, c->primary))
 		return;
 	t = s.type;
-	if (c->st == ST_PRIMARY && (t == PGP_SIG_DIRECT || t == PGP_SIG_KEY_REV)) {
-		if (!verify_keysig(c, &s, c->primary, 0, NULL, 0))
-			return;
-		if (t == PGP_SIG_KEY_REV)
+	if (t == PGP_SIG_KEY_REV) {
+		/* Over the primary alone, wherever it stands. */
+		if (verify_keysig(c, &s, c->primary, 0, NULL, 0))
 			c->primary->revoked = 1;
+	} else if (t == PGP_SIG_SUBKEY_REV) {
+		if (c->st == ST_SUB && revokes_sub(c, &s, &c->subs[c->nsubs - 1]))
+			c->sub->revoked = 1;
 		else
+			keep_late(c, body, len);
+	} else if (c->st == ST_PRIMARY && t == PGP_SIG_DIRECT) {
+		if (verify_keysig(c, &s, c->primary, 0, NULL, 0))
 			take_newer(&c->best_direct, &s, 0);
 	} else if (c->st == ST_UID && ((t >= PGP_SIG_CERT_FIRST && t <= PGP_SIG_CERT_LAST) ||
 				       t == PGP_SIG_CERT_REV)) {
@@ -148,13 +194,24 @@ static void on_signature(struct cert *c, const uint8_t *body, size_t len)
 			c->uid_revoked = 1;
 		else
 			take_newer(&c->cur_uid, &s, 0);
-	} else if (c->st == ST_SUB && (t == PGP_SIG_SUBKEY_BIND || t == PGP_SIG_SUBKEY_REV)) {
-		if (!verify_keysig(c, &s, c->primary, 0x99, c->sbody, c->slen))
-			return;
-		if (t == PGP_SIG_SUBKEY_REV)
-			c->sub->revoked = 1;
-		else
+	} else if (c->st == ST_SUB && t == PGP_SIG_SUBKEY_BIND) {
+		if (verify_keysig(c, &s, c->primary, 0x99, c->sbody, c->slen))
 			take_newer(&c->cur_sub, &s, backsig_ok(c, &s));
+	}
+}
+
+/* The subkey revocations that did not follow their subkey: try each subkey. */
+static void apply_late(struct cert *c)
+{
+	struct pgb_err ignored;
+	struct pgp_sig s;
+
+	for (size_t i = 0; i < c->nlate; i++) {
+		if (pgp_sig_parse(&s, c->late[i].body, c->late[i].len, c->what, &ignored) != 0)
+			continue;
+		for (size_t j = 0; j < c->nsubs; j++)
+			if (!c->subs[j].key->revoked && revokes_sub(c, &s, &c->subs[j]))
+				c->subs[j].key->revoked = 1;
 	}
 }
 
@@ -174,6 +231,11 @@ static void uid_finish(struct cert *c)
 			uid_text(c->primary->uid, sizeof(c->primary->uid), c->uid, c->uidlen);
 		if (!c->best_uid.valid || c->cur_uid.created >= c->best_uid.created)
 			c->best_uid = c->cur_uid;
+		/* The key stays certified as long as one User ID's self-signature lasts. */
+		if (!c->any_uid || (c->uid_until && (!c->cur_uid.sig_expires ||
+						     c->cur_uid.sig_expires > c->uid_until)))
+			c->uid_until = c->cur_uid.sig_expires;
+		c->any_uid = 1;
 	}
 	memset(&c->cur_uid, 0, sizeof(c->cur_uid));
 	c->uid_revoked = 0;
@@ -185,6 +247,7 @@ static void apply(struct pgp_key *k, const struct selfsig *sel, int need_backsig
 	k->can_sign = sel->valid && signing_algo(k) && (!need_backsig || sel->backsig) &&
 		      (!sel->has_flags || (sel->flags & PGP_KF_SIGN));
 	k->expires = sel->valid && sel->key_expires ? k->created + sel->key_expires : 0;
+	k->sig_expires = sel->valid ? sel->sig_expires : 0;
 }
 
 static void sub_finish(struct pgp_keyring *kr, struct cert *c)
@@ -208,8 +271,16 @@ static void cert_finish(struct pgp_keyring *kr, struct cert *c)
 {
 	if (c->primary) {
 		component_finish(kr, c);
-		apply(c->primary, c->best_uid.valid ? &c->best_uid : &c->best_direct, 0);
+		apply_late(c);
+		if (c->best_uid.valid) {
+			apply(c->primary, &c->best_uid, 0);
+			c->primary->sig_expires = c->uid_until;
+		} else {
+			apply(c->primary, &c->best_direct, 0);
+		}
 	}
+	free(c->subs);
+	free(c->late);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -262,6 +333,10 @@ static int on_key(struct pgp_keyring *kr, struct cert *c, const struct pgp_packe
 	c->sbody = p->body;
 	c->slen = p->len;
 	c->st = ST_SUB;
+	c->subs = xrealloc(c->subs, (c->nsubs + 1) * sizeof(*c->subs));
+	c->subs[c->nsubs].key = k;
+	c->subs[c->nsubs].body = p->body;
+	c->subs[c->nsubs++].len = p->len;
 	return 0;
 }
 
@@ -282,7 +357,7 @@ static int on_packet(struct pgp_keyring *kr, struct cert *c, const struct pgp_pa
 		c->st = p->tag == PGP_TAG_UID ? ST_UID : ST_ATTR;
 		c->uid = p->body;
 		c->uidlen = p->len;
-	} else if (p->tag == PGP_TAG_SIG && c->st != ST_SKIP && c->st != ST_ATTR) {
+	} else if (p->tag == PGP_TAG_SIG) {
 		on_signature(c, p->body, p->len);
 	}
 	return 0;
@@ -405,18 +480,23 @@ size_t pgp_keyring_count(const struct pgp_keyring *kr)
 	return kr ? kr->nprimary : 0;
 }
 
-int pgp_keyring_has(const struct pgp_keyring *kr, const char *fpr)
+static const struct pgp_key *find_key(const struct pgp_keyring *kr, const char *fpr)
 {
 	char hex[41];
 
 	if (!kr || !fpr || strlen(fpr) != 40)
-		return 0;
+		return NULL;
 	for (size_t i = 0; i < kr->n; i++) {
 		pgp_fpr_hex(kr->v[i]->fpr, hex);
 		if (!strcasecmp(hex, fpr))
-			return 1;
+			return kr->v[i];
 	}
-	return 0;
+	return NULL;
+}
+
+int pgp_keyring_has(const struct pgp_keyring *kr, const char *fpr)
+{
+	return find_key(kr, fpr) != NULL;
 }
 
 void pgp_keyring_free(struct pgp_keyring *kr)
@@ -436,4 +516,125 @@ size_t pgp_keyring_size(const struct pgp_keyring *kr)
 const struct pgp_key *pgp_keyring_key(const struct pgp_keyring *kr, size_t i)
 {
 	return kr->v[i];
+}
+
+void pgp_keyring_fprs(const struct pgp_keyring *kr, struct strlist *out)
+{
+	char hex[41];
+
+	for (size_t i = 0; kr && i < kr->n; i++)
+		if (!kr->v[i]->primary) {
+			pgp_fpr_hex(kr->v[i]->fpr, hex);
+			strlist_add(out, hex);
+		}
+}
+
+const char *pgp_keyring_uid(const struct pgp_keyring *kr, const char *fpr)
+{
+	const struct pgp_key *k = find_key(kr, fpr);
+
+	return k && !k->primary ? k->uid : NULL;
+}
+
+/* Armored data as binary packets into bin; binary data is used in place. */
+static int as_binary(const void *data, size_t len, const char *kind, struct sbuf *bin,
+		     const uint8_t **p, size_t *n, const char *what, struct pgb_err *err)
+{
+	char got[64];
+	size_t pos = 0;
+	int rc, blocks = 0;
+
+	if (!pgp_is_armored(data, len)) {
+		*p = data;
+		*n = len;
+		return 0;
+	}
+	while ((rc = pgp_dearmor_next(data, len, &pos, got, bin, what, err)) > 0) {
+		if (strcmp(got, kind))
+			return pgb_fail(err, "%s: armor holds a %s, not a %s", what, got, kind);
+		blocks++;
+	}
+	if (rc < 0)
+		return -1;
+	if (!blocks)
+		return pgb_fail(err, "%s: no %s in it", what, kind);
+	*p = (const uint8_t *)bin->buf;
+	*n = bin->len;
+	return 0;
+}
+
+int pgp_keyring_issuer_of(const struct pgp_keyring *kr, const void *sig, size_t len,
+			  char primary_fpr[41])
+{
+	struct sbuf bin = SBUF_INIT;
+	struct pgb_err ignored;
+	struct pgp_reader r;
+	struct pgp_packet p;
+	struct pgp_sig s;
+	const uint8_t *b;
+	size_t n;
+	int rc = -1;
+
+	if (as_binary(sig, len, "SIGNATURE", &bin, &b, &n, "signature", &ignored) == 0) {
+		pgp_reader_init(&r, b, n, "signature");
+		while (rc < 0 && pgp_read_packet(&r, &p, &ignored) > 0) {
+			if (p.tag != PGP_TAG_SIG || pgp_sig_parse(&s, p.body, p.len, "signature",
+								  &ignored) != 0)
+				continue;
+			for (size_t i = 0; i < kr->n && rc < 0; i++)
+				if (pgp_sig_names_key(&s, kr->v[i])) {
+					const struct pgp_key *k = kr->v[i];
+
+					pgp_fpr_hex(k->primary ? k->primary->fpr : k->fpr,
+						    primary_fpr);
+					rc = 0;
+				}
+			break;
+		}
+	}
+	sbuf_free(&bin);
+	return rc;
+}
+
+int pgp_keyring_extract(const void *data, size_t len, const char *fpr, struct sbuf *out,
+			struct pgb_err *err)
+{
+	struct sbuf bin = SBUF_INIT;
+	struct pgp_reader r;
+	struct pgp_packet p;
+	const uint8_t *b;
+	size_t n, at, from = 0;
+	int rc, in = 0, found = 0;
+
+	if (as_binary(data, len, "PUBLIC KEY BLOCK", &bin, &b, &n, "keyring", err) < 0) {
+		sbuf_free(&bin);
+		return -1;
+	}
+	pgp_reader_init(&r, b, n, "keyring");
+	for (at = r.off; (rc = pgp_read_packet(&r, &p, err)) > 0; at = r.off) {
+		if (p.tag == PGP_TAG_PUBKEY) {
+			struct pgp_key k;
+			struct pgb_err ignored;
+			char hex[41];
+			size_t used;
+
+			if (in)
+				sbuf_add(out, b + from, at - from);
+			memset(&k, 0, sizeof(k));
+			in = pgp_key_parse(&k, p.body, p.len, &used, "keyring", &ignored) == 0;
+			if (in) {
+				pgp_fpr_hex(k.fpr, hex);
+				pgp_key_release(&k);
+				in = !strcasecmp(hex, fpr);
+			}
+			found |= in;
+			from = at;
+		}
+	}
+	if (rc == 0 && in)
+		sbuf_add(out, b + from, r.off - from);
+	sbuf_free(&bin);
+	if (rc < 0)
+		return -1;
+	return found ? 0 : pgb_fail(err, "no key %s in the keyring", fpr);
 }

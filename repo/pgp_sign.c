@@ -62,9 +62,15 @@ static void subpacket(struct sbuf *h, int type, const void *data, size_t len)
 	sbuf_add(h, data, len);
 }
 
+/* The OpenPGP id of the hash md computes (pgp_md_begin of SHA-256 or SHA-512). */
+static int md_halgo(const EVP_MD_CTX *md)
+{
+	return EVP_MD_CTX_get_size(md) == 32 ? PGP_H_SHA256 : PGP_H_SHA512;
+}
+
 /* Version .. hashed subpackets: creation time, issuer fingerprint, key ID, extras. */
-static void hashed_part(struct sbuf *h, const struct pgp_seckey *k, int type, int64_t t,
-			const struct sbuf *extra)
+static void hashed_part(struct sbuf *h, const struct pgp_seckey *k, int type, int halgo,
+			int64_t t, const struct sbuf *extra)
 {
 	struct sbuf sp = SBUF_INIT, tb = SBUF_INIT;
 	uint8_t fp[21];
@@ -80,7 +86,7 @@ static void hashed_part(struct sbuf *h, const struct pgp_seckey *k, int type, in
 	sbuf_addc(h, 4);
 	sbuf_addc(h, (char)type);
 	sbuf_addc(h, PGP_PK_EDDSA);
-	sbuf_addc(h, PGP_H_SHA512);
+	sbuf_addc(h, (char)halgo);
 	pgp_put_be(h, sp.len, 2);
 	sbuf_add(h, sp.buf, sp.len);
 	sbuf_free(&sp);
@@ -91,8 +97,9 @@ int pgp_sig_finish(const struct pgp_seckey *k, EVP_MD_CTX *md, int type, int64_t
 		   const struct sbuf *extra, struct sbuf *body, struct pgb_err *err)
 {
 	struct sbuf h = SBUF_INIT;
-	uint8_t dig[64], sig[64], trailer[6] = { 4, 0xff };
+	uint8_t dig[EVP_MAX_MD_SIZE], sig[64], trailer[6] = { 4, 0xff };
 	size_t siglen = sizeof(sig);
+	unsigned diglen = 0;
 	EVP_MD_CTX *sctx = EVP_MD_CTX_new();
 	int ok;
 
@@ -104,14 +111,14 @@ int pgp_sig_finish(const struct pgp_seckey *k, EVP_MD_CTX *md, int type, int64_t
 				"would reject it" : "signature time %lld is outside what OpenPGP can "
 				"store (key made %lld)", (long long)t, (long long)k->pub.created);
 	}
-	hashed_part(&h, k, type, t, extra);
+	hashed_part(&h, k, type, md_halgo(md), t, extra);
 	for (int i = 0; i < 4; i++)
 		trailer[2 + i] = (uint8_t)(h.len >> (24 - 8 * i));
 	EVP_DigestUpdate(md, h.buf, h.len);
 	EVP_DigestUpdate(md, trailer, sizeof(trailer));
-	ok = EVP_DigestFinal_ex(md, dig, NULL) && sctx &&
+	ok = EVP_DigestFinal_ex(md, dig, &diglen) && sctx &&
 	     EVP_DigestSignInit(sctx, NULL, NULL, NULL, k->priv) > 0 &&
-	     EVP_DigestSign(sctx, sig, &siglen, dig, sizeof(dig)) > 0 && siglen == 64;
+	     EVP_DigestSign(sctx, sig, &siglen, dig, diglen) > 0 && siglen == 64;
 	EVP_MD_CTX_free(sctx);
 	EVP_MD_CTX_free(md);
 	if (!ok) {
@@ -357,6 +364,22 @@ static void on_uid_sig(struct pgp_seckey *k, const struct pgp_packet *uid,
 	sbuf_add(&k->selfsig, p->body, p->len);
 }
 
+/* Is p a revocation of the key by itself (0x20)?  It counts wherever it stands. */
+static int revokes_self(const struct pgp_seckey *k, const struct pgp_packet *p)
+{
+	struct pgb_err ignored;
+	struct pgp_sig s;
+	EVP_MD_CTX *md;
+
+	if (pgp_sig_parse(&s, p->body, p->len, "", &ignored) != 0 || s.type != PGP_SIG_KEY_REV ||
+	    s.created < 0 || s.unknown_critical ||
+	    ((s.has_issuer_fpr || s.has_issuer_id) && !pgp_sig_names_key(&s, &k->pub)) ||
+	    !(md = pgp_md_begin(s.halgo)))
+		return 0;
+	pgp_hash_keybody(md, (uint8_t *)k->pubbody.buf, k->pubbody.len);
+	return pgp_sig_hash_verify(md, &s, &k->pub);
+}
+
 static int read_components(struct pgp_seckey *k, struct pgp_reader *r, struct pgb_err *err)
 {
 	struct pgp_packet p, uid = { 0, NULL, 0 };
@@ -370,6 +393,8 @@ static int read_components(struct pgp_seckey *k, struct pgp_reader *r, struct pg
 			uid.body = NULL;	/* subkeys and their bindings do not concern us */
 		else if (p.tag == PGP_TAG_UID)
 			uid = p;
+		else if (p.tag == PGP_TAG_SIG && revokes_self(k, &p))
+			k->pub.revoked = 1;
 		else if (p.tag == PGP_TAG_SIG && uid.body)
 			on_uid_sig(k, &uid, &p, &best);
 	}
@@ -381,6 +406,7 @@ static int check_selfsig(const struct pgp_seckey *k, const char *what, struct pg
 {
 	struct pgb_err ignored;
 	struct pgp_sig s;
+	int64_t now = (int64_t)time(NULL);
 	char fpr[41];
 
 	pgp_fpr_hex(k->pub.fpr, fpr);
@@ -388,12 +414,52 @@ static int check_selfsig(const struct pgp_seckey *k, const char *what, struct pg
 	    pgp_sig_parse(&s, (uint8_t *)k->selfsig.buf, k->selfsig.len, what, &ignored) != 0)
 		return pgb_fail(err, "%s: key %s has no User ID with a valid self-signature",
 				what, fpr);
+	if (k->pub.revoked)
+		return pgb_fail(err, "%s: key %s is revoked (it carries its own revocation "
+				"signature) and must not sign again; make a new one with `pgbundle "
+				"key rotate`", what, fpr);
 	if (s.has_key_flags && !(s.key_flags & PGP_KF_SIGN))
 		return pgb_fail(err, "%s: key %s is not allowed to sign (key flags lack \"sign\")",
 				what, fpr);
-	if (s.key_expires && k->pub.created + s.key_expires <= (int64_t)time(NULL))
+	if (s.key_expires && k->pub.created + s.key_expires <= now)
 		return pgb_fail(err, "%s: key %s has expired; make a new one with `pgbundle "
-				"keygen`", what, fpr);
+				"key rotate`", what, fpr);
+	if (s.sig_expires && s.created + s.sig_expires <= now)
+		return pgb_fail(err, "%s: the self-signature of key %s has expired; make a new "
+				"key with `pgbundle key rotate`", what, fpr);
+	return 0;
+}
+
+/* Free a buffer that held secret key material, wiping all of it first. */
+static void wipe_free(struct sbuf *b)
+{
+	if (b->buf)
+		OPENSSL_cleanse(b->buf, b->cap);
+	sbuf_free(b);
+}
+
+/* data as binary packets into bin: dearmored when it is a PRIVATE KEY BLOCK. */
+static int seckey_binary(const void *data, size_t len, const char *what, struct sbuf *bin,
+			 struct pgb_err *err)
+{
+	char kind[64];
+	size_t pos = 0;
+	int rc;
+
+	if (!pgp_is_armored(data, len)) {
+		sbuf_add(bin, data, len);
+		return 0;
+	}
+	rc = pgp_dearmor_next(data, len, &pos, kind, bin, what, err);
+	if (rc == 0)
+		return pgb_fail(err, "%s: no \"-----BEGIN PGP PRIVATE KEY BLOCK-----\" line "
+				"(a damaged key file?)", what);
+	if (rc < 0)
+		return -1;
+	if (strcmp(kind, "PRIVATE KEY BLOCK"))
+		return pgb_fail(err, "%s: armor holds a %s, not a PRIVATE KEY BLOCK%s", what, kind,
+				strcmp(kind, "PUBLIC KEY BLOCK") ? "" :
+				" (this is a public key, not a secret key)");
 	return 0;
 }
 
@@ -404,24 +470,14 @@ int pgp_seckey_load_mem(struct pgp_seckey **out, const void *data, size_t len, c
 	struct sbuf bin = SBUF_INIT;
 	struct pgp_reader r;
 	struct pgp_packet p;
-	char kind[64];
-	size_t pos = 0;
 	int rc;
 
 	*out = NULL;
 	if (len == 0)
 		return pgb_fail(err, "%s: empty key file", what);
-	if (pgp_is_armored(data, len)) {
-		if (pgp_dearmor_next(data, len, &pos, kind, &bin, what, err) <= 0)
-			return -1;
-		if (strcmp(kind, "PRIVATE KEY BLOCK")) {
-			sbuf_free(&bin);
-			return pgb_fail(err, "%s: armor holds a %s, not a PRIVATE KEY BLOCK%s", what,
-					kind, strcmp(kind, "PUBLIC KEY BLOCK") ? "" :
-					" (this is a public key, not a secret key)");
-		}
-	} else {
-		sbuf_add(&bin, data, len);
+	if (seckey_binary(data, len, what, &bin, err) < 0) {
+		wipe_free(&bin);
+		return -1;
 	}
 	k = xcalloc(1, sizeof(*k));
 	pgp_reader_init(&r, bin.buf, bin.len, what);
@@ -433,8 +489,7 @@ int pgp_seckey_load_mem(struct pgp_seckey **out, const void *data, size_t len, c
 		rc = -1;
 	else
 		rc = 0;
-	OPENSSL_cleanse(bin.buf, bin.len);
-	sbuf_free(&bin);
+	wipe_free(&bin);
 	if (rc < 0) {
 		pgp_seckey_free(k);
 		return -1;

@@ -23,22 +23,34 @@ struct pgp_sign_stream {
 	EVP_MD_CTX *md;		/* NULL once finished */
 };
 
-int pgp_sign_stream_new(struct pgp_sign_stream **out, const struct pgp_seckey *k,
-			struct pgb_err *err)
+static int sign_stream_new(struct pgp_sign_stream **out, const struct pgp_seckey *k, int halgo,
+			   struct pgb_err *err)
 {
 	struct pgp_sign_stream *s;
 
 	*out = NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->k = k;
-	s->md = pgp_md_begin(PGP_H_SHA512);
+	s->md = pgp_md_begin(halgo);
 	if (!s->md) {
 		free(s);
 		ERR_clear_error();
-		return pgb_fail(err, "SHA-512 is unavailable in OpenSSL");
+		return pgb_fail(err, "%s is unavailable in OpenSSL", pgp_hash_name(halgo));
 	}
 	*out = s;
 	return 0;
+}
+
+int pgp_sign_stream_new(struct pgp_sign_stream **out, const struct pgp_seckey *k,
+			struct pgb_err *err)
+{
+	return sign_stream_new(out, k, PGP_H_SHA512, err);
+}
+
+int pgp_sign_stream_new_sha256(struct pgp_sign_stream **out, const struct pgp_seckey *k,
+			       struct pgb_err *err)
+{
+	return sign_stream_new(out, k, PGP_H_SHA256, err);
 }
 
 void pgp_sign_stream_update(struct pgp_sign_stream *s, const void *data, size_t len)

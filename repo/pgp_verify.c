@@ -15,6 +15,13 @@
 
 /* Below this an RSA key is too weak to trust for data (sqv's default policy agrees). */
 #define PGP_RSA_MIN_BITS 2048
+/*
+ * A signature dated later than now is refused: its date is the signer's
+ * claim, and a date in the future is a forged or misconfigured clock, or a
+ * signature made to outlive a key's revocation.  A host clock a little behind
+ * the signer's is tolerated.
+ */
+#define PGP_CLOCK_SKEW 600
 
 /* The bytes a signature covers, by signature type. */
 struct signed_data {
@@ -53,20 +60,15 @@ static void note(struct verdict *v, const struct pgp_sig *s, const char *fmt, co
 	sbuf_adds(&v->seen, ")");
 }
 
-static const char *day(int64_t t, char buf[32])
+static const char *day(int64_t t, char buf[64])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%d", &tm))
-		snprintf(buf, 32, "@%lld", (long long)t);
-	return buf;
+	return util_utc(t, "%Y-%m-%d", buf);
 }
 
 /* Why k may not be trusted for a signature made at `when`; NULL when it may. */
 static const char *key_unfit(const struct pgp_key *k, int64_t when, int64_t now, char buf[64])
 {
-	char d[32];
+	char d[64];
 
 	if (!k->usable)
 		return k->primary ? "subkey without a valid binding signature"
@@ -76,6 +78,11 @@ static const char *key_unfit(const struct pgp_key *k, int64_t when, int64_t now,
 	if (k->expires && (k->expires <= now || k->expires <= when)) {
 		snprintf(buf, 64, "%s expired on %s", k->primary ? "subkey" : "key",
 			 day(k->expires, d));
+		return buf;
+	}
+	if (k->sig_expires && (k->sig_expires <= now || k->sig_expires <= when)) {
+		snprintf(buf, 64, "%s self-signature expired on %s",
+			 k->primary ? "subkey's binding" : "key's", day(k->sig_expires, d));
 		return buf;
 	}
 	if (k->created > when)
@@ -142,10 +149,18 @@ static EVP_MD_CTX *data_digest(struct signed_data *d, const struct pgp_sig *s)
 }
 
 /* Policy on the signature itself, before any crypto; NULL when acceptable. */
-static const char *sig_unfit(const struct pgp_sig *s, const struct signed_data *d, int64_t now)
+static const char *sig_unfit(const struct pgp_sig *s, const struct signed_data *d, int64_t now,
+			     char buf[96])
 {
+	char d1[64], d2[64];
+
 	if (s->created < 0)
 		return "signature without creation time";
+	if (s->created > now + PGP_CLOCK_SKEW) {
+		snprintf(buf, 96, "signature dated %s, in the future: this host says %s; check its "
+			 "clock", day(s->created, d1), day(now, d2));
+		return buf;
+	}
 	if (s->unknown_critical)
 		return "signature with an unknown critical subpacket";
 	if (!pgp_md(s->halgo) || s->halgo == PGP_H_SHA1)
@@ -179,19 +194,22 @@ static void bad(struct verdict *v, const struct pgp_key *k)
 		 p->uid[0] ? p->uid : "no user ID");
 }
 
-/* Check s against one key of the keyring: 1 counted good, 0 not. */
+/*
+ * Check s against one key of the keyring: 1 counted good; 2 made by k, but k
+ * may not be trusted for it (noted); 0 not checked (noted); -1 not made by k.
+ */
 static int try_key(struct verdict *v, struct signed_data *d, const struct pgp_sig *s,
 		   const struct pgp_key *k)
 {
 	const char *why;
 	EVP_MD_CTX *md;
-	char buf[64];
+	char buf[96];
 
 	if (!k->pkey) {
 		note(v, s, "%s key not supported", pgp_algo_name(k->algo));
 		return 0;
 	}
-	if ((why = data_unfit(d, s)) != NULL || (why = sig_unfit(s, d, v->now)) != NULL) {
+	if ((why = data_unfit(d, s)) != NULL || (why = sig_unfit(s, d, v->now, buf)) != NULL) {
 		note(v, s, "%s", why);
 		return 0;
 	}
@@ -200,15 +218,12 @@ static int try_key(struct verdict *v, struct signed_data *d, const struct pgp_si
 		note(v, s, "%s", "hash algorithm unavailable");
 		return 0;
 	}
-	if (!pgp_sig_hash_verify(md, s, k)) {
-		bad(v, k);
-		note(v, s, "%s", "BAD signature");
-		return 0;
-	}
+	if (!pgp_sig_hash_verify(md, s, k))
+		return -1;
 	why = signer_unfit(k, s->created, v->now, buf);
 	if (why) {
 		note(v, s, "good signature, but %s", why);
-		return 0;
+		return 2;
 	}
 	good(v, k, s);
 	return 1;
@@ -218,20 +233,32 @@ static void check_sig(struct verdict *v, const struct pgp_keyring *kr, struct si
 		      const struct pgp_sig *s)
 {
 	size_t n = pgp_keyring_size(kr);
-	int matched = 0;
+	const struct pgp_key *failed = NULL;
+	int matched = 0, made = 0, rc;
 
-	/* A key ID can be shared by several keys; try each until one verifies. */
+	/*
+	 * A key ID (or, with SHA-1, a fingerprint) can be shared by several
+	 * keys: try each; the signature is bad only when none of them makes it.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		const struct pgp_key *k = pgp_keyring_key(kr, i);
 
 		if (!pgp_sig_names_key(s, k))
 			continue;
 		matched = 1;
-		if (try_key(v, d, s, k))
+		rc = try_key(v, d, s, k);
+		if (rc == 1)
 			return;
+		made |= rc == 2;
+		if (rc < 0 && !failed)
+			failed = k;
 	}
-	if (!matched)
+	if (failed && !made) {
+		bad(v, failed);
+		note(v, s, "%s", "BAD signature");
+	} else if (!matched) {
 		note(v, s, "%s", "not in the keyring");
+	}
 }
 
 static int check_packets(struct verdict *v, const struct pgp_keyring *kr, struct signed_data *d,
@@ -339,7 +366,8 @@ static int signature_blocks(const char *text, size_t len, size_t pos, struct sbu
 	return 0;
 }
 
-/* apt's reading of a line: drop CR/LF, then trailing spaces and tabs. */
+/* A line without its LF and any run of trailing spaces, tabs and CRs (in any
+ * mix, as gpg strips them: none of it is signed). */
 static int cl_line(const char *msg, size_t len, size_t *pos, const char **s, size_t *n)
 {
 	const char *nl;
@@ -350,9 +378,7 @@ static int cl_line(const char *msg, size_t len, size_t *pos, const char **s, siz
 	nl = memchr(*s, '\n', len - *pos);
 	*n = nl ? (size_t)(nl - *s) : len - *pos;
 	*pos += *n + (nl ? 1 : 0);
-	while (*n > 0 && (*s)[*n - 1] == '\r')
-		(*n)--;
-	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+	while (*n > 0 && ((*s)[*n - 1] == '\r' || (*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
 		(*n)--;
 	return 1;
 }

@@ -11,7 +11,9 @@
  *   payload  the bundle's tar.zst (repo/pack.h)
  *   meta     the bundle's bundle.json, so `info` needs no decompression
  *   key      the bundle's public key, binary OpenPGP (transferable key)
- *   sig      a detached binary OpenPGP signature (type 0x00) by that key
+ *   sig      a detached binary OpenPGP signature (type 0x00) by that key,
+ *            hashed with SHA-256 (the fastest hash where it is hardware:
+ *            the installer hashes the whole file as it installs it)
  *   trailer  RUNFILE_TRAILER_SIZE bytes, integers little-endian:
  *
  *       off len  field
@@ -45,18 +47,23 @@
  *     tail -c $((128 + SIG_LEN)) f.run | head -c SIG_LEN > f.sig
  *     gpgv --keyring ./bundle.gpg f.sig signed
  *
- * Opening checks, in this order, and names the check that failed: the
- * trailer is there (no junk after it, not truncated), its magic, version
- * and tiling; the sizes are sane; the signature is good from the embedded
- * key, or from the key file given (an operator's own copy of the bundle
- * key; then the embedded key must hold the same key); and the payload's
- * SHA-256 matches the trailer.  The file is read once, in fixed-size chunks,
- * feeding the signature digest and the payload hash in the same pass, so
- * memory does not grow with the file.
+ * Opening (runfile_open) reads the trailer and checks, naming the check that
+ * failed: the trailer is there (no junk after it, not truncated), its magic,
+ * version and tiling, and the sizes are sane; it then reads the signature,
+ * the meta and the key, which are only claims until verified.
  *
- * The checks hold for the bytes read while opening.  The file descriptor
- * stays open for extraction; the installer opens its own running executable,
- * which the kernel refuses to let anyone write while it runs (ETXTBSY).
+ * Verifying (runfile_verify) is one pass over the file from its first byte:
+ * each byte is read once, fed to the signature's digest and, for the
+ * payload, to SHA-256 and to the caller's consumer (an archive reader or
+ * extractor pulling it with runfile_payload_read()), in that order.  After
+ * the last byte the signature must be good from the keyring the caller
+ * trusts and be made by a key the embedded key holds (apt is given that
+ * key), the payload's SHA-256 must match the trailer, and the meta and key
+ * bytes of the pass must be those read at opening.  So what the consumer
+ * made (an extracted tree) came from exactly the bytes that were verified,
+ * whoever writes to the file meanwhile: it is used only once runfile_verify
+ * returns 0, and thrown away otherwise.  Memory stays flat: the file is read
+ * in fixed-size pieces.
  */
 #ifndef PGB_RUNFILE_H
 #define PGB_RUNFILE_H
@@ -102,37 +109,73 @@ int runfile_write_embed(const char *out_path, const char *stub_path, const char 
 			const struct pgp_seckey *key, int64_t sigtime, struct pgb_err *err);
 
 struct runfile;
+struct stat;
 
 /*
- * Open path and verify all of it (see above).  key_path_or_NULL: a public
- * key file (binary or armored) to verify against instead of the embedded
- * key.  On success *out holds the open file; the caller closes it with
+ * Open path and check its layout (see above); nothing is verified yet.  On
+ * success *out holds the open file; the caller closes it with
  * runfile_close().  On error *out is NULL and err says which check failed.
  */
-int runfile_open(struct runfile **out, const char *path, const char *key_path_or_NULL,
-		 struct pgb_err *err);
+int runfile_open(struct runfile **out, const char *path, struct pgb_err *err);
 void runfile_close(struct runfile *r);
 
-/* A read-only descriptor of the verified file: read it with pread() only (shared offset). */
-int runfile_fd(const struct runfile *r);
+/*
+ * The verification pass (see above): a good signature by a key of kr (named
+ * `trusted` in messages; NULL: "the key embedded in the .run").  consume
+ * (NULL: none) is called once, with ctx, and reads as much of the payload as
+ * it wants with runfile_payload_read(); it returns 0 or -1 with its err set.
+ * Returns 0 when the file verifies and consume succeeded; otherwise -1, with
+ * the verification's message when the file does not verify, else consume's.
+ * May be called again (a new pass).
+ */
+typedef int (*runfile_consume_fn)(void *ctx, struct runfile *r, struct pgb_err *err);
+int runfile_verify(struct runfile *r, const struct pgp_keyring *kr, const char *trusted,
+		   runfile_consume_fn consume, void *ctx, struct pgb_err *err);
+/*
+ * Inside consume: the next bytes of the payload, already hashed, at *buf
+ * (valid until the next call); 0 at the payload's end, -1 on a read error.
+ */
+long runfile_payload_read(struct runfile *r, const void **buf, struct pgb_err *err);
+/* runfile_verify() against the key embedded in the file, consuming nothing:
+ * proves the file intact, not who made it (tools and tests). */
+int runfile_verify_embedded(struct runfile *r, struct pgb_err *err);
+
+/* 1 once runfile_verify() succeeded. */
+int runfile_verified(const struct runfile *r);
+/* fstat() of the open file (to compare it with the running program). */
+int runfile_fstat(const struct runfile *r, struct stat *st);
 /* The path given to runfile_open(). */
 const char *runfile_path(const struct runfile *r);
 uint64_t runfile_size(const struct runfile *r);
-/* Where the payload (the tar.zst) lies in runfile_fd(); also the stub's length. */
+/* Where the payload (the tar.zst) lies in the file; also the stub's length. */
 uint64_t runfile_payload_offset(const struct runfile *r);
 uint64_t runfile_payload_length(const struct runfile *r);
-/* Lowercase hex SHA-256 of the payload, as checked. */
-const char *runfile_payload_sha256(const struct runfile *r);
-/* The meta bytes (bundle.json), NUL-terminated (not counted in *len); owned by r. */
+/* The meta bytes (bundle.json), NUL-terminated (not counted in *len); owned by r.
+ * A claim until runfile_verify() succeeded, then verified. */
 const char *runfile_meta(const struct runfile *r, size_t *len);
-/* The embedded public key bytes; owned by r. */
+/* The embedded public key bytes; owned by r.  Same as the meta: a claim until verified. */
 const void *runfile_key(const struct runfile *r, size_t *len);
-/* Uppercase hex fingerprint of the primary key that made the good signature. */
+/* Uppercase hex fingerprint of the primary key of the embedded key that the
+ * signature names as its issuer: a claim, for choosing and showing the key
+ * to trust before the pass; "" when it names none of them. */
+const char *runfile_claimed_signer(const struct runfile *r);
+/* The payload's SHA-256 (lowercase hex) the trailer states: a claim until verified. */
+const char *runfile_trailer_sha256(const struct runfile *r);
+/* After a successful runfile_verify() (NULL before): the lowercase hex
+ * SHA-256 of the payload, and the uppercase hex fingerprint of the primary
+ * key that made the good signature. */
+const char *runfile_payload_sha256(const struct runfile *r);
 const char *runfile_signer(const struct runfile *r);
-/* When the signature says it was made (the build's sigtime). */
+/*
+ * After a successful runfile_verify(): the stub's bytes (the installer
+ * program), read again and checked against the SHA-256 the pass took of
+ * them, so a file rewritten since is refused rather than its new stub
+ * handed out.  *buf is the caller's to free.
+ */
+int runfile_stub_read(const struct runfile *r, uint8_t **buf, size_t *len,
+		      struct pgb_err *err);
+/* The date the signature states (the signer's claim, not a fact). */
 int64_t runfile_signed_at(const struct runfile *r);
-/* 1 when the signature was checked against the key file given to runfile_open(). */
-int runfile_checked_with_key_file(const struct runfile *r);
 
 #ifdef __cplusplus
 }

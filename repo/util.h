@@ -6,9 +6,10 @@
  * is no useful recovery from that, as in git's xmalloc).  Everything else
  * returns an int status and fills a struct pgb_err.
  *
- * Files: util_write_atomic() writes to "PATH.tmp.PID" beside PATH, fsyncs and
- * renames, so a reader never sees a half-written file and a failure leaves
- * no partial PATH behind.
+ * Files: every file is written through struct util_atomic (util_write_atomic()
+ * for data in memory): it appears at its path complete or not at all, even
+ * when the process is killed or the power goes at any moment, and a failure
+ * (a full disk) leaves nothing half-written behind.
  */
 #ifndef PGB_UTIL_H
 #define PGB_UTIL_H
@@ -18,6 +19,7 @@ extern "C" {
 #endif
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -67,13 +69,92 @@ void strlist_free(struct strlist *l);
 
 /* Read a whole file; *data is malloc'd and NUL-terminated (not counted in *len). */
 int util_read_file(const char *path, char **data, size_t *len, struct pgb_err *err);
-/* Write data to path atomically (temp file + fsync + rename), with mode. */
+/*
+ * util_atomic: one file written whole or not at all.
+ *
+ *     struct util_atomic a;
+ *     if (util_atomic_open(&a, path, 0644, err) < 0) return -1;
+ *     ... write(a.fd, ...) ...   (on error: util_atomic_abort(&a))
+ *     if (util_atomic_commit(&a, err) < 0) return -1;
+ *
+ * open creates the file unnamed (O_TMPFILE) in path's directory, or where
+ * the file system has no such files a hidden ".NAME.tmp.PID" there, so a
+ * kill while it is written leaves nothing (or only that hidden name).
+ * commit gives it mode, fsyncs it, links it in under ".NAME.tmp.PID", renames
+ * that over path (replacing an older file in one step) and fsyncs the
+ * directory: after commit returns, path is on disk even if the power goes.
+ * abort closes and removes it; commit and abort free a's strings, both are
+ * safe to call once after open succeeded.  open first removes the hidden
+ * names of path that processes now dead left behind (a kill between the
+ * link and the rename).  Errors name the path; ENOSPC says the disk is full.
+ */
+struct util_atomic {
+	int fd;
+	char *path;		/* the final name */
+	char *tmp;		/* the hidden name, once it has one */
+	mode_t mode;
+};
+int util_atomic_open(struct util_atomic *a, const char *path, mode_t mode, struct pgb_err *err);
+int util_atomic_commit(struct util_atomic *a, struct pgb_err *err);
+void util_atomic_abort(struct util_atomic *a);
+/* Write data to path through util_atomic, with mode. */
 int util_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      struct pgb_err *err);
+/* Write all of data to fd (EINTR retried); -1 with errno set. */
+int util_write_all(int fd, const void *data, size_t len);
+/*
+ * Remove what processes now dead left in dir under a hidden temporary name
+ * of name (NULL: of any name): entries ".NAME.tmp.PID" (files, or
+ * directories with everything in them) whose PID runs no more.  Returns how
+ * many were removed.  Callers that stage a directory (".NAME.tmp.PID") sweep
+ * it the same way; owners of a directory sweep it whole when they start.
+ */
+int util_sweep_stale(const char *dir, const char *name);
+/* The hidden temporary name of name for this process: ".NAME.tmp.PID"; malloc'd. */
+char *util_tmp_name(const char *name);
+/*
+ * Free space, checked before writing.  util_space_check() takes what is to
+ * be written where (paths need not exist yet: the nearest existing parent
+ * says which file system), adds up the needs of each file system and fails,
+ * before anything is written, when one has less free than it needs:
+ * "not enough free space on the file system holding P (and Q): N MiB needed
+ * (WHAT x MiB, WHAT y MiB), M MiB free; HINT".  hint may be NULL.
+ */
+struct util_space_need {
+	const char *path;
+	uint64_t bytes;
+	const char *what;
+};
+int util_space_check(const struct util_space_need *v, size_t n, const char *hint,
+		     struct pgb_err *err);
+/* Free bytes (for an unprivileged writer) on the file system of path or of
+ * its nearest existing parent; *dev identifies that file system (may be NULL). */
+int util_free_space(const char *path, uint64_t *avail, dev_t *dev, struct pgb_err *err);
+/* After a write failed: when the file system holding path has less than
+ * need bytes free, prefix err with "the file system holding PATH is full
+ * (WHAT needs N there; M free now): HINT".  Otherwise err stays as it is. */
+void util_space_explain(const char *path, uint64_t need, const char *what, const char *hint,
+			struct pgb_err *err);
+/* "1.5 GiB" / "12.0 MiB" into buf. */
+void util_human_size(uint64_t n, char buf[32]);
+
 /* mkdir -p with mode for created directories. */
 int util_mkdir_p(const char *path, mode_t mode, struct pgb_err *err);
 /* rm -rf; a missing path is not an error. */
 int util_rm_rf(const char *path, struct pgb_err *err);
+/* Remove everything inside the directory open as dir_fd (the directory
+ * stays), reached through the descriptor: a path renamed or replaced by a
+ * symlink meanwhile cannot redirect it.  Changes into it and back. */
+int util_clear_dir_at(int dir_fd, struct pgb_err *err);
+/* Call fn(ctx, name) for each entry of the directory open as dir_fd, but
+ * "." and "..", until fn returns non-zero, which is then returned; -1 with
+ * errno set when the directory cannot be read.  dir_fd is not moved. */
+int util_dir_each_at(int dir_fd, int (*fn)(void *ctx, const char *name), void *ctx);
+/* 1 when the directory open as dir_fd has no entry but "." and "..", 0 when it
+ * has, -1 (errno set) when it cannot be read. */
+int util_dir_empty_at(int dir_fd);
+/* t (unix time) as UTC with strftime's fmt into buf ("@T" if it cannot be shown). */
+const char *util_utc(int64_t t, const char *fmt, char buf[64]);
 /* Hard-link src to dst, or copy when linking is not possible (EXDEV). */
 int util_link_or_copy(const char *src, const char *dst, struct pgb_err *err);
 int util_exists(const char *path);

@@ -97,34 +97,71 @@ static int parser_fail(const yaml_parser_t *p, const char *name, const char *tex
 			p->problem ? p->problem : "invalid YAML");
 }
 
-static int scalar_eq(const yaml_node_t *a, const yaml_node_t *b)
+/* A key of a mapping and where it stands in it, for sorting. */
+struct map_key {
+	const yaml_node_t *node;
+	size_t pos;
+};
+
+static int key_content_cmp(const yaml_node_t *a, const yaml_node_t *b)
 {
-	return a->data.scalar.length == b->data.scalar.length &&
-	       !memcmp(a->data.scalar.value, b->data.scalar.value, a->data.scalar.length);
+	size_t la = a->data.scalar.length, lb = b->data.scalar.length;
+	int c = memcmp(a->data.scalar.value, b->data.scalar.value, la < lb ? la : lb);
+
+	return c ? c : (la > lb) - (la < lb);
 }
 
-/* libyaml keeps the last of duplicate keys silently; a config must not. */
+/* By content, then by position: equal keys end up side by side, the first one first. */
+static int map_key_cmp(const void *pa, const void *pb)
+{
+	const struct map_key *a = pa, *b = pb;
+	int c = key_content_cmp(a->node, b->node);
+
+	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/*
+ * libyaml keeps the last of duplicate keys silently; a config must not.  The
+ * keys are sorted (n log n: a generated file may have many) and the repeat
+ * that comes first in the file is reported, with the key's first occurrence.
+ */
 static int check_map_keys(const struct yamldoc *d, const yaml_node_t *map, struct pgb_err *err)
 {
-	const yaml_node_pair_t *p, *q, *start = map->data.mapping.pairs.start;
+	const yaml_node_pair_t *start = map->data.mapping.pairs.start;
+	size_t n = (size_t)(map->data.mapping.pairs.top - start), repeat = 0;
+	struct map_key *keys = n ? xmalloc(n * sizeof(*keys)) : NULL;
+	const yaml_node_t *first = NULL, *again = NULL;
 	char got[64];
 
-	for (p = start; p < map->data.mapping.pairs.top; p++) {
-		const yaml_node_t *k = node_at(d, p->key);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *k = node_at(d, start[i].key);
 
-		if (!k || k->type != YAML_SCALAR_NODE)
+		if (!k || k->type != YAML_SCALAR_NODE) {
+			free(keys);
 			return yamldoc_fail(d, H(k ? k : map), err, "a key must be a plain name, "
 					    "got %s", yamldoc_got(H(k), got, sizeof(got)));
-		for (q = start; q < p; q++) {
-			const yaml_node_t *first = node_at(d, q->key);
-
-			if (scalar_eq(first, k))
-				return yamldoc_fail(d, H(k), err, "duplicate key '%.200s' (first "
-						    "at line %lu column %lu); keep one of them",
-						    (const char *)k->data.scalar.value,
-						    yamldoc_line(H(first)), yamldoc_col(H(first)));
+		}
+		keys[i].node = k;
+		keys[i].pos = i;
+	}
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), map_key_cmp);
+	/* In each run of equal keys, the first is the original, the second the first repeat. */
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && !key_content_cmp(keys[i].node, keys[j].node); j++)
+			;
+		if (j - i > 1 && (!again || keys[i + 1].pos < repeat)) {
+			first = keys[i].node;
+			again = keys[i + 1].node;
+			repeat = keys[i + 1].pos;
 		}
 	}
+	free(keys);
+	if (again)
+		return yamldoc_fail(d, H(again), err, "duplicate key '%.200s' (first at line %lu "
+				    "column %lu); keep one of them",
+				    (const char *)again->data.scalar.value, yamldoc_line(H(first)),
+				    yamldoc_col(H(first)));
 	return 0;
 }
 

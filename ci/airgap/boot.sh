@@ -1,23 +1,40 @@
 #!/bin/sh
 # ci/airgap/boot.sh - boot a rootfs with systemd, air-gapped, in the background.
 #
-#   sh ci/airgap/boot.sh start ROOTFS NAME   boot; returns once systemd is up
+#   sh ci/airgap/boot.sh start ROOTFS NAME [--netns PATH] [--property KEY=VALUE]...
+#                                            boot; returns once systemd is up
 #   sh ci/airgap/boot.sh exec NAME CMD...    run CMD inside as root; CMD's status
 #   sh ci/airgap/boot.sh stop NAME           power off (kill after 30 s), clean up
+#   sh ci/airgap/boot.sh kill NAME           pull the plug: SIGKILL to the
+#                                            container's init, no shutdown; clean up;
+#                                            prints the time of the SIGKILL (epoch s)
 #
 # ROOTFS comes from `ci/airgap/rootfs.sh SUITE DEST --with-systemd`.  The
-# container has a private network namespace with only loopback.  State lives
+# container has a private network namespace with only loopback, or, with
+# --netns PATH (a namespace the caller made, /run/netns/NAME, holding the
+# interfaces and addresses it wants the host to have), that one.  State lives
 # in ${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}/NAME/: nspawn.pid, init.pid
 # (the container's systemd, as seen from the host), rootfs, console.log (the
 # boot output; read it when start fails).  `start` fails, and cleans up, if
 # systemd does not reach "running" or "degraded" within 60 s; "degraded"
 # counts as up because a minbase host always has some unit that cannot start.
 # No policy-rc.d here: services are meant to start.  Needs root.
+#
+# --property KEY=VALUE limits the container as nspawn's --property would
+# (nspawn cannot here: with --keep-unit it makes no scope to set them on):
+# CPUQuota=N% and MemoryMax=SIZE (K, M, G suffixes), written to the cgroups
+# of the container's own (cpu.cfs_quota_us and memory.limit_in_bytes on a
+# host with cgroup v1 controllers, cpu.max and memory.max on a v2 one).  On
+# a v1 host the container then boots with the legacy hierarchy, so that it
+# sees its limits as a real small host sees its RAM (/sys/fs/cgroup/memory),
+# which forky's systemd (>= 258) does not boot with.  Commands run by `exec`
+# join those cgroups too.  STATEDIR/limits lists the limited cgroup
+# directories (memory.oom_control or memory.events there count OOM kills).
 set -eu
 
 die() { echo "boot.sh: $*" >&2; exit 125; }
 run_base=${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}
-usage="usage: $0 start ROOTFS NAME | exec NAME CMD... | stop NAME"
+usage="usage: $0 start ROOTFS NAME [--netns PATH] [--property KEY=VALUE]... | exec NAME CMD... | stop NAME | kill NAME"
 
 # alive PID: PID runs.  Not `kill -0`: nspawn started by `start` is our
 # child, and a child that has exited stays a zombie until the shell ends.
@@ -95,8 +112,90 @@ kill_all() {
 	rm -rf "$1"
 }
 
+# size_bytes 2G: bytes of a systemd size (K, M, G, T: powers of 1024).
+size_bytes() {
+	case "$1" in
+	*[Kk]) echo $((${1%?} * 1024)) ;;
+	*[Mm]) echo $((${1%?} * 1024 * 1024)) ;;
+	*[Gg]) echo $((${1%?} * 1024 * 1024 * 1024)) ;;
+	*[Tt]) echo $((${1%?} * 1024 * 1024 * 1024 * 1024)) ;;
+	*[0-9]) echo "$1" ;;
+	*) die "bad size '$1' (want a number with K, M, G or T)" ;;
+	esac
+}
+
+# limit_cgroups NAME STATEDIR: the cgroups of --property (CPU_QUOTA, a
+# percentage; MEM_MAX, bytes), made and joined by this (sub)shell, each
+# listed in STATEDIR/limits; prints nothing, dies when the host has no
+# controller to enforce a limit asked for.
+limit_cgroups() {
+	v1=/sys/fs/cgroup
+	for c in memory cpu; do
+		want=$MEM_MAX
+		[ "$c" = cpu ] && want=$CPU_QUOTA
+		[ -n "$want" ] || continue
+		if [ -f "$v1/$c/cgroup.procs" ]; then
+			cur=$(sed -n "s|^[0-9]*:\([^:]*,\)*$c\(,[^:]*\)*:||p" /proc/self/cgroup | head -n 1)
+			cg=$v1/$c${cur%/}/pgbundle-test-$1
+			mkdir -p "$cg"
+			if [ "$c" = memory ]; then
+				echo "$want" >"$cg/memory.limit_in_bytes"
+			else
+				echo 100000 >"$cg/cpu.cfs_period_us"
+				echo $((want * 1000)) >"$cg/cpu.cfs_quota_us"
+			fi
+		else
+			v2=$v1
+			[ -f "$v2/cgroup.controllers" ] || v2=$v1/unified
+			grep -qw "$c" "$v2/cgroup.controllers" 2>/dev/null ||
+				die "no $c controller on this host (cgroup v1 or v2) to apply the limit"
+			cur=$(sed -n 's|^0::||p' /proc/self/cgroup | head -n 1)
+			cg=$v2${cur%/}/pgbundle-test-$1
+			mkdir -p "$cg"
+			echo "+$c" >"$v2${cur%/}/cgroup.subtree_control" 2>/dev/null || true
+			if [ "$c" = memory ]; then
+				echo "$want" >"$cg/memory.max"
+			else
+				echo "$((want * 1000)) 100000" >"$cg/cpu.max"
+			fi
+		fi
+		echo "$cg" >>"$2/limits"
+		grep -qx "$cg" "$2/cgroups" 2>/dev/null || echo "$cg" >>"$2/cgroups"
+		echo 0 >"$cg/cgroup.procs"
+	done
+}
+
 cmd_start() {
-	[ $# = 2 ] || die "$usage"
+	[ $# -ge 2 ] || die "$usage"
+	root=$1 name=$2
+	shift 2
+	net=--private-network caps= CPU_QUOTA="" MEM_MAX=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--netns)
+			[ $# -ge 2 ] && [ -e "$2" ] || die "$usage (no network namespace '${2:-}')"
+			net=--network-namespace-path=$2
+			# Its own network to manage, as a host has: nspawn keeps CAP_NET_ADMIN
+			# for --private-network only (a VIP is added from a systemd service).
+			caps=--capability=CAP_NET_ADMIN
+			shift 2 ;;
+		--property)
+			[ $# -ge 2 ] || die "$usage"
+			case "$2" in
+			CPUQuota=*%) CPU_QUOTA=${2#CPUQuota=}; CPU_QUOTA=${CPU_QUOTA%\%} ;;
+			MemoryMax=*) MEM_MAX=$(size_bytes "${2#MemoryMax=}") ;;
+			*) die "unsupported --property '$2' (CPUQuota=N% or MemoryMax=SIZE)" ;;
+			esac
+			shift 2 ;;
+		*) die "$usage" ;;
+		esac
+	done
+	set -- "$root" "$name"
+	# Legacy cgroups when a v1 controller enforces a limit (see the top).
+	unified=1
+	if [ -n "$CPU_QUOTA$MEM_MAX" ] && [ -f /sys/fs/cgroup/memory/cgroup.procs ]; then
+		unified=0
+	fi
 	root=$1 dir=$(state_dir "$2")
 	[ -x "$root/lib/systemd/systemd" ] ||
 		die "$root has no systemd; create it with ci/airgap/rootfs.sh SUITE DEST --with-systemd"
@@ -113,8 +212,9 @@ cmd_start() {
 	# layout nspawn would otherwise copy from a v1 host.
 	(
 		join_own_cgroup "$2" "$dir"
-		SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 exec systemd-nspawn -D "$root" \
-			--private-network --register=no --keep-unit --link-journal=no \
+		limit_cgroups "$2" "$dir"
+		SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=$unified exec systemd-nspawn -D "$root" \
+			"$net" $caps --register=no --keep-unit --link-journal=no \
 			--machine="$2" -b --console=pipe
 	) </dev/null >"$dir/console.log" 2>&1 &
 	n=$!
@@ -153,10 +253,29 @@ cmd_exec() {
 	[ $# -ge 2 ] || die "$usage"
 	dir=$(state_dir "$1"); shift
 	i=$(init_pid "$dir") || die "$(basename "$dir") is not running; start it with: $0 start ROOTFS NAME"
+	# Within the container's limits, as its own processes are.
+	if [ -f "$dir/limits" ]; then
+		while read -r cg; do echo $$ >"$cg/cgroup.procs"; done <"$dir/limits"
+	fi
 	# A clean environment, like a login on that host; none of the caller's.
 	exec nsenter -t "$i" -a -- env -i \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive container=systemd-nspawn "$@"
+}
+
+# kill: what a power failure does - the container's init and everything in
+# it die at once (a PID namespace dies with its init), nothing is flushed.
+cmd_kill() {
+	[ $# = 1 ] || die "$usage"
+	dir=$(state_dir "$1")
+	[ -d "$dir" ] || die "$1 is not running (no $dir)"
+	n=$(cat "$dir/nspawn.pid" 2>/dev/null || true)
+	# The time of the kill itself, for the HA tests' RTO: on a loaded host
+	# this script may start seconds before it gets to it.
+	i=$(init_pid "$dir") && kill -KILL "$i" 2>/dev/null && date +%s.%N
+	t=0
+	while [ -n "$n" ] && alive "$n" && [ "$t" -lt 100 ]; do sleep 0.05; t=$((t + 1)); done
+	kill_all "$dir"
 }
 
 cmd_stop() {
@@ -173,5 +292,6 @@ case "$sub" in
 start) cmd_start "$@" ;;
 exec) cmd_exec "$@" ;;
 stop) cmd_stop "$@" ;;
+kill) cmd_kill "$@" ;;
 *) die "$usage" ;;
 esac

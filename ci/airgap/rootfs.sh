@@ -1,7 +1,7 @@
 #!/bin/sh
 # ci/airgap/rootfs.sh - a fresh, air-gapped Debian rootfs for the tests.
 #
-#   sh ci/airgap/rootfs.sh SUITE DEST [--with-systemd]
+#   sh ci/airgap/rootfs.sh SUITE DEST [--with-systemd] [--suite-only]
 #   sh ci/airgap/rootfs.sh --mirror | --security-mirror
 #
 # SUITE is bullseye, bookworm, trixie or forky.  DEST must not exist or be an
@@ -10,7 +10,8 @@
 # the Debian mirror the host's apt uses, with every apt source and option that
 # points to that mirror removed: the only source a test sees is the one it adds.
 # --with-systemd adds systemd, systemd-sysv and dbus so ci/airgap/boot.sh can
-# boot it.
+# boot it.  --suite-only installs from SUITE alone, without -updates and
+# -security: the point release as published, a host that was never updated.
 #
 # The pristine tarball is cached per (suite, variant, UTC day) under
 # ${PGBUNDLE_TEST_CACHE:-/var/cache/pgbundle-test}/rootfs/, so every test after
@@ -49,13 +50,19 @@ case "${1:-}" in
 --security-mirror) security_mirror; exit 0 ;;
 esac
 
-[ $# -ge 2 ] && [ $# -le 3 ] || die "usage: $0 SUITE DEST [--with-systemd]"
-suite=$1 dest=$2 variant=minbase include=""
-case "${3:-}" in
-"") ;;
---with-systemd) variant=minbase-systemd include=--include=systemd,systemd-sysv,dbus ;;
-*) die "unknown option '$3'; usage: $0 SUITE DEST [--with-systemd]" ;;
-esac
+usage="usage: $0 SUITE DEST [--with-systemd] [--suite-only]"
+[ $# -ge 2 ] && [ $# -le 4 ] || die "$usage"
+suite=$1 dest=$2 variant=minbase include="" suite_only=no
+shift 2
+for opt in "$@"; do
+	case "$opt" in
+	--with-systemd) variant=minbase-systemd include=--include=systemd,systemd-sysv,dbus ;;
+	--suite-only) suite_only=yes ;;
+	*) die "unknown option '$opt'; $usage" ;;
+	esac
+done
+# A separate cache entry: the variant names what the tarball holds.
+[ "$suite_only" = yes ] && variant=$variant-suite-only
 case "$suite" in
 bullseye|bookworm|trixie|forky) ;;
 *) die "unsupported suite '$suite'; use bullseye, bookworm, trixie or forky" ;;
@@ -80,6 +87,9 @@ build_tarball() {
 	# shellcheck disable=SC2089
 	[ "$suite" = forky ] && validity='--aptopt=Acquire::Check-Valid-Until "false"'
 	tmp=$cache/.$suite-$variant-$day.$$.tar
+	updates="deb $main $suite-updates main"
+	security="deb $sec $suite-security main"
+	if [ "$suite_only" = yes ]; then updates="" security=""; fi
 	# The hook runs before the tarball is written, so the cache itself holds
 	# no source, no apt option (99mmdebstrap) and none of the host's DNS or
 	# hostname.  /etc/hosts gives localhost, which servers under test bind.
@@ -89,13 +99,13 @@ build_tarball() {
 		--customize-hook='mkdir "$1"/etc/apt/sources.list.d' \
 		--customize-hook=': > "$1"/etc/resolv.conf; echo pgbundle-airgap > "$1"/etc/hostname' \
 		--customize-hook='printf "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" > "$1"/etc/hosts' \
-		"$suite" "$tmp" \
-		"deb $main $suite main" "deb $main $suite-updates main" "deb $sec $suite-security main" >&2; then
+		"$suite" "$tmp" "deb $main $suite main" ${updates:+"$updates"} ${security:+"$security"} >&2; then
 		rm -f "$tmp"
 		die "mmdebstrap of $suite ($variant) from $main failed; see the messages above"
 	fi
 	mv "$tmp" "$tarball"
-	for old in "$cache/$suite-$variant"-*.tar; do
+	# Only this variant's older days: minbase-[0-9]* is not minbase-systemd-*.
+	for old in "$cache/$suite-$variant"-[0-9]*.tar; do
 		[ "$old" = "$tarball" ] || rm -f "$old"
 	done
 }

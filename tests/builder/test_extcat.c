@@ -21,6 +21,7 @@ static const char good[] =
 	"  preload_after: [pg_stat_statements]\n"
 	"  settings: [\"cron.database_name=postgres\"]\n"
 	"  aliases: [cron]\n"
+	"  background: \"the pg_cron launcher\"\n"
 	"  templates:\n"
 	"    - pgdg-apt:postgresql-{pg}-cron\n"
 	"    - pgdg-yum:pg_cron_{pg}\n"
@@ -77,9 +78,11 @@ static int test_valid_catalog_loads_every_field(void)
 	CHECK(e->settings.n == 1 && !strcmp(e->settings.v[0], "cron.database_name=postgres"));
 	CHECK(e->templates.n == 2 && !strcmp(e->templates.v[1], "pgdg-yum:pg_cron_{pg}"));
 	CHECK(e->checked == 0);
+	CHECK(e->background && !strcmp(e->background, "the pg_cron launcher"));
 	CHECK(!strcmp(e->where, "ext.yml:5:1"));
 	e = extcat_find(&c, "vector");
 	CHECK(e && e->checked == 1 && !e->preload && !e->exception && e->settings.n == 0);
+	CHECK(!e->background);
 	e = extcat_find(&c, "tsearch_like");
 	CHECK(e && e->conflicts.n == 1 && !strcmp(e->conflicts.v[0], "pg_trgm"));
 	CHECK(e->exception && !strcmp(e->exception, "needs a special database"));
@@ -129,6 +132,15 @@ static int test_unknown_key_fails_at_the_key(void)
 			 "  exception_pg: [fifteen]\n", "ext.yml:5:18:", "takes PostgreSQL majors"));
 	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preload_after: [a]\n",
 			 "ext.yml:4:19:", "'preload_after' without 'preload'"));
+	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  background: workers\n",
+			 "ext.yml:4:15:", "'background' without 'preload'"));
+	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preload: vector\n"
+			 "  background: \"\"\n", "ext.yml:5:15:", "'background' must be one non-empty line"));
+	CHECK(fails_with("a:\n  category: RAG\n  description: x\n  requires: [nosuch]\n",
+			 "ext.yml:4:14:", "requirement 'nosuch' of 'a' must be another extension"));
+	CHECK(fails_with("a:\n  category: RAG\n  description: x\n  requires: [b]\n"
+			 "b:\n  category: RAG\n  description: y\n", "ext.yml:4:14:",
+			 "requirement 'b' of 'a' has no preload library"));
 	CHECK(fails_with("vector:\n  category: RAG\n  description: x\n  preload: vector\n"
 			 "  preload_after: [A b]\n", "ext.yml:5:19:", "invalid extension name"));
 	return 0;
@@ -259,7 +271,12 @@ static int test_real_catalog_loads_with_core_facts(void)
 	e = extcat_find(&c, "decoderbufs");
 	CHECK(e && extcat_exception_holds(e, 13) && extcat_exception_holds(e, 18));
 	e = extcat_find(&c, "pg_stat_kcache");
-	CHECK(e && e->preload_after.n == 1);
+	CHECK(e && e->preload_after.n == 1 && !e->background);
+	/* Issue 11: a preloaded pg_auto_failover monitor hangs DROP DATABASE. */
+	e = extcat_find(&c, "pgautofailover");
+	CHECK(e && e->preload && e->background);
+	e = extcat_find(&c, "pglogical_ticker");
+	CHECK(e && e->requires.n == 1 && !strcmp(e->requires.v[0], "pglogical"));
 	extcat_free(&c);
 	return 0;
 }

@@ -112,6 +112,27 @@ static int test_contents_rejects_control_line_without_package_column(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_contents.c: a NUL byte made an entry with an empty
+ * package name (or a name cut short) that the empty-name check let through. */
+static int test_contents_rejects_nul_byte_in_an_extension_line(void)
+{
+	static const char bad[] = "usr/share/postgresql/17/extension/x.control  database/\0pkg\n"
+				  "usr/share/postgresql/17/extension/y\0z.control  database/p\n";
+	struct extdisc d = { 0 };
+	const char *second;
+
+	CHECK(extdisc_parse_contents(&d, bad, sizeof(bad) - 1, "C", &err) < 0);
+	CHECKF(strstr(err.msg, "C:1") && strstr(err.msg, "NUL byte"), "%s", err.msg);
+	CHECK(d.n == 0);
+	extdisc_free(&d);
+	second = (const char *)memchr(bad, '\n', sizeof(bad) - 1) + 1;
+	CHECK(extdisc_parse_contents(&d, second, sizeof(bad) - 1 - (size_t)(second - bad), "C",
+				     &err) < 0);
+	CHECK(d.n == 0);
+	extdisc_free(&d);
+	return 0;
+}
+
 static int test_contents_rejects_empty_package_in_location_list(void)
 {
 	static const char bad[] = "usr/share/postgresql/15/extension/a.control  database/p,database/\n";
@@ -625,6 +646,7 @@ int main(void)
 	T_RUN(&s, test_contents_contrib_extension_maps_to_postgresql_major);
 	T_RUN(&s, test_contents_package_shipping_several_extensions_maps_them_all);
 	T_RUN(&s, test_contents_several_packages_on_one_line_each_map);
+	T_RUN(&s, test_contents_rejects_nul_byte_in_an_extension_line);
 	T_RUN(&s, test_contents_skips_files_that_are_not_control_files_of_the_extension_dir);
 	T_RUN(&s, test_contents_rejects_control_line_without_package_column);
 	T_RUN(&s, test_contents_rejects_empty_package_in_location_list);

@@ -165,6 +165,32 @@ static int test_filename_leaving_the_repository_is_refused(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_pkgmeta.c (a stanza with bytes that are not
+ * UTF-8, which the JSON writers drop): lock_write() left such a package out
+ * of the lock and succeeded, so a rebuild from the lock lacked it.  A
+ * package, or an extension entry, that JSON cannot hold now fails the
+ * write, naming the package, and writes nothing. */
+static int test_text_json_cannot_hold_fails_the_write(void)
+{
+	struct pgb_err err = { { 0 } };
+	struct lock l;
+	char *path = scratch("latin1.lock");
+
+	sample(&l);
+	free(l.pkgs[0].stanza);
+	l.pkgs[0].stanza = xstrdup("Package: fx-app\nDescription: caf\xe9\n");
+	CHECK(lock_write(path, &l, &err) == -1);
+	CHECKF(strstr(err.msg, "fx-app") && strstr(err.msg, "UTF-8"), "%s", err.msg);
+	CHECK(!util_exists(path));
+	lock_free(&l);
+	sample(&l);
+	strlist_add(&l.ext_majors, "15:postgresql-15-\xff");
+	CHECK(lock_write(path, &l, &err) == -1 && !util_exists(path));
+	lock_free(&l);
+	free(path);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -176,6 +202,7 @@ int main(void)
 	T_RUN(&s, test_format1_still_reads_and_its_url_is_ignored);
 	T_RUN(&s, test_newer_format_is_refused_naming_it);
 	T_RUN(&s, test_filename_leaving_the_repository_is_refused);
+	T_RUN(&s, test_text_json_cannot_hold_fails_the_write);
 	util_rm_rf(dir, &err);
 	free(dir);
 	return t_done(&s);

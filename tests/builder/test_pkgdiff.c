@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "lock.h"
 #include "pkgdiff.h"
 #include "unit.h"
@@ -108,11 +109,51 @@ static int test_lock_loads_and_security_from_recipes(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_lock.c: a lock whose package sizes add up past
+ * INT64_MAX (one package of 9223372036854775807 bytes beside real ones) made
+ * the size change a signed overflow (undefined; UBSan stopped `diff`).  Sums
+ * and changes saturate now, and the JSON and the printed size stay sane. */
+static int test_huge_sizes_saturate(void)
+{
+	struct pkgset_pkg old[] = { pkg("a", "1", "x", 160948, 0), pkg("b", "1", "x", 17739072, 0) };
+	struct pkgset_pkg new[] = { pkg("a", "1", "x", 160948, 0), pkg("b", "2", "x", 205248, 0),
+				    pkg("c", "1", "x", INT64_MAX, 0), pkg("d", "1", "x", UINT64_MAX, 0) };
+	struct pkgset a = { 0 }, b = { 0 };
+	struct pkgdiff d;
+	char buf[32];
+	json_t *j;
+
+	a.pkgs = old;
+	a.n = 2;
+	a.size = 160948 + 17739072;
+	b.pkgs = new;
+	b.n = 4;
+	b.size = UINT64_MAX;	/* what the saturating sum gives */
+	pkgdiff_compute(&a, &b, &d);
+	CHECKF(d.size_change == INT64_MAX, "%lld", (long long)d.size_change);
+	CHECK(d.n == 3 && pkgdiff_entry_delta(&d.e[0]) == 205248 - 17739072);
+	CHECK(pkgdiff_entry_delta(&d.e[1]) == INT64_MAX && pkgdiff_entry_delta(&d.e[2]) == INT64_MAX);
+	pkgdiff_free(&d);
+	pkgdiff_compute(&b, &a, &d);
+	CHECKF(d.size_change == -INT64_MAX, "%lld", (long long)d.size_change);
+	a.path = b.path = "p";
+	a.kind = b.kind = "lock";
+	a.name = a.version = a.target = a.arch = a.family = b.name = b.version = b.target =
+		b.arch = b.family = "x";
+	j = pkgdiff_json(&b, &a, &d);
+	CHECK(json_integer_value(json_object_get(json_object_get(j, "old"), "size")) == INT64_MAX);
+	json_decref(j);
+	pkgdiff_free(&d);
+	CHECKF(!strcmp(cli_size(buf, sizeof(buf), INT64_MIN, 1), "-8388608.0 TiB"), "%s", buf);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum sum = { 0, 0 };
 
 	T_RUN(&sum, test_kinds_versions_security_size);
 	T_RUN(&sum, test_lock_loads_and_security_from_recipes);
+	T_RUN(&sum, test_huge_sizes_saturate);
 	return t_done(&sum);
 }

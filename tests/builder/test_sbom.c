@@ -88,6 +88,32 @@ static int test_extension_control_files(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_pkgmeta.c: a .deb shipping
+ * usr/share/postgresql/15/extension/a,b.control was noted as extension
+ * "a,b", which the SBOM's comma-separated list read back as two extensions
+ * "a" and "b"; and a secondary control file (NAME--VERSION.control), which
+ * PostgreSQL and discovery (extdisc.c) do not count, was one.  Only names
+ * PostgreSQL accepts, without a comma, are extensions now. */
+static int test_extension_names_postgresql_accepts(void)
+{
+	static const char *const bad[] = { "a,b", "pg_proctab--0.0.10-compat", "-x", "x-", "",
+					   "a\\b" };
+	struct pkgmeta m = PKGMETA_INIT;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *p = xasprintf("usr/share/postgresql/15/extension/%s.control", bad[i]);
+
+		pkgmeta_note_file(&m, p);
+		free(p);
+	}
+	CHECKF(m.extensions.n == 0, "%zu, first %s", m.extensions.n, m.extensions.v[0]);
+	pkgmeta_note_file(&m, "usr/share/postgresql/15/extension/postgis-3.control");
+	pkgmeta_note_file(&m, "usr/share/postgresql/15/extension/uuid-ossp.control");
+	CHECK(m.extensions.n == 2 && !strcmp(m.extensions.v[0], "postgis-3"));
+	pkgmeta_free(&m);
+	return 0;
+}
+
 static int test_purl_encoding(void)
 {
 	struct lock_pkg p = { 0 };
@@ -313,6 +339,49 @@ static int test_document_fields_ids_and_edges(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_pkgmeta.c: an index stanza (or a copyright file)
+ * with bytes that are not UTF-8 gave names the pkgmeta cache (JSON) silently
+ * dropped, so a cached read said less than the package; and the SBOM writer
+ * dropped a component or a license it could not encode.  pkgmeta leaves such
+ * strings out from the start, and sbom_render() fails naming the package. */
+static int test_text_json_cannot_hold(void)
+{
+	char dir[] = "/tmp/pgb-test-sbom.XXXXXX", path[512];
+	struct lock_pkg p = { 0 }, pk[1];
+	struct lock l = { .name = "b", .version = "1", .target = "d12", .arch = "amd64",
+			  .pkgs = pk, .npkgs = 1 };
+	struct sbom_subject s = { "b", "1", "d12", "amd64", "deb", "debian", "12",
+				  (int[]){ 15 }, 1, 1700000000, "9.9" };
+	struct pkgmeta m = PKGMETA_INIT, c = PKGMETA_INIT;
+	struct pgb_err err = { { 0 } };
+	struct sbuf out = SBUF_INIT;
+
+	CHECK(mkdtemp(dir));
+	CHECK(make_deb(dir, "fx-main", NULL) == 0);
+	p.name = "fx-main";
+	p.sha256 = SHA_A;
+	p.stanza = "Package: fx-main\nDepends: libc6, caf\xe9 (>= 1), dpkg\n";
+	snprintf(path, sizeof(path), "%s/fx-main.deb", dir);
+	for (int pass = 0; pass < 2; pass++) {	/* read and cached, then from the cache */
+		struct pkgmeta *x = pass ? &c : &m;
+
+		CHECKF(pkgmeta_read_cached(&pkgmeta_deb, dir, path, &p, x, &err) == 0, "%s",
+		       err.msg);
+		CHECKF(x->depends.n == 2 && strlist_has(&x->depends, "dpkg") &&
+		       strlist_has(&x->depends, "libc6"), "pass %d: %zu", pass, x->depends.n);
+	}
+	pkgmeta_free(&c);
+	strlist_add(&m.licenses, "GPL-2+ (c) M\xfcller");
+	fill(&pk[0], "fx-main", "1.0", SHA_A, 1);
+	CHECK(sbom_render(&s, &l, &m, &out, &err) == -1);
+	CHECKF(strstr(err.msg, "fx-main") && strstr(err.msg, "UTF-8"), "%s", err.msg);
+	pkgmeta_free(&m);
+	fill(&pk[0], "fx-\xe9", "1.0", SHA_A, 1);
+	CHECK(sbom_render(&s, &l, &m, &out, &err) == -1 && !out.len);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	return run(path);
+}
+
 static int test_parse_refuses_what_is_not_a_bom(void)
 {
 	static const char bad1[] = "{\"bomFormat\": \"SPDX\"}";
@@ -338,10 +407,12 @@ int main(void)
 	T_RUN(&sum, test_free_form_copyright_declares_nothing);
 	T_RUN(&sum, test_deb_relations_keep_names_and_alternatives);
 	T_RUN(&sum, test_extension_control_files);
+	T_RUN(&sum, test_extension_names_postgresql_accepts);
 	T_RUN(&sum, test_purl_encoding);
 	T_RUN(&sum, test_deb_file_licenses_extensions_and_doc_links);
 	T_RUN(&sum, test_rpm_file_license_requires_provides);
 	T_RUN(&sum, test_document_fields_ids_and_edges);
 	T_RUN(&sum, test_parse_refuses_what_is_not_a_bom);
+	T_RUN(&sum, test_text_json_cannot_hold);
 	return t_done(&sum);
 }

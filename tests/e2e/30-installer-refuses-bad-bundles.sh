@@ -6,13 +6,13 @@
 # appended; a signature by another key; a trailer that points outside the file;
 # and, signed with the test's own key so only the content is bad, payloads
 # holding "../x", "/etc/x", a symlink leaving the tree and a device node.
-# On a good .run, `info --json`, `list`, `verify --key` and `extract` are checked.
+# On a good .run, `info --json`, `list`, `verify --key` and `extract` are checked;
+# verify and extract refuse to vouch for the embedded key alone, and extract
+# refuses a directory another user owns or can write to.
 . tests/lib.sh
 t_tmpdir
-INSTALLER=$BDIR/pgbundle-installer
-TOOL=$BDIR/tests/tools/runfile-tool
+. tests/e2e/tiny_run.sh
 PREFIX=$T_TMP/prefix
-TOPDIR=tiny-1.0.d12.amd64
 mkdir -p "$PREFIX"
 for f in "$INSTALLER" "$TOOL"; do
 	if [ ! -x "$f" ]; then
@@ -29,57 +29,17 @@ else
 fi
 echo "# installer stub: $(wc -c <"$INSTALLER") bytes"
 
-# ---- keys and payloads ----
-FPR=$("$TOOL" keygen "$T_TMP/a.key" "$T_TMP/a.pub" "Test Bundle A <a@example.org>") || exit 1
-"$TOOL" keygen "$T_TMP/b.key" "$T_TMP/b.pub" "Test Bundle B <b@example.org>" >/dev/null || exit 1
-cat >"$T_TMP/bundle.json" <<EOF
-{"arch": "amd64", "codename": "bookworm", "date": 1700000000, "extensions": ["vector"],
- "family": "deb", "format": 1, "key": "$FPR", "modules": ["pgsql"], "name": "tiny",
- "packages": 2, "postgres": [16], "requested": ["postgresql-16"], "size": 4096,
- "target": "d12", "version": "1.0"}
-EOF
+# ---- keys and payloads (tests/e2e/tiny_run.sh) ----
+FPR=$(tiny_key a) || exit 1
+FPR_B=$(tiny_key b) || exit 1
+tiny_meta "$T_TMP/bundle.json" "$FPR"
+tiny_meta "$T_TMP/bundle-b.json" "$FPR_B"
 
-# mkpayload OUT KIND: a tar.zst of a tiny bundle tree, plus one bad entry for KIND
-# (good, dotdot, abs, symlink, device), written by python's tarfile.
-mkpayload() {
-	python3 - "$2" "$T_TMP/bundle.json" "$TOPDIR" >"$T_TMP/payload.tar" <<'EOF' || return 1
-import io, sys, tarfile
-kind, meta, top = sys.argv[1], open(sys.argv[2], "rb").read(), sys.argv[3]
-packages = (b"Package: postgresql-16\nVersion: 16.4-1\nArchitecture: amd64\n\n"
-            b"Package: libpq5\nVersion: 17.0-1\nArchitecture: amd64\n")
-t = tarfile.open(fileobj=sys.stdout.buffer, mode="w", format=tarfile.PAX_FORMAT)
-def add(name, kind=tarfile.REGTYPE, data=b"", **kw):
-    i = tarfile.TarInfo(name)
-    i.type, i.size, i.mtime, i.mode = kind, len(data), 1700000000, 0o755 if kind == tarfile.DIRTYPE else 0o644
-    for k, v in kw.items():
-        setattr(i, k, v)
-    t.addfile(i, io.BytesIO(data) if data else None)
-add(top, tarfile.DIRTYPE)
-add(top + "/bundle.json", data=meta)
-for d in ("dists", "dists/pgbundle", "dists/pgbundle/main", "dists/pgbundle/main/binary-amd64"):
-    add(top + "/" + d, tarfile.DIRTYPE)
-add(top + "/dists/pgbundle/main/binary-amd64/Packages", data=packages)
-if kind == "dotdot":
-    add("../x", data=b"escaped\n")
-elif kind == "abs":
-    add("/etc/x", data=b"escaped\n")
-elif kind == "symlink":
-    add(top + "/escape", tarfile.SYMTYPE, linkname="../../../../../../etc")
-    add(top + "/escape/x", data=b"escaped\n")
-elif kind == "device":
-    add(top + "/null", tarfile.CHRTYPE, devmajor=1, devminor=3)
-add(top + "/pool", tarfile.DIRTYPE)
-add(top + "/pool/libpq5.deb", data=b"not really a deb\n")
-t.close()
-EOF
-	zstd -q -f "$T_TMP/payload.tar" -o "$1"
-}
-
-# mkrun OUT KIND [SIGNING_KEY [EMBEDDED_PUB]]
+# mkrun OUT KIND [SIGNING_KEY [EMBEDDED_PUB [META]]]
 mkrun() {
-	mkpayload "$T_TMP/$2.tar.zst" "$2" || return 1
-	"$TOOL" write "$1" "$INSTALLER" "$T_TMP/$2.tar.zst" "$T_TMP/bundle.json" \
-		"${3:-$T_TMP/a.key}" "$(date +%s)" ${4:+"$4"}
+	tiny_payload "$T_TMP/$2.tar.zst" "$2" "${5:-$T_TMP/bundle.json}" || return 1
+	tiny_run "$1" "$T_TMP/$2.tar.zst" "${5:-$T_TMP/bundle.json}" "${3:-$T_TMP/a.key}" \
+		"$(date +%s)" ${4:+"$4"}
 }
 
 # patch FILE OFFSET HEXBYTES: overwrite bytes in place.
@@ -103,15 +63,30 @@ mkrun "$GOOD" good || { not_ok "a good .run is written" "runfile-tool failed"; e
 layout() { "$TOOL" layout "$1" | awk -v s="$2" '$1 == s { print $2, $3 }'; }
 
 # ---- a good .run ----
-if "$GOOD" verify >"$T_TMP/out" 2>&1 && grep -q "^OK " "$T_TMP/out"; then
-	ok "a good .run verifies with its embedded key"
+if ! "$GOOD" verify </dev/null >"$T_TMP/out" 2>&1 &&
+   grep -q "signed by key $FPR, and nothing on this host vouches for it" "$T_TMP/out"; then
+	ok "verify alone refuses to vouch for the key embedded in the file, naming it"
 else
-	not_ok "a good .run verifies with its embedded key" "$(cat "$T_TMP/out")"
+	not_ok "verify alone refuses to vouch for the embedded key" "$(cat "$T_TMP/out")"
 fi
-if "$GOOD" verify --key "$T_TMP/a.pub" >"$T_TMP/out" 2>&1; then
-	ok "a good .run verifies with --key of its signer"
+if "$GOOD" verify --trust-embedded-key >"$T_TMP/out" 2>"$T_TMP/err" && grep -q "^OK " "$T_TMP/out" &&
+   grep -q "trust      the key embedded in the file, because --trust-embedded-key" "$T_TMP/out" &&
+   grep -q "warning: nothing vouches for key $FPR" "$T_TMP/err"; then
+	ok "a good .run verifies with --trust-embedded-key, which it says and warns about"
+else
+	not_ok "a good .run verifies with --trust-embedded-key" "$(cat "$T_TMP/out" "$T_TMP/err")"
+fi
+if "$GOOD" verify --key "$T_TMP/a.pub" >"$T_TMP/out" 2>&1 &&
+   grep -q "^  signed by  $FPR$" "$T_TMP/out" && grep -q "trust      the key file .*a.pub (--key)" "$T_TMP/out"; then
+	ok "a good .run verifies with --key of its signer, naming the key and the trust"
 else
 	not_ok "a good .run verifies with --key of its signer" "$(cat "$T_TMP/out")"
+fi
+if "$GOOD" verify --fingerprint "$FPR" >"$T_TMP/out" 2>&1 &&
+   grep -q "trust      the fingerprint given with --fingerprint" "$T_TMP/out"; then
+	ok "a good .run verifies with --fingerprint of its signer"
+else
+	not_ok "a good .run verifies with --fingerprint of its signer" "$(cat "$T_TMP/out")"
 fi
 "$GOOD" info --json >"$T_TMP/info.json" 2>"$T_TMP/err"
 if python3 - "$T_TMP/info.json" "$FPR" "$(wc -c <"$GOOD")" <<'EOF'
@@ -151,11 +126,29 @@ assert [(p["name"], p["requested"]) for p in l] == [("postgresql-16", True), ("l
 else
 	not_ok "list --json marks the requested packages" "$(cat "$T_TMP/list.json")"
 fi
-if "$GOOD" extract "$T_TMP/x" >"$T_TMP/out" 2>&1 && cmp -s "$T_TMP/x/bundle.json" "$T_TMP/bundle.json" &&
-   [ -f "$T_TMP/x/pool/libpq5.deb" ]; then
-	ok "extract unpacks the payload without its top directory"
+if "$GOOD" extract --key "$T_TMP/a.pub" "$T_TMP/x" >"$T_TMP/out" 2>&1 &&
+   cmp -s "$T_TMP/x/bundle.json" "$T_TMP/bundle.json" && [ -f "$T_TMP/x/pool/libpq5.deb" ] &&
+   [ ! -e "$T_TMP/x/.pgbundle-extract" ] && grep -q "signed by $FPR; trust: the key file" "$T_TMP/out"; then
+	ok "extract unpacks the payload without its top directory, naming the key and the trust"
 else
 	not_ok "extract unpacks the payload without its top directory" "$(cat "$T_TMP/out")"
+fi
+
+# extract DIR: a directory someone else owns or may write to is refused, untouched.
+mkdir -p "$T_TMP/theirs" "$T_TMP/open"
+chown nobody "$T_TMP/theirs"
+chmod 777 "$T_TMP/open"
+if ! "$GOOD" extract --key "$T_TMP/a.pub" "$T_TMP/theirs" >"$T_TMP/out" 2>&1 &&
+   grep -q "theirs belongs to user 65534, not to you" "$T_TMP/out" && [ -z "$(ls -A "$T_TMP/theirs")" ]; then
+	ok "extract refuses a directory owned by another user"
+else
+	not_ok "extract refuses a directory owned by another user" "$(cat "$T_TMP/out"; ls -A "$T_TMP/theirs")"
+fi
+if ! "$GOOD" extract --key "$T_TMP/a.pub" "$T_TMP/open" >"$T_TMP/out" 2>&1 &&
+   grep -q "open can be written by other users (mode 777)" "$T_TMP/out" && [ -z "$(ls -A "$T_TMP/open")" ]; then
+	ok "extract refuses a directory other users can write to"
+else
+	not_ok "extract refuses a directory other users can write to" "$(cat "$T_TMP/out"; ls -A "$T_TMP/open")"
 fi
 
 # ---- bad ones ----
@@ -165,9 +158,11 @@ CONTENT_CMDS="verify|extract $PREFIX/out|install --prefix $PREFIX --yes --dry-ru
 
 # refuse NAME RUN PATTERN [OPTIONS]: each of $CMDS, run as RUN [OPTIONS] CMD (or,
 # with EXE set, as EXE --file RUN [OPTIONS] CMD), fails with PATTERN in its
-# message; nothing appears under the prefix and nothing in /etc changes.
+# message; nothing appears under the prefix and nothing in /etc changes.  The
+# options default to --trust-embedded-key, so that the file's own defects are
+# what is refused.
 refuse() {
-	name=$1 run=$2 pattern=$3 opts=${4:-}
+	name=$1 run=$2 pattern=$3 opts=${4:---trust-embedded-key}
 	touch "$MARK"
 	why=""
 	IFS_SAVE=$IFS
@@ -236,11 +231,13 @@ refuse "a trailer pointing outside the file is refused" "$B" "points outside the
 
 mkrun "$B" good "$T_TMP/b.key" "$T_TMP/a.pub"
 refuse "a signature by another key than the embedded one is refused" "$B" \
-	"signature check against the key embedded.*not in the keyring"
+	"the file's signature names no key embedded in it"
 
-mkrun "$B" good "$T_TMP/b.key"
+mkrun "$B" good "$T_TMP/b.key" "" "$T_TMP/bundle-b.json"
 refuse "a .run signed by another key is refused with the operator's --key" "$B" \
-	"signature check against .*a\.pub failed.*not in the keyring" "--key $T_TMP/a.pub"
+	"is signed by key $FPR_B, which is not in .*a\.pub \(it holds $FPR\)" "--key $T_TMP/a.pub"
+refuse "a .run signed by another key is refused with the operator's --fingerprint" "$B" \
+	"is signed by key $FPR_B, not by the key $FPR given with --fingerprint" "--fingerprint $FPR"
 
 CMDS=$CONTENT_CMDS
 mkrun "$B" dotdot

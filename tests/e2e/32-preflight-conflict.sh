@@ -70,10 +70,11 @@ else
 	exit 1
 fi
 cp "$RUN" "$root/root/bundle.run"
+install_key "$root"
 snapshot "$root" >"$T_TMP/conflict.log.before"
 touch "$root/root/marker"
 sleep 1
-sh "$TOP/ci/airgap/run.sh" "$root" -- /root/bundle.run install --yes >"$T_TMP/conflict.log" 2>&1
+sh "$TOP/ci/airgap/run.sh" "$root" -- /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/conflict.log" 2>&1
 refused "conflict" "$root" "$T_TMP/conflict.log" $? \
 	"pgb-breaker 1.0 (installed on this host) Breaks pgbouncer (from the bundle)" \
 	"nothing was changed"
@@ -86,9 +87,10 @@ if ! sh "$TOP/ci/airgap/rootfs.sh" trixie "$root" >"$T_TMP/rootfs13.log" 2>&1; t
 fi
 echo "deb http://deb.example.invalid/debian trixie main" >"$root/etc/apt/sources.list"
 cp "$RUN" "$root/root/bundle.run"
+install_key "$root"
 snapshot "$root" >"$T_TMP/release.log.before"
 touch "$root/root/marker"
 sleep 1
-sh "$TOP/ci/airgap/run.sh" "$root" -- /root/bundle.run install --yes >"$T_TMP/release.log" 2>&1
+sh "$TOP/ci/airgap/run.sh" "$root" -- /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/release.log" 2>&1
 refused "d12 bundle on a d13 host" "$root" "$T_TMP/release.log" $? \
 	"bookworm" "target d12" "Debian GNU/Linux 13 (trixie)"

@@ -8,7 +8,8 @@
 #   - install: the generated password (0600 credentials file, pgpass format)
 #     logs in over TCP 127.0.0.1 with SCRAM and a wrong one fails; pg_hba has
 #     no rule open to every address; the config's extensions exist in the
-#     business database; PgBouncer on 6432 serves it; the units are enabled;
+#     business database; PgBouncer on 6432 serves it; the units (etcd,
+#     Patroni, PgBouncer, HAProxy) are enabled;
 #   - a second run changes nothing;
 #   - a config with one more user, database and extension creates only those,
 #     and the first user keeps its password; the run after that changes nothing.
@@ -30,11 +31,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 inside() { sh "$AIRGAP/boot.sh" exec "$NAME" "$@"; }
-# installer LOG ARGS...: the .run inside the container; its output in LOG.
+# installer LOG ARGS...: the .run inside the container, trusting the
+# publisher's key; its output in LOG.
 installer() {
 	log=$1
 	shift
-	inside /root/pgbundle.run "$@" >"$log" 2>&1
+	inside /root/pgbundle.run --key /root/pgbundle.asc "$@" >"$log" 2>&1
 }
 # The lines a run reports as changes ("    + ..." or "    would: ...").
 changes() { grep -E '^ +(\+|would:) ' "$1"; }
@@ -61,6 +63,7 @@ if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd >"$T_TMP/rootfs.log"
 fi
 cp "$RUN" "$ROOT/root/pgbundle.run"
 chmod 0755 "$ROOT/root/pgbundle.run"
+install_key "$ROOT"
 cp "$CONFIG" "$ROOT/root/singleton.yml"
 if ! sh "$AIRGAP/boot.sh" start "$ROOT" "$NAME" 2>"$T_TMP/boot.log"; then
 	not_ok "boot the container" "$(cat "$T_TMP/boot.log")"
@@ -127,8 +130,9 @@ else
 	not_ok "SCRAM and least-privilege HBA" "secret scram: $scram, encryption: $enc, open rules: $open, methods: $methods"
 fi
 
-want="hypopg,pg_cron,pg_repack,pg_stat_kcache,pg_stat_statements,postgis"
-have=$(psql_tcp 5432 dbuser_meta "$PW" meta "select string_agg(extname, ',' order by extname) from pg_extension where extname <> 'plpgsql'" 2>&1)
+# meta also has what template1 had (pg_default_extensions, as Pigsty's)
+want="hypopg pg_cron pg_repack pg_stat_kcache pg_stat_statements postgis"
+have=$(psql_tcp 5432 dbuser_meta "$PW" meta "select string_agg(extname, ' ' order by extname) from pg_extension where extname in ('hypopg', 'pg_cron', 'pg_repack', 'pg_stat_kcache', 'pg_stat_statements', 'postgis')" 2>&1)
 if [ "$have" = "$want" ]; then
 	ok "the config's extensions exist in database meta ($have)"
 else
@@ -146,10 +150,10 @@ if [ "$got" = "meta dbuser_meta" ] &&
 else
 	not_ok "PgBouncer on 6432 serves meta" "got: $got"
 fi
-en=$(inside systemctl is-enabled postgresql@15-main postgresql pgbouncer | tr '\n' ' ')
-act=$(inside systemctl is-active postgresql@15-main pgbouncer | tr '\n' ' ')
-if [ "$en" = "enabled enabled enabled " ] && [ "$act" = "active active " ]; then
-	ok "postgresql@15-main, postgresql and pgbouncer are enabled and running"
+en=$(inside systemctl is-enabled etcd patroni pgbouncer haproxy | tr '\n' ' ')
+act=$(inside systemctl is-active etcd patroni pgbouncer haproxy | tr '\n' ' ')
+if [ "$en" = "enabled enabled enabled enabled " ] && [ "$act" = "active active active active " ]; then
+	ok "etcd, patroni (PostgreSQL), pgbouncer and haproxy are enabled and running"
 else
 	not_ok "services enabled and running" "is-enabled: $en; is-active: $act"
 fi
@@ -167,17 +171,17 @@ python3 - "$CONFIG" "$ROOT/root/more.yml" <<'EOF'
 import sys
 s = open(sys.argv[1]).read()
 s = s.replace("pg_databases:\n", "pg_databases:\n"
-              "  - { name: app, owner: dbuser_app, extensions: [pg_trgm], schemas: [api] }\n")
+              "  - { name: app, owner: dbuser_app, extensions: [citext], schemas: [api] }\n")
 s = s.replace("pg_users:\n", "pg_users:\n"
               "  - { name: dbuser_app, roles: [dbrole_readwrite], pgbouncer: true }\n")
 s = s.replace("pg_hba_rules:\n", "pg_hba_rules:\n"
               "  - { user: dbuser_app, db: app, addr: localhost, auth: scram-sha-256 }\n")
-s = s.replace("extensions: [postgis,", "extensions: [btree_gist, postgis,")
+s = s.replace("extensions: [postgis,", "extensions: [hstore, postgis,")
 open(sys.argv[2], "w").write(s)
 EOF
 if installer "$T_TMP/more.log" install --yes --config /root/more.yml; then
 	created=$(changes "$T_TMP/more.log" | grep -E 'create|grant|generate' | sed 's/^ *[+a-z:]* //' | sort | tr '\n' ';')
-	want="create database app (owner dbuser_app);create extension btree_gist in database meta;create extension pg_trgm in database app;create role dbuser_app (login);create schema api in database app (owner dbuser_app);generate a password for dbuser_app (kept in /etc/pgbundle/credentials);grant dbrole_readwrite to dbuser_app;"
+	want="create database app (owner dbuser_app);create extension citext in database app;create extension hstore in database meta;create role dbuser_app (login);create schema api in database app (owner dbuser_app);generate a password for dbuser_app (kept in /etc/pgbundle/credentials);grant dbrole_readwrite to dbuser_app;"
 	if [ "$created" = "$want" ]; then
 		ok "a config with one more user, database and extension creates only those"
 	else
@@ -189,7 +193,7 @@ fi
 APW=$(password_of dbuser_app)
 if [ "$(password_of dbuser_meta)" = "$PW" ] &&
    [ "$(psql_tcp 5432 dbuser_meta "$PW" meta 'select 1' 2>&1)" = 1 ] &&
-   [ "$(psql_tcp 6432 dbuser_app "$APW" app "select current_database() || ' ' || (select count(*) from pg_extension where extname = 'pg_trgm')" 2>&1)" = "app 1" ]; then
+   [ "$(psql_tcp 6432 dbuser_app "$APW" app "select current_database() || ' ' || (select count(*) from pg_extension where extname = 'citext')" 2>&1)" = "app 1" ]; then
 	ok "dbuser_meta keeps its password; dbuser_app reaches app through PgBouncer"
 else
 	not_ok "passwords kept, new user served" "$(psql_tcp 6432 dbuser_app "$APW" app 'select 1' 2>&1 | tail -n 1)"

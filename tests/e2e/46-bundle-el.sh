@@ -6,9 +6,11 @@
 # (Rocky BaseOS/AppStream, EPEL, PGDG per major, pgdg-common; one signing key
 # per vendor).  Proved: PGDG's postgresqlNN packages win over AppStream's
 # modular postgresql stream on EL8 (the target disables the module; enabling
-# it instead names the module and the manifest key to change); a modular
+# it instead names the module and the manifest key to change, and its
+# obsoletes document is named, not applied, as dnf's default); a modular
 # package that is bundled (EL8's perl:5.26 perl-libs) keeps its module
-# metadata; the chain of an unresolvable dependency is named; the bundle's
+# metadata; a bundled package of @core brings the @core comps group, which
+# dnf then reads from the bundle; the chain of an unresolvable dependency is named; the bundle's
 # repository verifies (verify, ls) and installs with dnf from the bundle alone
 # with gpgcheck and repo_gpgcheck; a rebuild from the lock is byte-identical;
 # refused, naming the file: a tampered repomd.xml.asc, a primary that does not
@@ -76,10 +78,36 @@ if zcat "$X8"/repodata/*-modules.yaml.gz | grep -q 'perl-libs-4:5.26.3-422' &&
 else
 	not_ok "el8: modules.yaml and bundle.json" "$(jq -c .rpm "$X8/bundle.json")"
 fi
+# lz4-libs (an optional member of @core, needed by postgresql16-server) is
+# bundled: the repository carries BaseOS's @core group, as createrepo_c -g
+# would (group and group_gz), so dnf's group commands work from the bundle.
+if grep -q '^lz4-libs ' "$T_TMP/ls8" && grep -q '<data type="group">' "$X8/repodata/repomd.xml" &&
+	grep -q '<data type="group_gz">' "$X8/repodata/repomd.xml" &&
+	grep -q '<id>core</id>' "$X8"/repodata/*-comps.xml &&
+	grep -q '<packagereq type="optional">lz4-libs</packagereq>' "$X8"/repodata/*-comps.xml &&
+	! grep -q 'minimal-environment' "$X8"/repodata/*-comps.xml &&
+	grep -q "comps: the bundle carries a package of the baseline's groups" "$T_TMP/el8.log"; then
+	ok "el8: lz4-libs of @core is bundled, so the repodata carries the @core group as BaseOS defines it (group, group_gz), not the environments"
+else
+	not_ok "el8: the bundle's comps" "$(grep group "$X8/repodata/repomd.xml")"
+fi
+if grep -q 'is end of life upstream' "$T_TMP/el8.log"; then
+	not_ok "el8: no obsoletes note for the disabled postgresql module" "$(grep 'end of life' "$T_TMP/el8.log")"
+else
+	ok "el8: postgresql:10's obsoletes document says nothing while the module is disabled"
+fi
 if "$PGBUNDLE" verify "$T8" --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/v8" 2>&1; then
 	ok "el8: pgbundle verify --key: repomd.xml.asc, every record and every RPM"
 else
 	not_ok "el8: verify" "$(cat "$T_TMP/v8")"
+fi
+if "$PGBUNDLE" sbom "$T8" >"$T_TMP/sbom8.json" 2>"$T_TMP/sbom8.log" &&
+	[ "$(jq '.components | length' "$T_TMP/sbom8.json")" = "$(grep -c . "$T_TMP/ls8")" ] &&
+	jq -r '.components[].purl' "$T_TMP/sbom8.json" |
+	grep -q '^pkg:rpm/el/perl-libs@5.26.3-422\.[^?]*?arch=x86_64&distro=el-8&epoch=4$'; then
+	ok "el8: pgbundle sbom of the rpm bundle: one component per package, rpm purls with the epoch"
+else
+	not_ok "el8: sbom of the rpm bundle" "$(tail -n 2 "$T_TMP/sbom8.log"; jq -r '.components[].purl' "$T_TMP/sbom8.json" | grep perl)"
 fi
 
 # dnf itself, with the bundle as the only repository of a fixture EL8 root.
@@ -106,6 +134,13 @@ EOF
 		ok "el8: dnf installs from the bundle alone, gpgcheck and repo_gpgcheck on ($(grep -c 'Installing  *:' "$T_TMP/dnf8.log") packages)"
 	else
 		not_ok "el8: dnf install from the bundle" "$(tail -n 8 "$T_TMP/dnf8.log")"
+	fi
+	if dnf -y --installroot="$R8" --setopt=reposdir="$T_TMP/dnfrepos" --releasever=8 \
+		--setopt=cachedir="$T_TMP/dnfcache" --noplugins group info core >"$T_TMP/grp8.log" 2>&1 &&
+		grep -q '^Group: Core' "$T_TMP/grp8.log" && grep -q 'lz4-libs' "$T_TMP/grp8.log"; then
+		ok "el8: dnf group info core answers from the bundle alone"
+	else
+		not_ok "el8: dnf group info core from the bundle" "$(tail -n 4 "$T_TMP/grp8.log")"
 	fi
 else
 	not_ok "el8: fixture root (dnf --installroot @core)"
@@ -143,6 +178,20 @@ plan() { # NAME MANIFEST: pgbundle plan, output in $T_TMP/NAME.plan
 	# shellcheck disable=SC2086
 	"$PGBUNDLE" plan "$2" $M >"$T_TMP/$1.plan" 2>&1
 }
+# rpm dependencies the way dnf reads them: postgis34_16's rich "(geos313 or
+# geos312)" and its file dependency on /usr/proj95/lib64/libproj.so.25 (not
+# in primary: filelists read); postgis34_16-utils, a Recommends (noarch),
+# only with recommends: true.
+plan norec manifests/el9.yml
+sed 's/^recommends: false$/recommends: true/' manifests/el9.yml >"$T_TMP/el9-rec.yml"
+plan rec "$T_TMP/el9-rec.yml"
+if grep -q '^geos312 ' "$T_TMP/norec.plan" && grep -q '^proj95 ' "$T_TMP/norec.plan" &&
+	! grep -q '^postgis34_16-utils ' "$T_TMP/norec.plan" &&
+	grep -q '^postgis34_16-utils  *3.4.3-1PGDG.rhel9  *noarch ' "$T_TMP/rec.plan"; then
+	ok "el9: a rich (or) and a file dependency resolved (geos312, proj95); postgis34_16-utils (Recommends, noarch) only with recommends: true"
+else
+	not_ok "el9: rich, file and weak dependencies" "$(grep -c . "$T_TMP/norec.plan") / $(grep -c . "$T_TMP/rec.plan") lines"
+fi
 sed 's/^modules: \(.*\)$/modules: \1\nmodules_enable: ["postgresql:10"]/' manifests/el8.yml \
 	>"$T_TMP/el8-stream.yml"
 plan stream "$T_TMP/el8-stream.yml"
@@ -150,6 +199,11 @@ if grep -q 'unresolved: postgresql16-server: .*hidden by dnf.s modular filtering
 	ok "el8 with modules_enable postgresql:10: PGDG's server is reported hidden, naming the module and the key to change"
 else
 	not_ok "el8: modular filtering conflict" "$(head -c 600 "$T_TMP/stream.plan")"
+fi
+if grep -q 'module postgresql:10 is end of life upstream (modulemd-obsoletes: "postgresql:10 is end of life"), obsoleted by postgresql:15; dnf applies module obsoletes only with module_obsoletes=True (default False), so the bundle keeps postgresql:10; to follow it: modules_enable: \["postgresql:15"\]' "$T_TMP/stream.plan"; then
+	ok "el8 with modules_enable postgresql:10: its obsoletes document is named (successor, the key to follow it), not applied, as dnf's default"
+else
+	not_ok "el8: module obsoletes" "$(grep -i obsolet "$T_TMP/stream.plan")"
 fi
 sed 's/^upstreams:.*//; s/^target: el9$/target: el9\nupstreams: [el-baseos, el-appstream, pgdg-yum, pgdg-yum-common]/' \
 	manifests/el9.yml >"$T_TMP/el9-noepel.yml"
@@ -264,6 +318,11 @@ if grep -q 'document: modulemd-defaults' "$T_TMP/pg15.modules.yaml" &&
 	ok "el8: the bundle's modules.yaml makes the enabled stream 15 its default"
 else
 	not_ok "el8: defaults for the enabled stream" "$(head -c 400 "$T_TMP/pg15.modules.yaml")"
+fi
+if ! grep -q 'obsoletes' "$T_TMP/pg15.modules.yaml" && ! grep -q 'type="group' "$X15/repodata/repomd.xml"; then
+	ok "el8 postgresql:15 bundle: no obsoletes documents in its modules.yaml, no comps (no package of @core bundled)"
+else
+	not_ok "el8 postgresql:15 bundle: obsoletes or comps" "$(grep -c obsoletes "$T_TMP/pg15.modules.yaml")"
 fi
 R15=$T_TMP/root15
 if el_root "$R15" 8; then

@@ -2,11 +2,11 @@
 # tier: all
 # The installer on EL, offline: fixture EL roots made by Debian's dnf
 # (`dnf --installroot` of the fixture's @core, an /etc/os-release of the
-# release), and the .run of manifests/el9.yml and of an el8 manifest with a
-# modular dependency, run with --root in a network namespace of its own (no
-# network).  Proved: every requested package installs from the bundle alone
-# with gpgcheck and repo_gpgcheck on (a tampered repomd.xml.asc is then
-# refused by dnf itself), the host's .repo files are moved aside and put back
+# release), and the .run of manifests/el9.yml, manifests/el10.yml and of an
+# el8 manifest with a modular dependency, run with --root in a network
+# namespace of its own (no network).  Proved: every requested package
+# installs from the bundle alone with gpgcheck and repo_gpgcheck on (a
+# tampered repomd.xml.asc is then refused by dnf itself), the host's .repo files are moved aside and put back
 # by uninstall, the keys are imported and the bundle's removed again; a
 # second run changes nothing; the dnf --assumeno pre-flight refuses a
 # conflict with a package of the host and changes nothing; on EL8, where
@@ -26,13 +26,14 @@ export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
 cp -r manifests/config "$T_TMP/config"
 sed 's/^modules: \(.*\)$/modules: \1\npackages: ["postgresql{pg}-plperl"]/' manifests/el8.yml \
 	>"$T_TMP/el8.yml"
-for m in manifests/el9.yml "$T_TMP/el8.yml"; do
+for m in manifests/el9.yml "$T_TMP/el8.yml" manifests/el10.yml; do
 	# shellcheck disable=SC2046
 	"$PGBUNDLE" build "$m" -o "$T_TMP/out" --key "$T_TMP/keys/pgbundle.key" $(el_mirrors) \
 		>"$T_TMP/build.log" 2>&1 || { not_ok "build $m" "$(tail -n 3 "$T_TMP/build.log")"; exit 1; }
 done
 RUN9=$T_TMP/out/pgsql-el9-1.0.el9.x86_64.run RUN8=$T_TMP/out/pgsql-el8-1.0.el8.x86_64.run
-ok "el9 and el8 .run built from the fixtures"
+RUN10=$T_TMP/out/pgsql-el10-1.0.el10.x86_64.run
+ok "el9, el8 and el10 .run built from the fixtures"
 
 # root NAME REL: a fixture EL root with a host .repo of its own (unreachable).
 root() {
@@ -48,13 +49,39 @@ offline() { unshare -n "$@"; }
 R=$T_TMP/r9
 root r9 9
 TOP9=$R/www/pgbundle/pgsql-el9-1.0.el9.x86_64
-if offline "$RUN9" install --root "$R" --yes >"$T_TMP/i9.log" 2>&1; then
+if offline "$RUN9" install --root "$R" --yes --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/i9.log" 2>&1; then
 	ok "el9: the .run installs into the root with no network ($(grep -o 'install [0-9]* packages' "$T_TMP/i9.log"))"
 else
 	not_ok "el9: install --root" "$(tail -n 8 "$T_TMP/i9.log")"
 	exit 1
 fi
 sed 's/^/#   /' "$T_TMP/i9.log"
+<<<<<<< cur
+# requested_missing MAJOR...: the bundle's requested packages not installed in
+# $R, except those of the majors given.
+requested_missing() {
+	missing=""
+	for p in $(jq -r '.requested[]' "$TOP9/bundle.json"); do
+		skip=""
+		for m in "$@"; do case $p in *"$m"*) skip=1 ;; esac; done
+		[ -n "$skip" ] || rpm --root "$R" -q "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	echo "$missing"
+}
+if [ -z "$(requested_missing 17)" ] && rpm --root "$R" -q postgresql16-server postgis34_16 \
+	armadillo >/dev/null && ! rpm --root "$R" -q postgresql17-server >/dev/null 2>&1; then
+	ok "el9: the config's major (pg_version auto: 16) installed with every other requested package; not 17's"
+else
+	not_ok "el9: requested packages of 16 installed" "missing:$(requested_missing 17)"
+fi
+# The other major: the same bundle with a config that picks 17.
+sed 's/^pg_version: auto .*/pg_version: 17/' "$TOP9/config/singleton.yml" >"$T_TMP/pg17.yml"
+if offline "$RUN9" install --root "$R" --yes --config "$T_TMP/pg17.yml" >"$T_TMP/i9-17.log" 2>&1 &&
+	[ -z "$(requested_missing)" ] && rpm --root "$R" -q postgresql17-server postgis34_17 >/dev/null; then
+	ok "el9: with pg_version: 17 the same .run installs 17's packages: every requested package of both majors is installed"
+=======
+check "el9: the signing key is pinned and the bundle recorded inside the root (ROOT/etc/pgbundle, ROOT/var/lib/pgbundle)" \
+	sh -c "ls '$R'/etc/pgbundle/trusted.d/*.gpg >/dev/null && test -f '$R/var/lib/pgbundle/installed/pgsql-el9.json'"
 missing=""
 for p in $(jq -r '.requested[]' "$TOP9/bundle.json"); do
 	rpm --root "$R" -q "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -62,8 +89,9 @@ done
 if [ -z "$missing" ] && rpm --root "$R" -q postgresql16-server postgresql17-server \
 	postgis34_16 armadillo >/dev/null; then
 	ok "el9: every requested package is installed (PGDG 16 and 17, postgis with EPEL's armadillo)"
+>>>>>>> trust
 else
-	not_ok "el9: requested packages installed" "missing:$missing"
+	not_ok "el9: pg_version 17" "missing:$(requested_missing); $(tail -n 4 "$T_TMP/i9-17.log")"
 fi
 repo=$R/etc/yum.repos.d/pgbundle.repo
 if grep -qx 'gpgcheck = 1' "$repo" && grep -qx 'repo_gpgcheck = 1' "$repo" &&
@@ -97,7 +125,7 @@ else
 	ok "el9: with the configured repository, dnf refuses a tampered repomd.xml.asc ($(grep -io 'gpg[^.]*' "$T_TMP/tamper.log" | head -n 1))"
 fi
 
-if offline "$RUN9" install --root "$R" --yes >"$T_TMP/i9b.log" 2>&1 &&
+if offline "$RUN9" install --root "$R" --yes --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/i9b.log" 2>&1 &&
 	grep -q 'nothing to change' "$T_TMP/i9b.log"; then
 	ok "el9: a second run changes nothing"
 else
@@ -123,7 +151,7 @@ EOF
 rpmbuild --quiet -bb --define "_topdir $T_TMP/rpmbuild" --define "_rpmdir $T_TMP/site" \
 	--define "_rpmfilename site-pooler.rpm" "$spec" >/dev/null 2>&1
 rpm --root "$C" -i --nosignature "$T_TMP/site/site-pooler.rpm"
-if offline "$RUN9" install --root "$C" --yes >"$T_TMP/ic.log" 2>&1; then
+if offline "$RUN9" install --root "$C" --yes --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/ic.log" 2>&1; then
 	not_ok "el9: pre-flight conflict" "the install succeeded"
 elif grep -q 'pre-flight: the bundle.s packages cannot be installed' "$T_TMP/ic.log" &&
 	grep -q 'site-pooler' "$T_TMP/ic.log" && [ -e "$C/etc/yum.repos.d/rocky.repo" ] &&
@@ -170,7 +198,7 @@ mkdir -p "$T_TMP/el8repos" && mv "$T_TMP/el8.repo" "$T_TMP/el8repos/"
 dnf -y --installroot="$E" --setopt=reposdir="$T_TMP/el8repos" --releasever=8 \
 	--setopt=cachedir="$T_TMP/dnfcache8" install postgresql16-server >"$T_TMP/trap.log" 2>&1
 if grep -q 'filtered out by modular filtering' "$T_TMP/trap.log" &&
-	offline "$RUN8" install --root "$E" --yes >"$T_TMP/i8.log" 2>&1 &&
+	offline "$RUN8" install --root "$E" --yes --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/i8.log" 2>&1 &&
 	rpm --root "$E" -q postgresql16-server postgresql16-plperl perl-libs >/dev/null &&
 	! rpm --root "$E" -q postgresql-server >/dev/null 2>&1; then
 	ok "el8: dnf with AppStream and PGDG filters postgresql16-server out; the bundle installs it, with the modular perl-libs"
@@ -181,4 +209,22 @@ if grep -q 'state=enabled' "$E/etc/dnf/modules.d/perl.module" 2>/dev/null; then
 	ok "el8: dnf enabled perl:5.26 from the bundle's modules.yaml"
 else
 	not_ok "el8: the bundled module's metadata" "$(cat "$E"/etc/dnf/modules.d/* 2>&1 | head -n 8)"
+fi
+
+# --- EL10: no modules at all ---
+root r10 10
+T10=$T_TMP/r10/www/pgbundle/pgsql-el10-1.0.el10.x86_64
+if offline "$RUN10" install --root "$T_TMP/r10" --yes >"$T_TMP/i10.log" 2>&1; then
+	missing=""
+	for p in $(jq -r '.requested[]' "$T10/bundle.json"); do
+		rpm --root "$T_TMP/r10" -q "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	if [ -z "$missing" ] && rpm --root "$T_TMP/r10" -q postgresql17-server postgis34_17 >/dev/null &&
+		grep -qx 'repo_gpgcheck = 1' "$T_TMP/r10/etc/yum.repos.d/pgbundle.repo"; then
+		ok "el10: the .run installs every requested package with no network ($(grep -o 'install [0-9]* packages' "$T_TMP/i10.log"))"
+	else
+		not_ok "el10: requested packages installed" "missing:$missing"
+	fi
+else
+	not_ok "el10: install --root" "$(tail -n 8 "$T_TMP/i10.log")"
 fi

@@ -29,16 +29,7 @@ t_npm_tools || exit 1
 jq_ok() { jq -e "$@" >/dev/null; }
 fixture_key "$T_TMP/gk"
 fixture_recipes "$T_TMP/recipes" "$T_TMP/gk/key.gpg"
-cat >>"$T_TMP/recipes/repos.yml" <<EOR
-
-fixture-security:
-  family: deb
-  mirror: fixture
-  suite: "{codename}-security"
-  components: [main]
-  keyring: $T_TMP/gk/key.gpg
-  checked: false
-EOR
+fixture_recipes_security "$T_TMP/recipes" "$T_TMP/gk/key.gpg"
 export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
 "$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
 "$PGBUNDLE" keygen -o "$T_TMP/other" >/dev/null

@@ -68,8 +68,8 @@ check "GitHub: a Debian 12 container, a matrix of d11-d14, the cache on PGBUNDLE
 check "GitLab: Debian 12, a matrix of d11-d14, the cache on PGBUNDLE_CACHE" \
 	jq_ok '.bundle as $j | $j.image == "debian:12" and $j.parallel.matrix[0].MANIFEST == ["d11", "d12", "d13", "d14"] and
 	  $j.cache.paths == [$j.variables.PGBUNDLE_CACHE + "/"]' "$T_TMP/gl.json"
-want='["out/*.run","out/*.lock","out/*.contents","out/*.cdx.json","out/*.html"]'
-check "both publish the .run, .lock, .contents, SBOM and report" \
+want='["out/*.run","out/*.lock","out/*.contents","out/*.cdx.json","out/*.html","out/*.fingerprint"]'
+check "both publish the .run, .lock, .contents, SBOM, report and the signing key's fingerprint" \
 	sh -c "jq -c '[.jobs.bundle.steps[] | select((.uses // \"\") | startswith(\"actions/upload-artifact@\")) | .with.path | split(\"\n\")[] | select(. != \"\")]' '$T_TMP/gh.json' | grep -qxF '$want' &&
 	       jq -c '.bundle.artifacts.paths' '$T_TMP/gl.json' | grep -qxF '$want'"
 
@@ -78,7 +78,7 @@ CLONE=$T_TMP/clone
 t_fresh_clone "$CLONE" || { not_ok "a fresh clone" "copy failed"; exit 1; }
 # The build tree as it is (hard links, times kept), so `make -j2` has nothing to do.
 cp -al "$BDIR/." "$CLONE/build/" 2>/dev/null || cp -a "$BDIR/." "$CLONE/build/"
-"$PGBUNDLE" keygen -o "$T_TMP/k" >/dev/null
+FPR=$("$PGBUNDLE" keygen -o "$T_TMP/k" | sed -n 's/^key //p')
 # A private cache whose package store is the shared one (no download again),
 # so the templates' "last lock" stays in this test.
 shared=${PGBUNDLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgbundle}
@@ -113,6 +113,8 @@ check "GitHub: every artifact path matches files" \
 	artifacts_ok "$(jq -c '[.jobs.bundle.steps[] | select((.uses // "") | startswith("actions/upload-artifact@")) | .with.path | split("\n")[] | select(. != "")]' "$T_TMP/gh.json")"
 check "GitHub: the bundle is signed by the key from the secret" \
 	"$PGBUNDLE" verify "$CLONE/out/pgsql-d12-1.0.d12.amd64.run" --key "$T_TMP/k/pgbundle.gpg"
+check "GitHub: the published fingerprint is the signing key's" \
+	sh -c "[ \"\$(cat '$CLONE/out/pgbundle.fingerprint')\" = '$FPR' ]"
 t_sbom_valid "GitHub: the published SBOM is valid CycloneDX 1.5" "$CLONE/out/pgsql-d12-1.0.d12.amd64.cdx.json"
 check "GitHub: no key left behind, the lock kept in the cache for the next run" \
 	sh -c "[ -z \"\$(find '$T_TMP/tmp' -name pgbundle.key)\" ] && [ -s '$T_TMP/cache/last-d12.lock' ]"
@@ -128,6 +130,8 @@ fi
 check "GitLab: every artifact path matches files" artifacts_ok "$(jq -c '.bundle.artifacts.paths' "$T_TMP/gl.json")"
 check "GitLab: the bundle is signed by the key from the variable" \
 	"$PGBUNDLE" verify "$CLONE/out/pgsql-d12-1.0.d12.amd64.run" --key "$T_TMP/k/pgbundle.gpg"
+check "GitLab: the published fingerprint is the signing key's" \
+	sh -c "[ \"\$(cat '$CLONE/out/pgbundle.fingerprint')\" = '$FPR' ]"
 check "GitLab, run after GitHub: diff against the cached lock, and the report has the changes" \
 	sh -c "grep -q '^0 upgraded, 0 downgraded, 0 rebuilt, 0 added, 0 removed' '$T_TMP/gl-run.log' &&
 	       grep -q 'id=\"diff\"' '$CLONE/out/pgsql-d12-1.0.d12.amd64.html'"

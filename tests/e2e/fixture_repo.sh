@@ -10,7 +10,9 @@
 #                                    /usr/share/doc/NAME/copyright, FX_DOCLINK
 #                                    makes that doc directory a symlink to
 #                                    another package's, FX_EXT (names) adds
-#                                    usr/share/postgresql/15/extension/NAME.control
+#                                    usr/share/postgresql/15/extension/NAME.control,
+#                                    FX_RANDOM_KIB (a number) usr/share/NAME/blob of
+#                                    that many KiB of random bytes (a large .deb)
 #   fixture_suite ROOT SUITE KEYHOME COMP:POOLDIR...     dists/SUITE signed,
 #                                    one component per argument
 
@@ -32,6 +34,10 @@ fixture_deb() {
 		mkdir -p "$d/usr/share/doc/$fx_name"
 		echo "$fx_name $fx_version" >"$d/usr/share/doc/$fx_name/README"
 		[ -z "${FX_COPYRIGHT:-}" ] || cp "$FX_COPYRIGHT" "$d/usr/share/doc/$fx_name/copyright"
+	fi
+	if [ -n "${FX_RANDOM_KIB:-}" ]; then
+		mkdir -p "$d/usr/share/$fx_name"
+		head -c "$((FX_RANDOM_KIB * 1024))" /dev/urandom >"$d/usr/share/$fx_name/blob"
 	fi
 	for fx_e in ${FX_EXT:-}; do
 		mkdir -p "$d/usr/share/postgresql/15/extension"

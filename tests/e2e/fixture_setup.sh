@@ -4,10 +4,15 @@
 #   fixture_recipes DIR KEYRING      copy recipes/ to DIR, add the "fixture"
 #                                    upstream (mirror key "fixture"), and point
 #                                    the Ubuntu upstreams at KEYRING
+#   fixture_recipes_security DIR KEYRING   after fixture_recipes, add
+#                                    "fixture-security" ({codename}-security
+#                                    of the same mirror key)
 #   fixture_recipes_rpm DIR KEYRING  give every rpm upstream KEYRING
 #   apt_sim ROOT TOP PKG...          apt-get update (signature checked) and a
 #                                    simulated install from bundle TOP in a
-#                                    private apt root; prints apt's output
+#                                    private apt root; prints apt's output;
+#                                    the host's dpkg status is empty, or the
+#                                    file APT_SIM_STATUS names
 
 fixture_recipes() {
 	rm -rf "$1" && cp -r "$TOP/recipes" "$1"
@@ -24,13 +29,30 @@ fixture:
 EOR
 }
 
+fixture_recipes_security() {
+	cat >>"$1/repos.yml" <<EOR
+
+fixture-security:
+  family: deb
+  mirror: fixture
+  suite: "{codename}-security"
+  components: [main]
+  keyring: $2
+  checked: false
+EOR
+}
+
 apt_sim() {
 	root=$1 top=$2
 	shift 2
 	mkdir -p "$root/etc/apt/sources.list.d" "$root/etc/apt/preferences.d" \
 		"$root/etc/apt/apt.conf.d" "$root/var/lib/apt/lists/partial" \
 		"$root/var/cache/apt/archives/partial" "$root/var/lib/dpkg"
-	: >"$root/var/lib/dpkg/status"
+	if [ -n "${APT_SIM_STATUS:-}" ]; then
+		cp "$APT_SIM_STATUS" "$root/var/lib/dpkg/status"
+	else
+		: >"$root/var/lib/dpkg/status"
+	fi
 	echo "deb [signed-by=$top/pgbundle.gpg] file:$top pgbundle main" >"$root/etc/apt/sources.list"
 	opts="-o Dir=$root -o Dir::State::status=$root/var/lib/dpkg/status
 	      -o Dir::Etc::sourcelist=$root/etc/apt/sources.list -o Dir::Etc::sourceparts=-

@@ -2,7 +2,9 @@
 # target, shared by 31-install-d12.sh and 35-install-all.sh; the bundle
 # build, shared with 32-preflight-conflict.sh.
 #
-#   install_build TARGET [build options]    sets RUN (the .run) and KEYDIR
+#   install_build TARGET [build options]    sets RUN (the .run) and KEYDIR;
+#                                           IB_MANIFEST: another manifest than
+#                                           manifests/TARGET.yml
 #   install_target TARGET SUITE PG_MAJOR [build options]
 #
 # install_target boots a fresh minbase SUITE with systemd and no network,
@@ -10,10 +12,18 @@
 # .run with the bundled singleton config and checks what issue 3 asks:
 # scram logins over TCP with the generated password (and a wrong one
 # refused), the config's extensions, PgBouncer on 6432, the services
-# enabled; a second run changes nothing; uninstall restores /etc/apt.
+# enabled; and what issue 9 asks of the singleton's HA stack (etcd over
+# TLS, Patroni's leader, HAProxy's services 5433/5434/5436, no default
+# cluster, `status`); a second run changes nothing; uninstall restores
+# /etc/apt.
 # Source tests/lib.sh first; needs root.
 
 CONFIG=manifests/config/singleton.yml
+
+# install_key ROOT: the bundle's public key (KEYDIR/pgbundle.asc, what keygen
+# wrote beside the signing key) into ROOT/root/pgbundle.asc, where the
+# installs of the tests name it with --key: the trust an operator gives.
+install_key() { cp "$KEYDIR/pgbundle.asc" "$1/root/pgbundle.asc"; }
 
 # install_build TARGET [opts]: build the bundle and its .run once per
 # content (manifest, config, recipes and both programs), cached under
@@ -21,7 +31,8 @@ CONFIG=manifests/config/singleton.yml
 install_build() {
 	ib_t=$1
 	shift
-	ib_key=$(cat "manifests/$ib_t.yml" "$CONFIG" recipes/*.yml "$PGBUNDLE" \
+	ib_m=${IB_MANIFEST:-manifests/$ib_t.yml}
+	ib_key=$(cat "$ib_m" "$CONFIG" recipes/*.yml "$PGBUNDLE" \
 		"$BDIR/pgbundle-installer" | sha256sum | cut -c1-16)
 	ib_dir=$BDIR/e2e-cache/$ib_t-$ib_key
 	KEYDIR=$ib_dir/keys
@@ -33,7 +44,7 @@ install_build() {
 		rm -rf "$ib_dir" "$BDIR/e2e-cache/$ib_t"-????????????????
 		mkdir -p "$ib_dir"
 		"$PGBUNDLE" keygen -o "$KEYDIR" >/dev/null &&
-			"$PGBUNDLE" build "manifests/$ib_t.yml" -o "$ib_dir/out" \
+			"$PGBUNDLE" build "$ib_m" -o "$ib_dir/out" \
 				--key "$KEYDIR/pgbundle.key" "$@" >"$ib_dir/build.log" 2>&1 &&
 			touch "$ib_dir/done"
 	) 9>"$BDIR/e2e-cache/.lock"
@@ -51,6 +62,25 @@ install_build() {
 		ok "$ib_t: sbom, diff and report on its bundle"
 	else
 		not_ok "$ib_t: sbom, diff and report on its bundle" "$(tail -n 3 "$ib_dir/tools.log")"
+	fi
+}
+
+# boot_fresh CT ROOT SUITE [rootfs.sh options]: a fresh minbase SUITE with
+# systemd at ROOT, $RUN in it as /root/bundle.run, booted as CT with no
+# network.  On failure prints why (rootfs or boot) and returns 1.
+boot_fresh() {
+	bf_ct=$1 bf_root=$2 bf_suite=$3
+	shift 3
+	if ! sh "$TOP/ci/airgap/rootfs.sh" "$bf_suite" "$bf_root" --with-systemd "$@" \
+		>"$bf_root.rootfs.log" 2>&1; then
+		echo "minbase $bf_suite rootfs: $(tail -n 3 "$bf_root.rootfs.log")"
+		return 1
+	fi
+	cp "$RUN" "$bf_root/root/bundle.run"
+	install_key "$bf_root"	# the publisher's key, for install --key /root/pgbundle.asc
+	if ! sh "$TOP/ci/airgap/boot.sh" start "$bf_root" "$bf_ct" 2>"$bf_root.boot.log"; then
+		echo "boot $bf_suite with systemd: $(cat "$bf_root.boot.log")"
+		return 1
 	fi
 }
 
@@ -144,20 +174,56 @@ install_checks() {	# T PG
 	*) not_ok "$ic_t: PgBouncer refuses a wrong password" "$got" ;;
 	esac
 	# bullseye's pgbouncer is a SysV service: systemctl says so before its answer.
-	en=$(in_ct systemctl is-enabled "postgresql@$ic_pg-main" pgbouncer 2>&1 |
+	en=$(in_ct systemctl is-enabled etcd patroni pgbouncer haproxy 2>&1 |
 		grep -Ev 'not a native service|^Executing' | tr '\n' ' ')
-	act=$(in_ct systemctl is-active "postgresql@$ic_pg-main" pgbouncer 2>&1 | tr '\n' ' ')
-	if [ "$en" = "enabled enabled " ] && [ "$act" = "active active " ]; then
-		ok "$ic_t: postgresql@$ic_pg-main and pgbouncer are enabled and running"
+	act=$(in_ct systemctl is-active etcd patroni pgbouncer haproxy 2>&1 | tr '\n' ' ')
+	if [ "$en" = "enabled enabled enabled enabled " ] &&
+	   [ "$act" = "active active active active " ]; then
+		ok "$ic_t: etcd, patroni, pgbouncer and haproxy are enabled and running"
 	else
 		not_ok "$ic_t: services enabled and running" "is-enabled: $en; is-active: $act"
 	fi
+	install_ha_checks "$ic_t" "$ic_pg" "$user" "$db" "$pw"
 	src=$(in_ct cat /etc/apt/sources.list.d/pgbundle.sources)
 	if echo "$src" | grep -q '^Signed-By: /etc/apt/keyrings/pgbundle-' &&
 	   ! in_ct grep -rqs 'trusted=yes\|Trusted: *yes' /etc/apt; then
 		ok "$ic_t: apt's only source is the bundle, Signed-By its key, no trusted=yes"
 	else
 		not_ok "$ic_t: apt source with Signed-By" "$src"
+	fi
+}
+
+# The singleton's HA stack (issue 9), after install_checks: T PG USER DB PASSWORD.
+install_ha_checks() {
+	ih_t=$1 ih_pg=$2
+	sql() {	# PORT SQL
+		in_ct psql -XAtq "host=127.0.0.1 port=$1 user=$3 password=$5 dbname=$4" -c "$2" 2>&1
+	}
+	st=$(in_ct /root/bundle.run status --json 2>&1)
+	if echo "$st" | jq -e '.etcd.healthy and .patroni.role == "Leader" and .patroni.ok and
+	     .haproxy.ok and .pgbouncer.ok and .pki.ok' >/dev/null 2>&1; then
+		ok "$ih_t: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer and TLS serve"
+	else
+		not_ok "$ih_t: status --json says every module serves" "$(echo "$st" | head -c 1500)"
+	fi
+	w=$(sql 5433 "CREATE TABLE IF NOT EXISTS app.ha_probe (x int); INSERT INTO app.ha_probe VALUES (1) RETURNING x" "$3" "$4" "$5")
+	r=$(sql 5434 "SELECT count(*) > 0 FROM app.ha_probe" "$3" "$4" "$5")
+	d=$(sql 5436 "SELECT NOT pg_is_in_recovery() AND current_setting('ssl') = 'on'" "$3" "$4" "$5")
+	if [ "$w" = 1 ] && [ "$r" = t ] && [ "$d" = t ]; then
+		ok "$ih_t: HAProxy: a write through 5433 (PgBouncer), a read through 5434, the leader straight on 5436, TLS on"
+	else
+		not_ok "$ih_t: HAProxy's services" "5433: $w; 5434: $r; 5436: $d"
+	fi
+	if in_ct sh -c "ls /etc/postgresql/$ih_pg/main /var/lib/postgresql/$ih_pg/main" >/dev/null 2>&1; then
+		not_ok "$ih_t: the distribution's default cluster is not made" "$ih_pg/main exists"
+	else
+		ok "$ih_t: the distribution's default cluster is not made; Patroni runs PostgreSQL"
+	fi
+	if in_ct sh -c 'ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 --dial-timeout=2s endpoint health' >/dev/null 2>&1 ||
+	   in_ct sh -c 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --insecure-skip-tls-verify --dial-timeout=2s get /pg --prefix --keys-only' >/dev/null 2>&1; then
+		not_ok "$ih_t: etcd refuses clients without the cluster CA's certificate" "it answered"
+	else
+		ok "$ih_t: etcd refuses clients without the cluster CA's certificate (plain HTTP and TLS without one)"
 	fi
 }
 
@@ -178,12 +244,14 @@ install_target() {
 	printf 'Types: deb\nURIs: http://deb.example.invalid/debian\nSuites: %s-updates\nComponents: main\n' \
 		"$SUITE" >"$root/etc/apt/sources.list.d/debian.sources"
 	chmod 600 "$root/etc/apt/sources.list.d/debian.sources"
-	# The first install is the README's command, typed where the .run lies;
-	# later steps use a shorter name for the same file.
+	# The first install is the README's command, typed where the .run and the
+	# publisher's key lie; later steps use a shorter name for the same file,
+	# and no key: the first install pinned it.
 	RUNNAME=$(basename "$RUN")
 	cp "$RUN" "$root/root/$RUNNAME"
 	ln "$root/root/$RUNNAME" "$root/root/bundle.run"
-	first_install="./$RUNNAME install --yes"
+	install_key "$root"
+	first_install="./$RUNNAME install --yes --key pgbundle.asc"
 	if [ "$T" = d12 ]; then t_readme_cmd "$first_install" || return 1; fi
 	if ! sh "$TOP/ci/airgap/boot.sh" start "$root" "$CT" 2>"$T_TMP/boot.log"; then
 		not_ok "$T: boot $SUITE with systemd" "$(cat "$T_TMP/boot.log")"
@@ -217,12 +285,20 @@ install_target() {
 		not_ok "$T: staging leftovers discarded" "/www/pgbundle holds: $left"
 	fi
 	install_checks "$T" "$PG"
+	fpr=$(grep -o 'signed by [0-9A-F]\{40\}' "$T_TMP/install1.log" | head -n 1 | cut -c11-)
+	if grep -q "trust: the key file pgbundle.asc (--key)" "$T_TMP/install1.log" &&
+	   in_ct test -s "/etc/pgbundle/trusted.d/$fpr.gpg"; then
+		ok "$T: the install says its key came from --key, and pins it in /etc/pgbundle/trusted.d"
+	else
+		not_ok "$T: the key is named and pinned" "key '$fpr'; $(in_ct ls /etc/pgbundle/trusted.d 2>&1)"
+	fi
 
 	in_ct /root/bundle.run install >"$T_TMP/install2.log" 2>&1
 	rc=$?
 	if [ "$rc" = 0 ] && grep -q 'nothing to change' "$T_TMP/install2.log" &&
-	   ! grep -q '^    + ' "$T_TMP/install2.log"; then
-		ok "$T: a second run exits 0 and says \"nothing to change\""
+	   ! grep -q '^    + ' "$T_TMP/install2.log" &&
+	   grep -q "trust: the key pinned on this host" "$T_TMP/install2.log"; then
+		ok "$T: a second run, trusting the pinned key, exits 0 and says \"nothing to change\""
 	else
 		not_ok "$T: a second run changes nothing" "status $rc: $(grep -v '^    |' "$T_TMP/install2.log" | tail -n 8)"
 	fi
@@ -235,7 +311,8 @@ install_target() {
 	else
 		not_ok "$T: uninstall restores /etc/apt" "status $rc: $(cat "$T_TMP/uninstall.log" "$T_TMP/etc-apt.after.diff" | tail -n 8)"
 	fi
-	if in_ct systemctl is-active --quiet "postgresql@$PG-main"; then
+	if in_ct systemctl is-active --quiet patroni &&
+	   [ "$(in_ct runuser -u postgres -- psql -XAtq -c 'select 1' 2>&1)" = 1 ]; then
 		ok "$T: uninstall without --purge leaves PostgreSQL running"
 	else
 		not_ok "$T: uninstall without --purge leaves PostgreSQL running"
@@ -245,7 +322,7 @@ install_target() {
 
 # --dry-run: every step and apt's transaction printed, nothing changed.
 install_dry_run_check() {
-	in_ct /root/bundle.run install --dry-run >"$T_TMP/dry.log" 2>&1
+	in_ct /root/bundle.run install --dry-run --key /root/pgbundle.asc >"$T_TMP/dry.log" 2>&1
 	rc=$?
 	etc_apt_listing >"$T_TMP/etc-apt.dry"
 	left=$(in_ct sh -c 'ls -d /www /var/log/pgbundle /var/lib/pgbundle /etc/pgbundle /var/lib/postgresql 2>/dev/null; ls /tmp | grep pgbundle')

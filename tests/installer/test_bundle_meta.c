@@ -13,8 +13,10 @@ static const char good[] =
 	" \"date\": 1700000000, \"extensions\": [\"postgis\", \"vector\"],"
 	" \"extension_info\": {\"pg_stat_kcache\": {\"preload\": \"pg_stat_kcache\","
 	" \"preload_after\": [\"pg_stat_statements\"]}, \"pg_cron\": {\"preload\": \"pg_cron\","
-	" \"settings\": [\"cron.database_name=postgres\"], \"exception\": \"one database\", \"exception_pg\": [15]},"
-	" \"postgis-3\": {\"catalog\": \"postgis\"}, \"mimeo\": {\"conflicts\": [\"pg_partman\"]}},"
+	" \"settings\": [\"cron.database_name=postgres\"], \"exception\": \"one database\", \"exception_pg\": [15],"
+	" \"background\": \"a launcher\"},"
+	" \"postgis-3\": {\"catalog\": \"postgis\"}, \"mimeo\": {\"conflicts\": [\"pg_partman\"],"
+	" \"requires\": [\"dblink\"]}},"
 	" \"family\": \"deb\","
 	" \"format\": 1, \"key\": \"7f19d61e88a36c7fa00af3f53f6df431786b9f3e\","
 	" \"modules\": [\"pgsql\", \"pgbouncer\"], \"name\": \"pg\", \"packages\": 120,"
@@ -117,11 +119,13 @@ static int test_parses_extension_info_and_finds_by_name_or_catalog_name(void)
 	      !strcmp(e->preload_after.v[0], "pg_stat_statements"));
 	e = inst_bundle_ext(&b, "pg_cron");
 	CHECK(e && e->settings.n == 1 && !strcmp(e->exception, "one database"));
+	CHECK(e->background && !strcmp(e->background, "a launcher"));
 	CHECK(inst_ext_exception_holds(e, 15) && !inst_ext_exception_holds(e, 17));
 	e = inst_bundle_ext(&b, "postgis");
 	CHECK(e && !strcmp(e->name, "postgis-3") && !strcmp(inst_ext_sql_name(e), "postgis"));
 	e = inst_bundle_ext(&b, "mimeo");
-	CHECK(e && e->conflicts.n == 1 && !e->preload && !e->catalog);
+	CHECK(e && e->conflicts.n == 1 && !e->preload && !e->catalog && !e->background);
+	CHECK(e->requires.n == 1 && !strcmp(e->requires.v[0], "dblink"));
 	CHECK(!inst_bundle_ext(&b, "vector"));
 	inst_bundle_free(&b);
 	return 0;
@@ -136,6 +140,7 @@ static int test_refuses_damaged_extension_info(void)
 	CHECK(refused_with("cron.database_name=postgres", "x=1\\nshared_preload_libraries=evil",
 			   "extension_info.pg_cron.settings[0]"));
 	CHECK(refused_with("\"mimeo\": {", "\"../mimeo\": {", "extension_info has an entry"));
+	CHECK(refused_with("\"a launcher\"", "\"a\\nlauncher\"", "extension_info.pg_cron.background"));
 	CHECK(refused_with("[\"pg_partman\"]", "\"pg_partman\"", "not an array"));
 	CHECK(refused_with("\"exception_pg\": [15]", "\"exception_pg\": [\"15\"]",
 			   "exception_pg[0]"));

@@ -12,7 +12,7 @@
 
 static int pg15[] = { 15 };
 
-/* A bundle like d12's: PostgreSQL 15, pgsql and pgbouncer modules. */
+/* A bundle like d12's: PostgreSQL 15, the pgsql, pgbouncer and HA modules. */
 static void fake_bundle(struct inst_bundle *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -22,6 +22,9 @@ static void fake_bundle(struct inst_bundle *b)
 	b->npostgres = 1;
 	strlist_add(&b->modules, "pgsql");
 	strlist_add(&b->modules, "pgbouncer");
+	strlist_add(&b->modules, "patroni");
+	strlist_add(&b->modules, "etcd");
+	strlist_add(&b->modules, "haproxy");
 	strlist_add(&b->requested, "postgresql-15");
 	strlist_add(&b->requested, "postgresql-15-cron");
 }
@@ -57,6 +60,12 @@ static void fake_ext(struct inst_bundle *b, const char *name, const char *catalo
 		split(&e->conflicts, conflicts);
 }
 
+/* The last entry's library starts machinery on its own (the catalog's "background"). */
+static void fake_background(struct inst_bundle *b, const char *what)
+{
+	b->ext[b->n_ext - 1].background = xstrdup(what);
+}
+
 /* A d12-all like bundle: what the catalog says of a few extensions, in
  * name order as the builder writes them. */
 static void fake_bundle_ext(struct inst_bundle *b)
@@ -67,11 +76,17 @@ static void fake_bundle_ext(struct inst_bundle *b)
 	fake_ext(b, "mimeo", NULL, NULL, NULL, NULL, NULL, NULL);
 	fake_ext(b, "pg_cron", NULL, "pg_cron", NULL, "cron.database_name=postgres", NULL,
 		 "only in cron.database_name");
+	fake_background(b, "a launcher");
 	fake_ext(b, "pg_partman", NULL, NULL, NULL, NULL, "mimeo", NULL);
 	fake_ext(b, "pg_stat_kcache", NULL, "pg_stat_kcache", "pg_stat_statements", NULL,
 		 NULL, NULL);
 	fake_ext(b, "pg_stat_statements", NULL, "pg_stat_statements", NULL, NULL, NULL, NULL);
+	fake_ext(b, "pgautofailover", NULL, "pgautofailover", NULL, NULL, NULL, NULL);
+	fake_background(b, "an HA monitor");
 	fake_ext(b, "pglogical", NULL, "pglogical", NULL, "wal_level=logical", NULL, NULL);
+	fake_background(b, "a supervisor");
+	fake_ext(b, "pglogical_ticker", NULL, NULL, NULL, NULL, NULL, NULL);
+	strlist_add(&b->ext[b->n_ext - 1].requires, "pglogical");
 	fake_ext(b, "postgis", NULL, NULL, NULL, NULL, NULL, NULL);
 	fake_ext(b, "postgis-3", "postgis", NULL, NULL, NULL, NULL, NULL);
 }
@@ -85,6 +100,8 @@ static void bundle_free(struct inst_bundle *b)
 		free(b->ext[i].catalog);
 		free(b->ext[i].preload);
 		free(b->ext[i].exception);
+		free(b->ext[i].background);
+		strlist_free(&b->ext[i].requires);
 		free(b->ext[i].exception_pg);
 		strlist_free(&b->ext[i].preload_after);
 		strlist_free(&b->ext[i].settings);
@@ -132,16 +149,20 @@ static int test_config_singleton_loads_with_the_bundle_resolving_auto(void)
 	CHECKF(rc == 0, "%s", err.msg);
 	CHECK(c.pg_major == 15);
 	CHECK(strcmp(c.pg_cluster, "pg-meta") == 0 && c.pg_port == 5432);
-	CHECK(c.n_pg_users == 1 && strcmp(c.pg_users[0].name, "dbuser_meta") == 0);
-	CHECK(c.pg_users[0].login && c.pg_users[0].pgbouncer && !c.pg_users[0].password);
+	/* pg_default_roles first: the four groups, replicator, dbuser_dba, dbuser_monitor */
+	CHECK(c.n_pg_default_roles == 7 && c.n_pg_users == 8);
+	CHECK(strcmp(c.pg_users[7].name, "dbuser_meta") == 0);
+	CHECK(c.pg_users[7].login && c.pg_users[7].pgbouncer && !c.pg_users[7].password);
 	CHECK(c.n_pg_databases == 1);
 	db = &c.pg_databases[0];
 	CHECK(strcmp(db->name, "meta") == 0 && strcmp(db->owner, "dbuser_meta") == 0);
 	CHECK(db->n_extensions == 6 && strcmp(db->extensions[5].name, "pg_stat_kcache") == 0);
 	CHECK(c.n_pg_hba_rules == 2 && strcmp(c.pg_hba_rules[1].addr, "::1/128") == 0);
+	CHECK(c.n_pg_default_privileges == 17 && c.n_pg_default_hba_rules > 10);
 	CHECK(c.pgbouncer_enabled && c.pgbouncer_port == 6432);
 	CHECK(strcmp(c.pgbouncer_poolmode, "transaction") == 0);
 	CHECK(inst_config_has_module(&c, "pgsql") && inst_config_has_module(&c, "pgbouncer"));
+	CHECK(c.patroni_enabled && c.haproxy_enabled && c.n_etcd_members == 1);
 	inst_config_free(&c);
 	return 0;
 }
@@ -155,7 +176,8 @@ static int test_config_defaults_fill_an_empty_config(void)
 	CHECK(c.pg_major == 0 && strcmp(c.pg_version, "auto") == 0);
 	CHECK(strcmp(c.pg_listen, "localhost") == 0 && c.pg_port == 5432);
 	CHECK(c.pgbouncer_enabled && strcmp(c.pgbouncer_listen, "127.0.0.1") == 0);
-	CHECK(c.n_pg_users == 0 && c.n_pg_databases == 0 && c.n_pg_hba_rules == 0);
+	CHECK(c.n_pg_users == c.n_pg_default_roles && c.n_pg_databases == 0 &&
+	      c.n_pg_hba_rules == 0);
 	inst_config_free(&c);
 	return 0;
 }
@@ -180,6 +202,23 @@ static int test_config_rejects_wrong_types_naming_line_and_column(void)
 	       fails_with("pg_port: 70000\n", "TCP port");
 }
 
+/* Found by tests/fuzz/fuzz_config.c: an extension item that is a list
+ * failed with the position in the middle of the message, after a prefix,
+ * and called the item 'extensions'. */
+static int test_config_rejects_an_extension_item_of_another_kind_at_its_position(void)
+{
+	static const char text[] = "pg_databases:\n  - name: meta\n    extensions: [postgis, []]\n";
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	int rc = load(&c, text, 1, &err);
+
+	inst_config_free(&c);
+	CHECK(rc == -1);
+	CHECKF(!strcmp(err.msg, "cfg.yml:3:27: database 'meta': each extension is a name or "
+		       "{name, schema}, got a list"), "%s", err.msg);
+	return 0;
+}
+
 static int test_config_rejects_a_database_owner_that_is_no_user(void)
 {
 	return fails_with("pg_databases:\n  - { name: app, owner: nobody }\n",
@@ -190,7 +229,7 @@ static int test_config_rejects_reserved_and_duplicate_names(void)
 {
 	return fails_with("pg_users: [{name: postgres}]\n", "cluster's superuser") ||
 	       fails_with("pg_users: [{name: pg_x}]\n", "reserved") ||
-	       fails_with("pg_users: [{name: dbrole_admin}]\n", "group roles") ||
+	       fails_with("pg_users: [{name: dbrole_admin}]\n", "one of pg_default_roles") ||
 	       fails_with("pg_users: [{name: a}, {name: a}]\n", "defined twice") ||
 	       fails_with("pg_users: [{name: 'a;b'}]\n", "must be a role name") ||
 	       fails_with("pg_databases: [{name: template1}]\n", "created by initdb") ||
@@ -217,7 +256,13 @@ static int test_config_accepts_grants_of_other_users_in_any_order(void)
 static int test_config_refuses_auth_that_lets_anyone_in(void)
 {
 	return fails_with("pg_hba_rules: [{user: all, db: all, addr: world, auth: trust}]\n",
-			  "trust, password, md5 and ident are refused") ||
+			  "cfg.yml:1:56: 'auth: trust': trust and password (cleartext) let in "
+			  "whoever reaches the address") ||
+	       fails_with("pg_hba_rules:\n  - {user: a, db: a, addr: intra, auth: scram}\n"
+			  "  - {rules: ['host all all 10.0.0.0/8 password']}\n",
+			  "cfg.yml:3:14: 'host all all 10.0.0.0/8 password': trust and password") ||
+	       fails_with("pgb_hba_rules: [{user: all, db: all, addr: world, auth: trust}]\n",
+			  "cfg.yml:1:57: 'auth: trust'") ||
 	       fails_with("pg_hba_rules: [{user: a, db: a, addr: 10.0.0.0/8, auth: peer}]\n",
 			  "local socket only") ||
 	       fails_with("pg_hba_rules: [{user: a, db: a, addr: 10.0.0.0/33, auth: scram}]\n",
@@ -236,15 +281,17 @@ static int test_config_expands_hba_address_names(void)
 		    "  - { user: +dbrole_readonly, db: all, addr: world, auth: deny }\n"
 		    "  - { user: a, db: a, addr: 10.1.2.3, auth: scram-sha-256 }\n"
 		    "  - { user: a, db: a, auth: scram }\n", 1, &err) == 0, "%s", err.msg);
-	CHECK(c.n_pg_hba_rules == 6);
-	CHECK(strcmp(c.pg_hba_rules[0].addr, "127.0.0.1/32") == 0);
-	CHECK(strcmp(c.pg_hba_rules[1].addr, "::1/128") == 0);
-	CHECK(strcmp(c.pg_hba_rules[0].auth, "scram-sha-256") == 0);
-	CHECK(strcmp(c.pg_hba_rules[2].addr, "0.0.0.0/0") == 0);
-	CHECK(strcmp(c.pg_hba_rules[3].addr, "::/0") == 0);
-	CHECK(strcmp(c.pg_hba_rules[3].auth, "reject") == 0);
-	CHECK(strcmp(c.pg_hba_rules[4].addr, "10.1.2.3/32") == 0);
-	CHECK(strcmp(c.pg_hba_rules[5].type, "local") == 0 && !c.pg_hba_rules[5].addr);
+	/* localhost is Pigsty's: the socket too */
+	CHECK(c.n_pg_hba_rules == 7);
+	CHECK(strcmp(c.pg_hba_rules[0].type, "local") == 0 && !c.pg_hba_rules[0].addr);
+	CHECK(strcmp(c.pg_hba_rules[1].addr, "127.0.0.1/32") == 0);
+	CHECK(strcmp(c.pg_hba_rules[2].addr, "::1/128") == 0);
+	CHECK(strcmp(c.pg_hba_rules[1].auth, "scram-sha-256") == 0);
+	CHECK(strcmp(c.pg_hba_rules[3].addr, "0.0.0.0/0") == 0);
+	CHECK(strcmp(c.pg_hba_rules[4].addr, "::/0") == 0);
+	CHECK(strcmp(c.pg_hba_rules[4].auth, "reject") == 0);
+	CHECK(strcmp(c.pg_hba_rules[5].addr, "10.1.2.3/32") == 0);
+	CHECK(strcmp(c.pg_hba_rules[6].type, "local") == 0 && !c.pg_hba_rules[6].addr);
 	inst_config_free(&c);
 	return 0;
 }
@@ -424,12 +471,55 @@ static int test_preload_auto_adds_every_bundled_extensions_library_and_settings(
 	CHECKF(load_ext(&c, "pg_libs: [pg_stat_kcache]\npg_parameters: {wal_level: replica}\n",
 			&err) == 0, "%s", err.msg);
 	got = joined(&c.pg_preload);
-	CHECKF(strcmp(got, "pg_stat_statements,pg_stat_kcache,pg_cron,pglogical") == 0,
-	       "got %s", got);
-	CHECK(param(&c, "cron.database_name") && !strcmp(param(&c, "cron.database_name"), "postgres"));
+	CHECKF(strcmp(got, "pg_stat_statements,pg_stat_kcache") == 0, "got %s", got);
 	/* The config's own value wins over the catalog's. */
 	CHECK(param(&c, "wal_level") && !strcmp(param(&c, "wal_level"), "replica"));
 	free(got);
+	inst_config_free(&c);
+	return 0;
+}
+
+/* Issue 11: a bundled extension whose library starts machinery on its own
+ * (a preloaded pg_auto_failover monitor hangs DROP DATABASE) is not loaded
+ * because the bundle holds it; its settings are not added either. */
+static int test_preload_auto_leaves_out_libraries_that_start_machinery(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	char *got, *skipped;
+
+	CHECKF(load_ext(&c, "pg_databases: [{name: a, extensions: [hypopg]}]\n", &err) == 0,
+	       "%s", err.msg);
+	got = joined(&c.pg_preload);
+	skipped = joined(&c.pg_preload_skipped);
+	CHECKF(strcmp(got, "pg_stat_statements,pg_stat_kcache") == 0, "got %s", got);
+	CHECKF(strcmp(skipped, "pg_cron (a launcher),pgautofailover (an HA monitor),"
+		      "pglogical (a supervisor)") == 0, "skipped %s", skipped);
+	CHECK(!param(&c, "cron.database_name") && !param(&c, "wal_level"));
+	free(got);
+	free(skipped);
+	inst_config_free(&c);
+	return 0;
+}
+
+/* Named in pg_libs or listed by name in a database, such a library loads. */
+static int test_preload_takes_background_libraries_the_config_names(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	char *got, *skipped;
+
+	CHECKF(load_ext(&c, "pg_libs: [pglogical]\n"
+			"pg_databases: [{name: a, extensions: [pgautofailover]}]\n",
+			&err) == 0, "%s", err.msg);
+	got = joined(&c.pg_preload);
+	skipped = joined(&c.pg_preload_skipped);
+	CHECKF(strcmp(got, "pglogical,pgautofailover,pg_stat_statements,pg_stat_kcache") == 0,
+	       "got %s", got);
+	CHECKF(strcmp(skipped, "pg_cron (a launcher)") == 0, "skipped %s", skipped);
+	CHECK(param(&c, "wal_level") && !strcmp(param(&c, "wal_level"), "logical"));
+	free(got);
+	free(skipped);
 	inst_config_free(&c);
 	return 0;
 }
@@ -451,14 +541,56 @@ static int test_all_creates_every_bundled_extension_but_exceptions_and_conflicts
 	got = joined(&names);
 	left = joined(&db->left_out);
 	/* postgis-3 is postgis under its catalog name: once. */
-	CHECKF(strcmp(got, "pg_partman,hypopg,pg_stat_kcache,pg_stat_statements,pglogical,"
-			   "postgis") == 0, "got %s", got);
+	CHECKF(strcmp(got, "pg_partman,hypopg,pg_stat_kcache,pg_stat_statements,postgis") == 0,
+	       "got %s", got);
 	CHECKF(strcmp(left, "debversion (operator error),mimeo (cannot share a database with "
-			    "pg_partman),pg_cron (only in cron.database_name)") == 0,
-	       "left out %s", left);
+			    "pg_partman),pg_cron (only in cron.database_name),pgautofailover (its "
+			    "library pgautofailover starts an HA monitor; list pgautofailover by "
+			    "name, or pgautofailover in pg_libs, to have it),pglogical (its library "
+			    "pglogical starts a supervisor; list pglogical by name, or pglogical in "
+			    "pg_libs, to have it),pglogical_ticker (it requires pglogical, whose "
+			    "library pglogical starts a supervisor; list pglogical_ticker by name, "
+			    "or pglogical in pg_libs, to have it)") == 0, "left out %s", left);
 	free(got);
 	free(left);
 	strlist_free(&names);
+	inst_config_free(&c);
+	return 0;
+}
+
+/* An extension listed by name brings the library of what it requires. */
+static int test_preload_follows_what_a_listed_extension_requires(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	char *got;
+
+	CHECKF(load_ext(&c, "pg_libs_auto: false\n"
+			"pg_databases: [{name: a, extensions: [pglogical_ticker]}]\n", &err) == 0,
+	       "%s", err.msg);
+	got = joined(&c.pg_preload);
+	CHECKF(strcmp(got, "pglogical") == 0, "got %s", got);
+	CHECK(param(&c, "wal_level") && !strcmp(param(&c, "wal_level"), "logical"));
+	free(got);
+	inst_config_free(&c);
+	return 0;
+}
+
+/* "all" takes a background extension whose library pg_libs names. */
+static int test_all_takes_a_background_extension_pg_libs_names(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	const struct inst_pg_database *db;
+	int has = 0;
+
+	CHECKF(load_ext(&c, "pg_libs: [pglogical]\npg_databases: [{name: a, extensions: [all]}]\n",
+			&err) == 0, "%s", err.msg);
+	db = &c.pg_databases[0];
+	for (size_t i = 0; i < db->n_extensions; i++)
+		has += !strcmp(db->extensions[i].name, "pglogical") +
+		       !strcmp(db->extensions[i].name, "pglogical_ticker");
+	CHECK(has == 2 && db->left_out.n == 4);
 	inst_config_free(&c);
 	return 0;
 }
@@ -481,7 +613,7 @@ static int test_all_takes_an_extension_whose_exception_is_for_another_major(void
 	CHECKF(rc == 0, "%s", err.msg);
 	for (size_t i = 0; i < c.pg_databases[0].n_extensions; i++)
 		has |= !strcmp(c.pg_databases[0].extensions[i].name, "debversion");
-	CHECK(has && c.pg_databases[0].left_out.n == 2);
+	CHECK(has && c.pg_databases[0].left_out.n == 5);
 	inst_config_free(&c);
 	return 0;
 }
@@ -578,8 +710,48 @@ static int test_hba_lets_in_postgres_by_peer_and_the_rules_only(void)
 		    "                scram-sha-256\n") &&
 	     strstr(out.buf, "\nhost    meta            dbuser_meta     127.0.0.1/32 "
 		    "           scram-sha-256\n") &&
-	     !strstr(out.buf, "0.0.0.0") && !strstr(out.buf, "trust") &&
+	     /* Patroni's members: streaming and pg_rewind, from 127.0.0.1 only here */
+	     strstr(out.buf, "\nhost    replication     replicator      127.0.0.1/32 "
+		    "           scram-sha-256\n") &&
+	     strstr(out.buf, "\nhost    postgres        dbuser_dba      127.0.0.1/32 "
+		    "           scram-sha-256\n") &&
+	     /* the role groups from the intranet, Pigsty's default */
+	     strstr(out.buf, "\nhost    all             +dbrole_readonly 10.0.0.0/8 ") &&
+	     !strstr(out.buf, " 0.0.0.0/0") && !strstr(out.buf, "trust") &&
 	     !strstr(out.buf, "local   all             all");
+	if (!ok)
+		fprintf(stderr, "# rendered:\n%s", out.buf);
+	sbuf_free(&out);
+	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
+/* PgBouncer has no +group: its users in the group, through any chain of
+ * roles (a cycle of grants does not loop); the unlisted get nothing. */
+static int test_pgb_hba_expands_groups_to_pgbouncer_users(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	struct sbuf out = SBUF_INIT;
+	int ok;
+
+	CHECKF(load(&c, "pg_users:\n"
+		    "  - { name: a, roles: [b], pgbouncer: true }\n"
+		    "  - { name: b, roles: [a, dbrole_readwrite], pgbouncer: true }\n"
+		    "  - { name: c, roles: [dbrole_readonly], pgbouncer: false }\n"
+		    "pgb_hba_rules:\n"
+		    "  - { user: '+dbrole_readonly', db: all, addr: 10.9.0.0/16, auth: pwd, order: 500 }\n"
+		    "  - { user: '+dbrole_offline', db: all, addr: 10.8.0.0/16, auth: pwd }\n",
+		    1, &err) == 0, "%s", err.msg);
+	inst_pgb_hba_render(&c, &out);
+	/* dbuser_dba: dbrole_admin, so dbrole_readonly too */
+	ok = strstr(out.buf, "\nhost    all             dbuser_dba,a,b  10.9.0.0/16 ") &&
+	     strstr(out.buf, "no PgBouncer user is in +dbrole_offline") &&
+	     /* pgbundle's defaults: the socket's dbsu by peer, nothing open to the world */
+	     strstr(out.buf, "\nlocal   pgbouncer       postgres                                peer") &&
+	     !strstr(out.buf, "0.0.0.0/0               scram") && !strstr(out.buf, "trust") &&
+	     strstr(out.buf, "\nhost    all             dbuser_monitor  0.0.0.0/0               reject");
 	if (!ok)
 		fprintf(stderr, "# rendered:\n%s", out.buf);
 	sbuf_free(&out);
@@ -604,7 +776,8 @@ static int test_pgbouncer_ini_serves_business_databases_with_scram(void)
 	inst_pgbouncer_userlist_add(&ul, "a\"b", "SCRAM-SHA-256$x");
 	ok = strstr(out.buf, "\n[databases]\nmeta = host=/var/run/postgresql port=5432 "
 		    "dbname=meta\n") &&
-	     strstr(out.buf, "\nauth_type = scram-sha-256\n") &&
+	     strstr(out.buf, "\nauth_type = hba\nauth_hba_file = /etc/pgbouncer/pgb_hba.conf\n") &&
+	     strstr(out.buf, "\nstats_users = postgres, dbuser_monitor\n") &&
 	     strstr(out.buf, "\nlisten_addr = 127.0.0.1\nlisten_port = 6432\n") &&
 	     strstr(out.buf, "\npool_mode = transaction\n") &&
 	     strcmp(ul.buf, "\"a\"\"b\" \"SCRAM-SHA-256$x\"\n") == 0;
@@ -614,6 +787,28 @@ static int test_pgbouncer_ini_serves_business_databases_with_scram(void)
 	sbuf_free(&ul);
 	inst_pg_layout_free(&l);
 	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
+/* Found by tests/fuzz/fuzz_config.c: a backslash in a value escaped the
+ * closing quote in PostgreSQL's reading of the line ('x\' never ends), so
+ * one parameter made postgresql.conf unreadable and the server not start. */
+static int test_settings_escape_backslashes_as_postgresql_reads_them(void)
+{
+	struct inst_pgconf p = { 0 };
+	struct sbuf out = SBUF_INIT;
+	int ok;
+
+	inst_pgconf_set(&p, "application_name", "x\\");
+	inst_pgconf_set(&p, "log_line_prefix", "a\\'b");
+	inst_pgconf_render_pg(&p, NULL, &out);
+	ok = out.buf && !strcmp(out.buf, "application_name = 'x\\\\'\n"
+				 "log_line_prefix = 'a\\\\''b'\n");
+	if (!ok)
+		fprintf(stderr, "# rendered:\n%s", out.buf ? out.buf : "");
+	sbuf_free(&out);
+	inst_pgconf_free(&p);
 	CHECK(ok);
 	return 0;
 }
@@ -640,6 +835,7 @@ int main(void)
 	T_RUN(&s, test_config_singleton_loads_with_the_bundle_resolving_auto);
 	T_RUN(&s, test_config_defaults_fill_an_empty_config);
 	T_RUN(&s, test_config_rejects_unknown_key_naming_line_and_column);
+	T_RUN(&s, test_config_rejects_an_extension_item_of_another_kind_at_its_position);
 	T_RUN(&s, test_config_rejects_unknown_user_key_at_its_position);
 	T_RUN(&s, test_config_rejects_wrong_types_naming_line_and_column);
 	T_RUN(&s, test_config_rejects_a_database_owner_that_is_no_user);
@@ -655,6 +851,10 @@ int main(void)
 	T_RUN(&s, test_config_takes_extensions_as_names_or_name_and_schema);
 	T_RUN(&s, test_preload_takes_created_extensions_libraries_after_what_they_need);
 	T_RUN(&s, test_preload_auto_adds_every_bundled_extensions_library_and_settings);
+	T_RUN(&s, test_preload_auto_leaves_out_libraries_that_start_machinery);
+	T_RUN(&s, test_preload_takes_background_libraries_the_config_names);
+	T_RUN(&s, test_all_takes_a_background_extension_pg_libs_names);
+	T_RUN(&s, test_preload_follows_what_a_listed_extension_requires);
 	T_RUN(&s, test_all_creates_every_bundled_extension_but_exceptions_and_conflicts);
 	T_RUN(&s, test_all_takes_an_extension_whose_exception_is_for_another_major);
 	T_RUN(&s, test_config_refuses_two_extensions_that_cannot_share_a_database);
@@ -664,6 +864,8 @@ int main(void)
 	T_RUN(&s, test_settings_hold_scram_listen_and_let_parameters_win);
 	T_RUN(&s, test_hba_lets_in_postgres_by_peer_and_the_rules_only);
 	T_RUN(&s, test_pgbouncer_ini_serves_business_databases_with_scram);
+	T_RUN(&s, test_settings_escape_backslashes_as_postgresql_reads_them);
+	T_RUN(&s, test_pgb_hba_expands_groups_to_pgbouncer_users);
 	T_RUN(&s, test_layout_knows_el_and_refuses_unknown_families);
 	return t_done(&s);
 }

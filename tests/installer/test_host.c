@@ -193,7 +193,8 @@ static int test_too_little_space_is_refused_with_sizes(void)
 	struct pgb_err err = { "" };
 
 	CHECK(host_check_space(scratch, UINT64_MAX / 2, "the test", &err) == -1);
-	CHECKF(strstr(err.msg, "not enough free disk space") && strstr(err.msg, "the test") &&
+	CHECKF(strstr(err.msg, "not enough free space on the file system holding") &&
+	       strstr(err.msg, "the test") &&
 	       strstr(err.msg, "GiB needed"), "%s", err.msg);
 	CHECK(host_check_space(scratch, 1, "the test", &err) == 0);
 	return 0;

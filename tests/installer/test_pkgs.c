@@ -137,6 +137,31 @@ static int test_explain_names_the_bundle_package_that_conflicts_with_the_host(vo
 	return 0;
 }
 
+/* Issue 11: a host package newer than what the bundle's packages accept. */
+static int test_explain_names_a_host_package_newer_than_the_bundle_accepts(void)
+{
+	static const char sim[] =
+		"The following packages have unmet dependencies:\n"
+		" postgresql-common : Depends: postgresql-client-common (= 248+deb12u2) but "
+		"248+deb12u2+local1 is to be installed\n"
+		"E: Unable to correct problems, you have held broken packages.\n";
+	static const char status[] =
+		"Package: postgresql-client-common\nStatus: install ok installed\n"
+		"Version: 248+deb12u2+local1\n";
+	struct pkg_plan p = { 0 };
+	struct sbuf msg = SBUF_INIT;
+
+	pkg_sim_parse(sim, &p);
+	pkg_explain(&p, status, strlen(status), NULL, 0, &msg);
+	CHECKF(msg.buf && strstr(msg.buf, "postgresql-client-common: this host has "
+				  "248+deb12u2+local1, which the bundle's postgresql-common does "
+				  "not accept (it needs postgresql-client-common = 248+deb12u2)"),
+	       "%s", msg.buf);
+	pkg_plan_free(&p);
+	sbuf_free(&msg);
+	return 0;
+}
+
 static int test_explain_still_names_a_removal_it_cannot_trace(void)
 {
 	static const char status[] = "Package: pgb-breaker\nStatus: install ok installed\n";
@@ -184,6 +209,27 @@ static int test_select_takes_every_requested_package_once_sorted(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_bundle_meta.c: modules NULL, which inst.h says
+ * means every module, dereferenced NULL once the bundle says which package
+ * is whose module's (bundle.json module_packages). */
+static int test_select_null_modules_means_all(void)
+{
+	struct inst_bundle b = { 0 };
+	struct strlist out = STRLIST_INIT;
+	struct pgb_err err = { "" };
+
+	b.name = "t";
+	strlist_add(&b.requested, "postgresql-15");
+	strlist_add(&b.requested, "pgbouncer");
+	strlist_add(&b.module_packages, "pgsql:postgresql-15");
+	strlist_add(&b.module_packages, "pgbouncer:pgbouncer");
+	CHECK(pkg_select(&b, NULL, 0, &out, &err) == 0 && out.n == 2);
+	strlist_free(&out);
+	strlist_free(&b.requested);
+	strlist_free(&b.module_packages);
+	return 0;
+}
+
 /* A bundle of 15 and 16 (bundle.json postgres_packages): a cluster on 16
  * installs 16's own packages and the shared ones, not 15's. */
 static int test_select_leaves_out_the_other_majors_own_packages(void)
@@ -226,9 +272,11 @@ int main(void)
 	T_RUN(&s, test_relation_names_ignores_versions_arches_and_alternatives);
 	T_RUN(&s, test_explain_names_the_host_package_that_breaks_a_bundle_package);
 	T_RUN(&s, test_explain_names_the_bundle_package_that_conflicts_with_the_host);
+	T_RUN(&s, test_explain_names_a_host_package_newer_than_the_bundle_accepts);
 	T_RUN(&s, test_explain_still_names_a_removal_it_cannot_trace);
 	T_RUN(&s, test_explain_lists_unmet_dependencies);
 	T_RUN(&s, test_select_takes_every_requested_package_once_sorted);
+	T_RUN(&s, test_select_null_modules_means_all);
 	T_RUN(&s, test_select_leaves_out_the_other_majors_own_packages);
 	return t_done(&s);
 }

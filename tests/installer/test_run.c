@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "inst.h"
@@ -147,6 +148,44 @@ static int test_run_as_an_unknown_user_fails_naming_it(void)
 	return 0;
 }
 
+/*
+ * A program named by its bare name is found in root's standard PATH, not the
+ * caller's, and sees a clean environment: a directory put first in PATH (by
+ * a user, a sudo rule, a cron job) cannot replace apt-get or systemctl, and
+ * nothing the caller exported reaches them.
+ */
+static int test_run_uses_a_fixed_path_and_a_clean_environment(void)
+{
+	const char *argv[] = { "env", NULL };
+	char dir[] = "/tmp/pgbundle-test-run.XXXXXX", *fake, *old, *path;
+	struct sbuf out = SBUF_INIT;
+	struct pgb_err err = { "" };
+	int rc;
+
+	CHECK(mkdtemp(dir));
+	fake = util_path_join(dir, "env");
+	CHECK(util_write_atomic(fake, "#!/bin/sh\necho HIJACKED\n", 24, 0755, &err) == 0);
+	old = xstrdup(getenv("PATH") ? getenv("PATH") : "");
+	path = xasprintf("%s:%s", dir, old);
+	setenv("PATH", path, 1);
+	setenv("PGBUNDLE_TEST_LEAK", "secret", 1);
+	rc = inst_run(argv, &out, &err);
+	setenv("PATH", old, 1);
+	unsetenv("PGBUNDLE_TEST_LEAK");
+	CHECKF(rc == 0, "rc %d: %s", rc, err.msg);
+	CHECKF(!strstr(out.buf, "HIJACKED"), "the PATH's first directory was used: %s", out.buf);
+	CHECKF(strstr(out.buf, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"),
+	       "got \"%s\"", out.buf);
+	CHECKF(!strstr(out.buf, "PGBUNDLE_TEST_LEAK"), "the environment leaked: %s", out.buf);
+	unlink(fake);
+	rmdir(dir);
+	free(fake);
+	free(old);
+	free(path);
+	sbuf_free(&out);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -161,5 +200,6 @@ int main(void)
 	T_RUN(&s, test_run_lines_splits_on_newline_and_carriage_return);
 	T_RUN(&s, test_run_as_switches_to_the_user_and_its_home);
 	T_RUN(&s, test_run_as_an_unknown_user_fails_naming_it);
+	T_RUN(&s, test_run_uses_a_fixed_path_and_a_clean_environment);
 	return t_done(&s);
 }

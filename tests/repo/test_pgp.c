@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "pgp.h"
+#include "pgp_int.h"
 #include "unit.h"
 #include "util.h"
 
@@ -413,6 +415,35 @@ static int test_cleartext_rejects_unknown_armor_header_and_unescaped_dash(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_pgp_cleartext.c: trailing white space mixing
+ * carriage returns with spaces or tabs ("x\r\t\r ") was stripped one kind
+ * after the other, once, so part of it stayed in the hashed text and the
+ * body; gpg strips the whole run, and so must we (it is never signed). */
+static int test_cleartext_strips_any_mix_of_trailing_white_space(void)
+{
+	struct pgp_seckey *k = mkkey("Ws <ws@example.org>");
+	struct pgp_keyring *kr = keyring_of(k, 0);
+	struct sbuf msg = SBUF_INIT, mixed = SBUF_INIT;
+	struct pgb_err err;
+	char *body = NULL, *p;
+
+	CHECK(k && kr);
+	CHECK(pgp_sign_cleartext(k, "Origin: x\nLabel: y\n", 19, T_SIG, &msg, &err) == 0);
+	p = strstr(msg.buf, "Origin: x\n");
+	CHECK(p);
+	sbuf_add(&mixed, msg.buf, (size_t)(p - msg.buf) + 9);
+	sbuf_adds(&mixed, "\r\t\r \r\r\t");
+	sbuf_adds(&mixed, p + 9);
+	CHECKF(verify_text(kr, &mixed, &body, &err) == 0, "%s", err.msg);
+	CHECKF(!strcmp(body, "Origin: x\nLabel: y\n"), "body '%s'", body);
+	free(body);
+	sbuf_free(&msg);
+	sbuf_free(&mixed);
+	pgp_keyring_free(kr);
+	pgp_seckey_free(k);
+	return 0;
+}
+
 /* ---- real clients: gpgv and sqv ---- */
 
 static int test_gpgv_accepts_our_cleartext_and_detached_signatures(void)
@@ -517,6 +548,35 @@ static int test_sqv_accepts_our_signatures_the_way_apt_calls_it(void)
 
 /* ---- gpg-made keys and signatures ---- */
 
+/*
+ * Import the revocation certificate gpg left for its key fpr (in
+ * openpgp-revocs.d, its armor lines masked with ':'); opts: more gpg options.
+ */
+static int gpg_self_revoke(const char *home, const char *fpr, const char *opts)
+{
+	struct sbuf rev = SBUF_INIT;
+	struct pgb_err err;
+	char *path = xasprintf("%s/openpgp-revocs.d/%s.rev", home, fpr), *p = NULL, *args;
+	size_t len;
+	int rc = -1;
+
+	if (util_read_file(path, &p, &len, &err) == 0 && strstr(p, ":-----BEGIN")) {
+		sbuf_adds(&rev, strstr(p, ":-----BEGIN") + 1);
+		free(path);
+		path = put(home, "self.rev", rev.buf, rev.len);
+		if (path) {
+			args = xasprintf("%s --import %s", opts, path);
+			rc = gpg(home, args, NULL);
+			free(args);
+		}
+	}
+	free(p);
+	free(path);
+	sbuf_free(&rev);
+	return rc;
+}
+
+
 static int gpg_subkey_setup(const char *home, char pfpr[41], char sfpr[41])
 {
 	char *args;
@@ -580,7 +640,7 @@ static int test_gpg_signing_subkey_signatures_verify_and_name_both_keys(void)
 	return 0;
 }
 
-/* Offset and length of the n-th packet with `tag` in a binary key (old or new format). */
+/* Offset and length of the n-th packet with `tag` (any tag: -1) in a binary key (old or new format). */
 static int find_packet(const uint8_t *p, size_t len, int tag, int nth, size_t *off,
 		       size_t *hl, size_t *blen)
 {
@@ -606,7 +666,7 @@ static int find_packet(const uint8_t *p, size_t len, int tag, int nth, size_t *o
 			for (int i = 1; i < h; i++)
 				b = b << 8 | p[o + i];
 		}
-		if (t == tag && nth-- == 0) {
+		if ((tag < 0 || t == tag) && nth-- == 0) {
 			*off = o;
 			*hl = (size_t)h;
 			*blen = b;
@@ -773,10 +833,10 @@ static int test_passphrase_protected_secret_key_is_refused_clearly(void)
 
 static int test_expired_and_revoked_keys_give_no_good_signature(void)
 {
-	struct sbuf pub = SBUF_INIT, in = SBUF_INIT, rev = SBUF_INIT;
+	struct sbuf pub = SBUF_INIT, in = SBUF_INIT;
 	struct pgp_keyring *kr = NULL;
 	struct pgb_err err;
-	char *dir = mktmp(), *rpath, *args, *body, fpr[41], *p;
+	char *dir = mktmp(), *rpath, *args, *body, fpr[41];
 	size_t blen;
 	const int64_t made = 1577836800;	/* 2020-01-01, the faked clock below */
 
@@ -799,18 +859,8 @@ static int test_expired_and_revoked_keys_give_no_good_signature(void)
 	pgp_keyring_free(kr);
 	kr = NULL;
 
-	/* gpg leaves a revocation certificate, armor line masked with ':', in openpgp-revocs.d */
 	CHECK(gpg_fpr(dir, "\npub:", fpr));
-	args = xasprintf("%s/openpgp-revocs.d/%s.rev", dir, fpr);
-	CHECK(util_read_file(args, &p, &blen, &err) == 0);
-	free(args);
-	sbuf_adds(&rev, strstr(p, ":-----BEGIN") + 1);
-	free(p);
-	p = put(dir, "key.rev", rev.buf, rev.len);
-	args = xasprintf("--faked-system-time 20200101T020000 --import %s", p);
-	CHECK(gpg(dir, args, NULL) == 0);
-	free(args);
-	free(p);
+	CHECK(gpg_self_revoke(dir, fpr, "--faked-system-time 20200101T020000") == 0);
 	sbuf_reset(&pub);
 	CHECK(gpg(dir, "--export", &pub) == 0);
 	CHECK(pgp_keyring_load_mem(&kr, pub.buf, pub.len, "revoked", &err) == 0);
@@ -822,7 +872,6 @@ static int test_expired_and_revoked_keys_give_no_good_signature(void)
 	free(rpath);
 	sbuf_free(&pub);
 	sbuf_free(&in);
-	sbuf_free(&rev);
 	pgp_keyring_free(kr);
 	rmtmp(dir);
 	return 0;
@@ -1023,6 +1072,61 @@ static int test_damaged_secret_key_is_refused(void)
 	free(path);
 	pgp_seckey_free(k);
 	rmtmp(dir);
+	return 0;
+}
+
+/* Found by tests/fuzz/fuzz_pgp_seckey.c: an armored PRIVATE KEY BLOCK that
+ * fails to decode (no END line, bad base64) left the bytes decoded so far
+ * allocated, never wiped nor freed.  LeakSanitizer (make check-san) reports
+ * it too; the heap count catches it in the plain build. */
+static int test_damaged_armored_secret_key_keeps_nothing_it_decoded(void)
+{
+	struct pgp_seckey *k = mkkey("Cut <cut@example.org>"), *l = NULL;
+	struct sbuf asc = SBUF_INIT;
+	struct pgb_err err;
+	char *dir = mktmp(), *path, *data, *end;
+	size_t len, before, after;
+
+	CHECK(k && dir);
+	path = util_path_join(dir, "k");
+	CHECK(pgp_seckey_save(k, path, &err) == 0);
+	CHECK(util_read_file(path, &data, &len, &err) == 0);
+	CHECK(pgp_armor(data, len, "PRIVATE KEY BLOCK", &asc) == 0);
+	end = strstr(asc.buf, "\n=");
+	CHECK(end);
+	before = mallinfo2().uordblks;
+	for (int i = 0; i < 200; i++) {
+		/* no CRC and END lines */
+		CHECK(pgp_seckey_load_mem(&l, asc.buf, (size_t)(end - asc.buf) + 1, "cut.asc",
+					  &err) < 0 && !l);
+		/* a byte that is no base64 on the last data line */
+		end[-2] = '\x01';
+		CHECK(pgp_seckey_load_mem(&l, asc.buf, asc.len, "bad.asc", &err) < 0 && !l);
+		end[-2] = 'A';
+	}
+	after = mallinfo2().uordblks;
+	CHECKF(after < before + 8192, "%zu bytes still allocated after 400 refused loads",
+	       after - before);
+	free(data);
+	free(path);
+	sbuf_free(&asc);
+	pgp_seckey_free(k);
+	rmtmp(dir);
+	return 0;
+}
+
+/* Found by tests/fuzz/fuzz_pgp_seckey.c: text that looks armored but has no
+ * BEGIN line of a block failed with an empty message. */
+static int test_armor_without_a_block_fails_naming_the_file(void)
+{
+	static const char bad[] = "-----BEGIN PGP PRIVATE EKY BLOCK-----AQC+\nxVgE\n";
+	struct pgp_seckey *l = NULL;
+	struct pgb_err err;
+
+	memset(&err, 0, sizeof(err));
+	CHECK(pgp_seckey_load_mem(&l, bad, sizeof(bad) - 1, "bundle.key", &err) < 0 && !l);
+	CHECKF(strstr(err.msg, "bundle.key") && strstr(err.msg, "BEGIN PGP PRIVATE KEY BLOCK"),
+	       "'%s'", err.msg);
 	return 0;
 }
 
@@ -1228,6 +1332,404 @@ static int test_random_flips_in_debian_keyring_never_crash(void)
 	return 0;
 }
 
+/* ---- what the security review found (issue 11) ---- */
+
+/* The packets of a binary key: offset and whole length (header included) of each. */
+struct packets {
+	size_t off[64], len[64];
+	int tag[64];
+	int n;
+};
+
+static int split_packets(const struct sbuf *k, struct packets *ps)
+{
+	size_t o = 0, off, hl, bl;
+
+	ps->n = 0;
+	while (o < k->len && ps->n < 64) {
+		if (!find_packet((uint8_t *)k->buf + o, k->len - o, -1, 0, &off, &hl, &bl))
+			return 0;
+		ps->off[ps->n] = o;
+		ps->len[ps->n] = hl + bl;
+		ps->tag[ps->n] = (k->buf[o] & 0x40) ? k->buf[o] & 0x3f : (k->buf[o] >> 2) & 15;
+		ps->n++;
+		o += hl + bl;
+	}
+	return o == k->len;
+}
+
+/* The index of the n-th packet with tag, or -1. */
+static int packet_index(const struct packets *ps, int tag, int nth)
+{
+	for (int i = 0; i < ps->n; i++)
+		if (ps->tag[i] == tag && nth-- == 0)
+			return i;
+	return -1;
+}
+
+/* Move packet `from` of key so that it comes right after packet `after`. */
+static void move_packet(struct sbuf *key, int from, int after)
+{
+	struct packets ps;
+	struct sbuf out = SBUF_INIT;
+
+	if (!split_packets(key, &ps))
+		return;
+	for (int i = 0; i < ps.n; i++) {
+		if (i != from)
+			sbuf_add(&out, key->buf + ps.off[i], ps.len[i]);
+		if (i == after)
+			sbuf_add(&out, key->buf + ps.off[from], ps.len[from]);
+	}
+	sbuf_free(key);
+	*key = out;
+}
+
+/* The signature type of packet i (a v4 signature: its second body byte). */
+static int sig_type_at(const struct sbuf *key, const struct packets *ps, int i)
+{
+	size_t off, hl, bl;
+
+	find_packet((uint8_t *)key->buf + ps->off[i], ps->len[i], 2, 0, &off, &hl, &bl);
+	return (uint8_t)key->buf[ps->off[i] + hl + 1];
+}
+
+static int test_key_revocation_after_the_user_id_is_honoured(void)
+{
+	struct sbuf pub = SBUF_INIT, in = SBUF_INIT;
+	struct pgp_keyring *kr = NULL;
+	struct packets ps;
+	struct pgb_err err;
+	char *dir = mktmp(), *rpath, *args, *body = NULL, fpr[41];
+	size_t blen;
+	int r;
+
+	CHECK(dir && have_tool("gpg"));
+	CHECK(gpg(dir, "--quick-gen-key 'Rev <rev@example.org>' ed25519 sign never", NULL) == 0);
+	rpath = put(dir, "Release", release_text, strlen(release_text));
+	CHECK(rpath);
+	args = xasprintf("--clearsign -o - %s", rpath);
+	CHECK(gpg(dir, args, &in) == 0 && in.len);
+	free(args);
+	CHECK(gpg_fpr(dir, "\npub:", fpr) && gpg_self_revoke(dir, fpr, "") == 0);
+	CHECK(gpg(dir, "--export", &pub) == 0 && split_packets(&pub, &ps));
+	/* gpg puts the revocation right after the key: move it after the User ID's self-signature */
+	r = packet_index(&ps, 2, 0);
+	CHECK(r == 1 && sig_type_at(&pub, &ps, r) == 0x20 && ps.tag[ps.n - 1] == 2);
+	move_packet(&pub, r, ps.n - 1);
+	CHECK(split_packets(&pub, &ps) && ps.tag[1] == 13 && sig_type_at(&pub, &ps, ps.n - 1) == 0x20);
+	CHECK(pgp_keyring_load_mem(&kr, pub.buf, pub.len, "revoked late", &err) == 0);
+	CHECK(pgp_verify_cleartext(kr, in.buf, in.len, "InRelease", &body, &blen, NULL, &err) < 0);
+	CHECKF(strstr(err.msg, "key revoked"), "%s", err.msg);
+	gpg_done(dir);
+	free(rpath);
+	sbuf_free(&pub);
+	sbuf_free(&in);
+	pgp_keyring_free(kr);
+	rmtmp(dir);
+	return 0;
+}
+
+/* Revoke the signing subkey of gpg_subkey_setup()'s key. */
+static int gpg_revoke_subkey(const char *home, const char *pfpr)
+{
+	char *cmd = xasprintf("printf 'key 1\\nrevkey\\ny\\n0\\n\\ny\\nsave\\n' | gpg --homedir %s "
+			      "--batch --quiet --no-tty --pinentry-mode loopback --passphrase '' "
+			      "--command-fd 0 --edit-key %s >/dev/null 2>&1", home, pfpr);
+	int rc = run(cmd, NULL);
+
+	free(cmd);
+	return rc;
+}
+
+static int test_subkey_revocation_out_of_place_is_honoured(void)
+{
+	struct sbuf pub = SBUF_INIT, det = SBUF_INIT;
+	struct pgp_keyring *kr = NULL;
+	struct packets ps;
+	struct pgb_err err;
+	char *dir = mktmp(), *rpath, *args, pfpr[41], sfpr[41];
+	int r, uidsig;
+
+	CHECK(dir && have_tool("gpg"));
+	CHECK(gpg_subkey_setup(dir, pfpr, sfpr));
+	rpath = put(dir, "Release", release_text, strlen(release_text));
+	CHECK(rpath);
+	args = xasprintf("--detach-sign -o - %s", rpath);
+	CHECK(gpg(dir, args, &det) == 0 && det.len);
+	free(args);
+	CHECK(gpg_revoke_subkey(dir, pfpr) == 0);
+	CHECK(gpg(dir, "--export", &pub) == 0 && split_packets(&pub, &ps));
+	/* in place (after the subkey) it counts already */
+	CHECK(pgp_keyring_load_mem(&kr, pub.buf, pub.len, "subkey revoked", &err) == 0);
+	CHECK(pgp_verify_detached(kr, release_text, strlen(release_text), det.buf, det.len,
+				  "Release.gpg", NULL, &err) < 0);
+	CHECKF(strstr(err.msg, "subkey revoked"), "%s", err.msg);
+	pgp_keyring_free(kr);
+	/* moved after the User ID's self-signature, before the subkey it revokes */
+	r = -1;
+	for (int i = 0; i < ps.n; i++)
+		if (ps.tag[i] == 2 && sig_type_at(&pub, &ps, i) == 0x28)
+			r = i;
+	uidsig = packet_index(&ps, 13, 0) + 1;
+	CHECK(r > uidsig && ps.tag[uidsig] == 2);
+	move_packet(&pub, r, uidsig);
+	CHECK(split_packets(&pub, &ps) && sig_type_at(&pub, &ps, uidsig + 1) == 0x28);
+	CHECK(pgp_keyring_load_mem(&kr, pub.buf, pub.len, "subkey revoked early", &err) == 0);
+	CHECK(pgp_verify_detached(kr, release_text, strlen(release_text), det.buf, det.len,
+				  "Release.gpg", NULL, &err) < 0);
+	CHECKF(strstr(err.msg, "subkey revoked"), "%s", err.msg);
+	gpg_done(dir);
+	free(rpath);
+	sbuf_free(&pub);
+	sbuf_free(&det);
+	pgp_keyring_free(kr);
+	rmtmp(dir);
+	return 0;
+}
+
+/*
+ * k's public key with its one User ID self-signed again, at T_KEY, with a
+ * signature expiration time of `life` seconds (subpacket 3): gpg makes no
+ * such self-signature, so it is made here with our signer.
+ */
+static int key_with_expiring_selfsig(const struct pgp_seckey *k, int64_t life, struct sbuf *out)
+{
+	struct sbuf pub = SBUF_INIT, x = SBUF_INIT, body = SBUF_INIT;
+	struct pgb_err err;
+	size_t ko, kh, kb, uo, uh, ub;
+	EVP_MD_CTX *md = pgp_md_begin(PGP_H_SHA512);
+	const uint8_t *p;
+	int rc;
+
+	if (!md || pgp_seckey_export_public(k, 0, &pub, &err) < 0)
+		return -1;
+	p = (uint8_t *)pub.buf;
+	if (!find_packet(p, pub.len, 6, 0, &ko, &kh, &kb) ||
+	    !find_packet(p, pub.len, 13, 0, &uo, &uh, &ub))
+		return -1;
+	pgp_hash_keybody(md, p + ko + kh, kb);
+	pgp_hash_component(md, 0xb4, p + uo + uh, ub);
+	sbuf_addc(&x, 5);	/* signature expiration time */
+	sbuf_addc(&x, 3);
+	pgp_put_be(&x, (uint64_t)life, 4);
+	sbuf_addc(&x, 2);	/* key flags: certify, sign */
+	sbuf_addc(&x, 27);
+	sbuf_addc(&x, 3);
+	rc = pgp_sig_finish(k, md, 0x13, T_KEY, &x, &body, &err);
+	if (rc == 0) {
+		sbuf_add(out, p, uo + uh + ub);
+		pgp_put_packet(out, PGP_TAG_SIG, body.buf, body.len);
+	}
+	sbuf_free(&pub);
+	sbuf_free(&x);
+	sbuf_free(&body);
+	return rc;
+}
+
+static int test_key_whose_only_self_signature_expired_is_not_used(void)
+{
+	struct pgp_seckey *k = mkkey("Short <short@example.org>");
+	struct sbuf pub = SBUF_INIT, sig = SBUF_INIT;
+	struct pgp_keyring *kr = NULL;
+	struct pgb_err err;
+
+	CHECK(k && key_with_expiring_selfsig(k, 86400, &pub) == 0);
+	CHECK(pgp_keyring_load_mem(&kr, pub.buf, pub.len, "short", &err) == 0);
+	CHECK(pgp_sign_detached(k, "data", 4, T_SIG, 0, &sig, &err) == 0);
+	CHECKF(pgp_verify_detached_at(kr, "data", 4, sig.buf, sig.len, "d", T_SIG + 3600, NULL,
+				      &err) == 0, "%s", err.msg);
+	CHECK(pgp_verify_detached_at(kr, "data", 4, sig.buf, sig.len, "d", T_KEY + 2 * 86400, NULL,
+				     &err) < 0);
+	CHECKF(strstr(err.msg, "self-signature expired"), "%s", err.msg);
+	sbuf_free(&pub);
+	sbuf_free(&sig);
+	pgp_keyring_free(kr);
+	pgp_seckey_free(k);
+	return 0;
+}
+
+static int test_signature_dated_in_the_future_is_refused(void)
+{
+	struct pgp_seckey *k = mkkey("Future <future@example.org>");
+	struct pgp_keyring *kr = keyring_of(k, 0);
+	struct sbuf det = SBUF_INIT, msg = SBUF_INIT;
+	struct pgb_err err;
+	char *body = NULL;
+	size_t blen;
+
+	CHECK(k && kr);
+	CHECK(pgp_sign_detached(k, "data", 4, T_SIG + 86400, 0, &det, &err) == 0);
+	CHECK(pgp_sign_cleartext(k, release_text, strlen(release_text), T_SIG + 86400, &msg,
+				 &err) == 0);
+	CHECK(pgp_verify_detached_at(kr, "data", 4, det.buf, det.len, "d", T_SIG, NULL, &err) < 0);
+	CHECKF(strstr(err.msg, "in the future"), "%s", err.msg);
+	CHECK(pgp_verify_cleartext_at(kr, msg.buf, msg.len, "m", T_SIG, &body, &blen, NULL,
+				      &err) < 0 && !body);
+	CHECKF(strstr(err.msg, "in the future"), "%s", err.msg);
+	/* a clock a few minutes behind the signer's is tolerated, as sqv does */
+	CHECKF(pgp_verify_detached_at(kr, "data", 4, det.buf, det.len, "d", T_SIG + 86400 - 300,
+				      NULL, &err) == 0, "%s", err.msg);
+	sbuf_free(&det);
+	sbuf_free(&msg);
+	pgp_keyring_free(kr);
+	pgp_seckey_free(k);
+	return 0;
+}
+
+/*
+ * Two keys of a keyring named by one issuer (a 64-bit key ID collision, or a
+ * SHA-1 fingerprint collision): the signature is good if any of them makes it.
+ * The first key is given the second's fingerprint, so both match the issuer.
+ */
+static int test_issuer_shared_by_two_keys_verifies_with_the_right_one(void)
+{
+	struct pgp_seckey *a = mkkey("A <a@example.org>"), *b = mkkey("B <b@example.org>");
+	struct pgp_keyring *kr = keyring_of(a, 0);
+	struct sbuf pub = SBUF_INIT, sig = SBUF_INIT;
+	struct pgp_sig_info info;
+	struct pgb_err err;
+	struct pgp_key *ka;
+	char bfpr[41];
+
+	CHECK(a && b && kr);
+	CHECK(pgp_seckey_export_public(b, 0, &pub, &err) == 0);
+	CHECK(pgp_keyring_add_mem(kr, pub.buf, pub.len, "b", &err) == 0);
+	CHECK(pgp_keyring_size(kr) == 2);
+	ka = (struct pgp_key *)pgp_keyring_key(kr, 0);
+	memcpy(ka->fpr, pgp_keyring_key(kr, 1)->fpr, 20);
+	pgp_seckey_fingerprint(b, bfpr);
+	CHECK(pgp_sign_detached(b, "data", 4, T_SIG, 0, &sig, &err) == 0);
+	CHECKF(pgp_verify_detached_at(kr, "data", 4, sig.buf, sig.len, "d", T_SIG, &info,
+				      &err) == 0, "%s", err.msg);
+	CHECK(!strcmp(info.primary_fpr, bfpr));
+	/* forged data still fails, naming the bad signature */
+	CHECK(pgp_verify_detached_at(kr, "datA", 4, sig.buf, sig.len, "d", T_SIG, &info,
+				     &err) < 0);
+	CHECKF(strstr(err.msg, "BAD signature"), "%s", err.msg);
+	sbuf_free(&pub);
+	sbuf_free(&sig);
+	pgp_keyring_free(kr);
+	pgp_seckey_free(a);
+	pgp_seckey_free(b);
+	return 0;
+}
+
+/*
+ * An armored secret key whose checksum is wrong: decoding fails after the
+ * key's bytes were decoded; none of them may stay behind in memory (the
+ * sanitizer build also checks that nothing leaks).
+ */
+static int test_malformed_armored_secret_key_leaves_no_decoded_bytes(void)
+{
+	struct pgp_seckey *k = mkkey("Wipe <wipe@example.org>"), *l = NULL;
+	struct sbuf arm = SBUF_INIT, d = SBUF_INIT;
+	struct pgb_err err;
+	char *dir = mktmp(), *path, *bin, *crc;
+	size_t len;
+
+	CHECK(k && dir);
+	path = util_path_join(dir, "k");
+	CHECK(pgp_seckey_save(k, path, &err) == 0 && util_read_file(path, &bin, &len, &err) == 0);
+	CHECK(pgp_armor(bin, len, "PRIVATE KEY BLOCK", &arm) == 0);
+	crc = strstr(arm.buf, "\n=");
+	CHECK(crc);
+	crc[3] = crc[3] == 'A' ? 'B' : 'A';
+	CHECK(pgp_dearmor(arm.buf, arm.len, &d, &err) < 0);
+	CHECKF(strstr(err.msg, "CRC-24"), "%s", err.msg);
+	/* the secret MPI: the last 34 bytes but the checksum */
+	CHECK(d.len == 0 && (!d.buf || !memmem(d.buf, d.cap, bin + len - 34, 32)));
+	CHECK(pgp_seckey_load_mem(&l, arm.buf, arm.len, "k.asc", &err) < 0 && !l);
+	CHECKF(strstr(err.msg, "CRC-24"), "%s", err.msg);
+	free(bin);
+	free(path);
+	sbuf_free(&arm);
+	sbuf_free(&d);
+	pgp_seckey_free(k);
+	rmtmp(dir);
+	return 0;
+}
+
+/* ---- the builder's keys (issue 11): gpg-made keys that must not be used ---- */
+
+
+static int test_revoked_or_expired_bundle_key_is_refused_for_signing(void)
+{
+	struct sbuf sec = SBUF_INIT;
+	struct packets ps;
+	struct pgp_seckey *k = NULL;
+	struct pgb_err err;
+	char *dir = mktmp(), *old = mktmp(), fpr[41];
+
+	CHECK(dir && old && have_tool("gpg"));
+	CHECK(gpg(dir, "--quick-gen-key 'Revoked Bundle <rb@example.org>' ed25519 sign never",
+		  NULL) == 0);
+	CHECK(gpg(dir, "--export-secret-keys", &sec) == 0 && sec.len);
+	CHECKF(pgp_seckey_load_mem(&k, sec.buf, sec.len, "ok.key", &err) == 0, "%s", err.msg);
+	pgp_seckey_free(k);
+	k = NULL;
+	CHECK(gpg_fpr(dir, "\npub:", fpr) && gpg_self_revoke(dir, fpr, "") == 0);
+	sbuf_reset(&sec);
+	CHECK(gpg(dir, "--export-secret-keys", &sec) == 0 && split_packets(&sec, &ps));
+	CHECK(ps.tag[1] == 2 && sig_type_at(&sec, &ps, 1) == 0x20);
+	CHECK(pgp_seckey_load_mem(&k, sec.buf, sec.len, "revoked.key", &err) < 0 && !k);
+	CHECKF(strstr(err.msg, "revoked") && strstr(err.msg, fpr), "%s", err.msg);
+	/* after the User ID as well */
+	move_packet(&sec, 1, ps.n - 1);
+	CHECK(pgp_seckey_load_mem(&k, sec.buf, sec.len, "revoked.key", &err) < 0 && !k);
+	CHECKF(strstr(err.msg, "revoked"), "%s", err.msg);
+
+	CHECK(gpg(old, "--faked-system-time 20200101T000000 --quick-gen-key "
+		  "'Expired Bundle <eb@example.org>' ed25519 sign 1d", NULL) == 0);
+	sbuf_reset(&sec);
+	CHECK(gpg(old, "--export-secret-keys", &sec) == 0 && sec.len);
+	CHECK(pgp_seckey_load_mem(&k, sec.buf, sec.len, "expired.key", &err) < 0 && !k);
+	CHECKF(strstr(err.msg, "expired"), "%s", err.msg);
+	gpg_done(dir);
+	gpg_done(old);
+	sbuf_free(&sec);
+	rmtmp(dir);
+	rmtmp(old);
+	return 0;
+}
+
+static int test_upstream_signature_by_expired_subkey_is_not_used(void)
+{
+	struct sbuf pub = SBUF_INIT, det = SBUF_INIT;
+	struct pgp_keyring *kr = NULL;
+	struct pgb_err err;
+	char *dir = mktmp(), *rpath, *args, pfpr[41];
+	const int64_t made = 1577836800;	/* 2020-01-01, the faked clock below */
+
+	CHECK(dir && have_tool("gpg"));
+	CHECK(gpg(dir, "--faked-system-time 20200101T000000 --quick-gen-key "
+		  "'Upstream <up@example.org>' ed25519 cert never", NULL) == 0);
+	CHECK(gpg_fpr(dir, "\npub:", pfpr));
+	args = xasprintf("--faked-system-time 20200101T000000 --quick-add-key %s ed25519 sign 1d",
+			 pfpr);
+	CHECK(gpg(dir, args, NULL) == 0);
+	free(args);
+	rpath = put(dir, "Release", release_text, strlen(release_text));
+	CHECK(rpath);
+	args = xasprintf("--faked-system-time 20200101T010000 --detach-sign -o - %s", rpath);
+	CHECK(gpg(dir, args, &det) == 0 && det.len);
+	free(args);
+	CHECK(gpg(dir, "--export", &pub) == 0);
+	CHECK(pgp_keyring_load_mem(&kr, pub.buf, pub.len, "upstream", &err) == 0);
+	CHECKF(pgp_verify_detached_at(kr, release_text, strlen(release_text), det.buf, det.len,
+				      "Release.gpg", made + 7200, NULL, &err) == 0, "%s", err.msg);
+	CHECK(pgp_verify_detached(kr, release_text, strlen(release_text), det.buf, det.len,
+				  "Release.gpg", NULL, &err) < 0);
+	CHECKF(strstr(err.msg, "subkey expired on 2020-01-02"), "%s", err.msg);
+	gpg_done(dir);
+	free(rpath);
+	sbuf_free(&pub);
+	sbuf_free(&det);
+	pgp_keyring_free(kr);
+	rmtmp(dir);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum sum = { 0, 0 };
@@ -1241,6 +1743,7 @@ int main(void)
 	T_RUN(&sum, test_cleartext_signing_refuses_trailing_white_space);
 	T_RUN(&sum, test_cleartext_rejects_unsigned_text_after_signature);
 	T_RUN(&sum, test_cleartext_rejects_unknown_armor_header_and_unescaped_dash);
+	T_RUN(&sum, test_cleartext_strips_any_mix_of_trailing_white_space);
 	T_RUN(&sum, test_gpgv_accepts_our_cleartext_and_detached_signatures);
 	T_RUN(&sum, test_sqv_accepts_our_signatures_the_way_apt_calls_it);
 	T_RUN(&sum, test_gpg_signing_subkey_signatures_verify_and_name_both_keys);
@@ -1255,10 +1758,20 @@ int main(void)
 	T_RUN(&sum, test_seckey_save_load_round_trip_keeps_key_and_mode_0600);
 	T_RUN(&sum, test_loading_public_key_as_secret_key_is_a_clear_error);
 	T_RUN(&sum, test_damaged_secret_key_is_refused);
+	T_RUN(&sum, test_damaged_armored_secret_key_keeps_nothing_it_decoded);
+	T_RUN(&sum, test_armor_without_a_block_fails_naming_the_file);
 	T_RUN(&sum, test_armor_round_trips_and_checks_crc);
 	T_RUN(&sum, test_hostile_armor_and_packets_fail_cleanly);
 	T_RUN(&sum, test_every_truncation_of_a_signature_is_rejected);
 	T_RUN(&sum, test_random_flips_never_crash_and_never_change_what_verifies);
 	T_RUN(&sum, test_random_flips_in_debian_keyring_never_crash);
+	T_RUN(&sum, test_key_revocation_after_the_user_id_is_honoured);
+	T_RUN(&sum, test_subkey_revocation_out_of_place_is_honoured);
+	T_RUN(&sum, test_key_whose_only_self_signature_expired_is_not_used);
+	T_RUN(&sum, test_signature_dated_in_the_future_is_refused);
+	T_RUN(&sum, test_issuer_shared_by_two_keys_verifies_with_the_right_one);
+	T_RUN(&sum, test_malformed_armored_secret_key_leaves_no_decoded_bytes);
+	T_RUN(&sum, test_revoked_or_expired_bundle_key_is_refused_for_signing);
+	T_RUN(&sum, test_upstream_signature_by_expired_subkey_is_not_used);
 	return t_done(&sum);
 }

@@ -152,13 +152,36 @@ static void layout_of(const char *data, size_t len, struct layout *l)
 	l->body = len - RUNFILE_TRAILER_SIZE;
 }
 
+/* Open path and verify it against the key file key (NULL: the embedded key). */
+static int open_verified(struct runfile **out, const char *path, const char *key,
+			 struct pgb_err *err)
+{
+	struct pgp_keyring *kr = NULL;
+	int rc;
+
+	if (runfile_open(out, path, err) < 0)
+		return -1;
+	if (!key)
+		rc = runfile_verify_embedded(*out, err);
+	else if ((rc = pgp_keyring_load(&kr, key, err)) < 0)
+		pgb_err_prefix(err, "the key given to check %s", path);
+	else
+		rc = runfile_verify(*out, kr, key, NULL, NULL, err);
+	pgp_keyring_free(kr);
+	if (rc < 0) {
+		runfile_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 /* Open path and expect a refusal whose message holds every given fragment. */
 static int refused(const char *path, const char *key, const char *frag1, const char *frag2)
 {
 	struct runfile *r = (struct runfile *)1;
 	struct pgb_err err = { "" };
 
-	if (runfile_open(&r, path, key, &err) == 0) {
+	if (open_verified(&r, path, key, &err) == 0) {
 		fprintf(stderr, "# %s was accepted\n", path);
 		runfile_close(r);
 		return 0;
@@ -198,46 +221,179 @@ static int read_all(const char *path, char **data, size_t *len)
 	return 0;
 }
 
+/* A consumer: the payload's archive entries, read from the pass; counts files. */
+struct walk {
+	int files;
+	int fail;		/* fail after the first entry */
+	const char *scribble;	/* write to this file during the pass */
+};
+
+static long walk_read(void *ctx, const void **buf, struct pgb_err *err)
+{
+	return runfile_payload_read(ctx, buf, err);
+}
+
+static int walk_consume(void *ctx, struct runfile *r, struct pgb_err *err)
+{
+	struct walk *w = ctx;
+	struct pack_source src = { walk_read, r };
+	struct pack_reader *pr;
+	struct pack_entry_info e;
+	int rc;
+
+	if (pack_reader_open_source(&pr, &src, "payload", err) < 0)
+		return -1;
+	while ((rc = pack_reader_next(pr, &e, err)) == 1) {
+		w->files += e.type == 'f';
+		if (w->fail) {
+			rc = pgb_fail(err, "the consumer gave up");
+			break;
+		}
+	}
+	pack_reader_free(pr);
+	if (w->scribble) {
+		int fd = open(w->scribble, O_WRONLY);
+
+		if (fd < 0 || pwrite(fd, "x", 1, 5) != 1)
+			abort();
+		close(fd);
+	}
+	return rc;
+}
+
 static int test_written_run_opens_verified_with_every_section_in_place(void)
 {
 	struct fixture f;
 	struct runfile *r = NULL;
-	struct pack_reader *pr;
-	struct pack_entry_info e;
+	struct pgp_keyring *kr = NULL;
+	struct walk w = { 0, 0, NULL };
 	struct sbuf pub = SBUF_INIT;
 	struct pgb_err err;
 	char hex[HASH_HEX_MAX], fpr[41];
-	const void *key;
+	const void *key, *buf;
 	uint64_t psize;
 	struct stat st;
 	size_t n;
-	int files = 0;
 
 	CHECK(setup(&f) == 0);
-	CHECKF(runfile_open(&r, f.run, NULL, &err) == 0, "%s", err.msg);
+	CHECKF(runfile_open(&r, f.run, &err) == 0, "%s", err.msg);
 	CHECK(hash_file_hex(HASH_SHA256, f.payload, hex, &psize, &err) == 0);
+	pgp_seckey_fingerprint(f.key, fpr);
+	/* Before the pass: the layout and the claims, nothing verified. */
 	CHECK(runfile_payload_offset(r) == STUB_LEN);
 	CHECK(runfile_payload_length(r) == psize);
-	CHECK(!strcmp(runfile_payload_sha256(r), hex));
+	CHECK(!strcmp(runfile_trailer_sha256(r), hex) && !runfile_payload_sha256(r));
+	CHECK(!strcmp(runfile_claimed_signer(r), fpr) && !runfile_signer(r) && !runfile_verified(r));
 	CHECK(!strcmp(runfile_meta(r, &n), meta_json) && n == strlen(meta_json));
 	CHECK(pgp_seckey_export_public(f.key, 0, &pub, &err) == 0);
 	key = runfile_key(r, &n);
 	CHECK(n == pub.len && !memcmp(key, pub.buf, n));
-	pgp_seckey_fingerprint(f.key, fpr);
+	CHECK(runfile_payload_read(r, &buf, &err) < 0);
+	CHECKF(strstr(err.msg, "only inside runfile_verify"), "%s", err.msg);
+	/* The pass: the consumer reads the archive as it is hashed. */
+	CHECK(pgp_keyring_load(&kr, f.pub, &err) == 0);
+	CHECKF(runfile_verify(r, kr, f.pub, walk_consume, &w, &err) == 0, "%s", err.msg);
+	CHECK(w.files == 2 && runfile_verified(r));
+	CHECK(!strcmp(runfile_payload_sha256(r), hex));
 	CHECK(!strcmp(runfile_signer(r), fpr));
 	CHECK(runfile_signed_at(r) == T0 + 60);
-	CHECK(!runfile_checked_with_key_file(r));
 	CHECK(stat(f.run, &st) == 0 && runfile_size(r) == (uint64_t)st.st_size);
 	CHECK(!strcmp(runfile_path(r), f.run));
-	/* The payload is readable in place, through the verified descriptor. */
-	CHECK(pack_reader_open_fd(&pr, runfile_fd(r), runfile_payload_offset(r),
-				  runfile_payload_length(r), "payload", &err) == 0);
-	while (pack_reader_next(pr, &e, &err) == 1)
-		files += e.type == 'f';
-	pack_reader_free(pr);
-	CHECK(files == 2);
+	/* A second pass without a consumer verifies too. */
+	CHECKF(runfile_verify(r, kr, f.pub, NULL, NULL, &err) == 0, "%s", err.msg);
 	runfile_close(r);
+	pgp_keyring_free(kr);
 	sbuf_free(&pub);
+	teardown(&f);
+	return 0;
+}
+
+/* A consumer's error is reported for a good file; a bad file's, before the consumer's. */
+static int test_consumer_errors_come_after_the_files_own(void)
+{
+	struct fixture f;
+	struct runfile *r = NULL;
+	struct pgp_keyring *kr = NULL;
+	struct walk w = { 0, 1, NULL };
+	struct layout l;
+	struct pgb_err err;
+	char *data, *p;
+	size_t len;
+
+	CHECK(setup(&f) == 0);
+	CHECK(pgp_keyring_load(&kr, f.pub, &err) == 0);
+	CHECK(runfile_open(&r, f.run, &err) == 0);
+	CHECK(runfile_verify(r, kr, f.pub, walk_consume, &w, &err) < 0 && !runfile_verified(r));
+	CHECKF(strstr(err.msg, "the consumer gave up"), "%s", err.msg);
+	runfile_close(r);
+	/* Damaged after the entry the consumer stops at: the damage is what is reported. */
+	CHECK(read_all(f.run, &data, &len) == 0);
+	layout_of(data, len, &l);
+	p = flipped(&f, "late.run", l.off[0] + l.len[0] - 3);
+	CHECK(runfile_open(&r, p, &err) == 0);
+	CHECK(runfile_verify(r, kr, f.pub, walk_consume, &w, &err) < 0);
+	CHECKF(strstr(err.msg, "BAD signature"), "%s", err.msg);
+	runfile_close(r);
+	pgp_keyring_free(kr);
+	free(p);
+	free(data);
+	teardown(&f);
+	return 0;
+}
+
+/* A file written to while the pass reads it is refused, even if the bytes read were good. */
+static int test_file_written_during_the_pass_is_refused(void)
+{
+	struct fixture f;
+	struct runfile *r = NULL;
+	struct pgp_keyring *kr = NULL;
+	struct walk w = { 0, 0, NULL };
+	struct pgb_err err;
+
+	CHECK(setup(&f) == 0);
+	w.scribble = f.run;
+	CHECK(pgp_keyring_load(&kr, f.pub, &err) == 0);
+	CHECK(runfile_open(&r, f.run, &err) == 0);
+	CHECK(runfile_verify(r, kr, f.pub, walk_consume, &w, &err) < 0 && !runfile_verified(r));
+	CHECKF(strstr(err.msg, "changed while it was being read"), "%s", err.msg);
+	runfile_close(r);
+	pgp_keyring_free(kr);
+	teardown(&f);
+	return 0;
+}
+
+/*
+ * The stub handed out after the pass (the installer copies it as the VIP's
+ * callback) is the stub that was verified: one rewritten since is refused.
+ */
+static int test_stub_read_after_the_pass_is_the_verified_one(void)
+{
+	struct fixture f;
+	struct runfile *r = NULL;
+	struct pgp_keyring *kr = NULL;
+	struct pgb_err err;
+	uint8_t *buf = NULL;
+	char *stub;
+	size_t len, slen;
+	int fd;
+
+	CHECK(setup(&f) == 0);
+	CHECK(read_all(f.stub, &stub, &slen) == 0);
+	CHECK(pgp_keyring_load(&kr, f.pub, &err) == 0);
+	CHECK(runfile_open(&r, f.run, &err) == 0);
+	CHECK(runfile_stub_read(r, &buf, &len, &err) < 0 && !buf);
+	CHECKF(runfile_verify(r, kr, f.pub, NULL, NULL, &err) == 0, "%s", err.msg);
+	CHECKF(runfile_stub_read(r, &buf, &len, &err) == 0, "%s", err.msg);
+	CHECK(len == slen && !memcmp(buf, stub, len));
+	free(buf);
+	fd = open(f.run, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, "X", 1, 1) == 1);
+	close(fd);
+	CHECK(runfile_stub_read(r, &buf, &len, &err) < 0 && !buf);
+	CHECKF(strstr(err.msg, "changed after it verified"), "%s", err.msg);
+	free(stub);
+	runfile_close(r);
+	pgp_keyring_free(kr);
 	teardown(&f);
 	return 0;
 }
@@ -257,7 +413,7 @@ static int test_write_is_byte_deterministic_mode_0755_and_leaves_no_temp(void)
 	CHECK(read_all(f.run, &a, &alen) == 0 && read_all(again, &b, &blen) == 0);
 	CHECK(alen == blen && !memcmp(a, b, alen));
 	CHECK(stat(again, &st) == 0 && (st.st_mode & 07777) == 0755);
-	tmp = xasprintf("%s.tmp.%ld", again, (long)getpid());
+	tmp = xasprintf("%s/.again.run.tmp.%ld", f.dir, (long)getpid());
 	CHECK(!util_exists(tmp));
 	free(tmp);
 	free(a);
@@ -441,8 +597,7 @@ static int test_key_file_of_the_signer_verifies(void)
 	struct pgb_err err;
 
 	CHECK(setup(&f) == 0);
-	CHECKF(runfile_open(&r, f.run, f.pub, &err) == 0, "%s", err.msg);
-	CHECK(runfile_checked_with_key_file(r));
+	CHECKF(open_verified(&r, f.run, f.pub, &err) == 0, "%s", err.msg);
 	runfile_close(r);
 	CHECK(refused(f.run, "/nonexistent/key.gpg", "/nonexistent/key.gpg", NULL));
 	teardown(&f);
@@ -573,7 +728,7 @@ static int test_large_payload_writes_and_verifies_with_flat_memory(void)
 	CHECKF(runfile_write(run, f.stub, payload, meta_json, strlen(meta_json), f.key, T0 + 60, NULL,
 			     &err) == 0, "%s", err.msg);
 	unlink(payload);
-	CHECKF(runfile_open(&r, run, NULL, &err) == 0, "%s", err.msg);
+	CHECKF(open_verified(&r, run, NULL, &err) == 0, "%s", err.msg);
 	after = max_rss_kb();
 	CHECK(runfile_payload_length(r) == (uint64_t)big);
 	runfile_close(r);
@@ -591,6 +746,9 @@ int main(void)
 	struct t_sum s = { 0, 0 };
 
 	T_RUN(&s, test_written_run_opens_verified_with_every_section_in_place);
+	T_RUN(&s, test_consumer_errors_come_after_the_files_own);
+	T_RUN(&s, test_file_written_during_the_pass_is_refused);
+	T_RUN(&s, test_stub_read_after_the_pass_is_the_verified_one);
 	T_RUN(&s, test_write_is_byte_deterministic_mode_0755_and_leaves_no_temp);
 	T_RUN(&s, test_gpgv_accepts_the_signature_over_prefix_and_trailer);
 	T_RUN(&s, test_flipped_byte_in_stub_payload_meta_key_or_sig_is_refused);

@@ -1,0 +1,16 @@
+/*
+ * cmd_vip.c - `vip-callback ACTION ROLE CLUSTER`: Patroni's callback, run as
+ * postgres from the copy of this program vip.c installs; it holds or lets
+ * go of the cluster's VIP (vip.c).
+ */
+#include "inst.h"
+#include "module.h"
+
+int cmd_vip_callback(const struct inst_opts *o)
+{
+	struct pgb_err err;
+
+	if (inst_vip_callback_run(o->argv[0], o->argv[1], &err) < 0)
+		return inst_print_error(&err);
+	return 0;
+}

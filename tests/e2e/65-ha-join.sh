@@ -1,0 +1,75 @@
+#!/bin/sh
+# tier: all
+# Property: a fourth host added to the config (pg-meta-4, a replica; no etcd
+# member: etcd keeps an odd count) and installed joins the running cluster
+# as a streaming replica; `pki init` run again on the changed config adds
+# its certificate and keeps everything else; the three others, run again
+# with the new config, take the new member into their HAProxy services and
+# /etc/hosts, and change nothing else.
+# Figure: seconds from starting the fourth install to it streaming.
+. tests/lib.sh
+. tests/e2e/install_target.sh
+. tests/e2e/ha_cluster.sh
+need_root "ha join"
+t_tmpdir
+trap 'ha_cleanup' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+HA_CONFIG=$T_TMP/cluster.yml
+cp manifests/config/trio.yml "$HA_CONFIG"
+ha_cluster_up 3 || exit 1
+ok "a three-node cluster, ready in $HA_READY s"
+
+# ---- the config grows by one host ----
+sed -e 's/^\(        10\.10\.10\.12: { pg_seq: 3, .*\)$/\1\n        10.10.10.13: { pg_seq: 4, pg_role: replica }/' \
+	manifests/config/trio.yml >"$HA_CONFIG"
+grep -q '10.10.10.13' "$HA_CONFIG" || { not_ok "add 10.10.10.13 to the config"; exit 1; }
+cp "$T_TMP/pki/credentials" "$T_TMP/credentials.before"
+if ha_pki && grep -q '1 certificate made, 3 kept, 0 secrets made' "$T_TMP/pki.log" &&
+   cmp -s "$T_TMP/pki/credentials" "$T_TMP/credentials.before"; then
+	ok "pki init again: one certificate made (10.10.10.13), three kept, no secret changed"
+else
+	not_ok "pki init on the grown config" "$(cat "$T_TMP/pki.log")"
+fi
+HA_N=4
+ha_boot 4 || { not_ok "boot the fourth host"; exit 1; }
+t0=$(date +%s.%N)
+if ha_install 4; then
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	echo "# figure: the fourth node joined (install until it streams) in $secs s"
+	ok "the fourth host's install returns once it serves ($secs s)"
+else
+	not_ok "install the fourth host" "$(tail -n 8 "$T_TMP/install4.log")"
+	exit 1
+fi
+st=$(ha_in 1 patronictl -c /etc/patroni/config.yml list -f json | jq -r '.[] | select(.Member == "pg-meta-4") | .State')
+rep=$(ha_in 1 runuser -u postgres -- psql -XAtq -c "select count(*) from pg_stat_replication where client_addr = '10.10.10.13' and state = 'streaming'")
+if [ "$rep" = 1 ]; then
+	ok "pg-meta-4 streams from the leader (Patroni says: $st)"
+else
+	not_ok "pg-meta-4 streams" "state $st, pg_stat_replication: $rep"
+fi
+
+# ---- the others take it in ----
+good=1
+for i in 1 2 3; do
+	cp "$HA_CONFIG" "$(ha_root "$i")/root/trio.yml"
+	cp "$T_TMP/pki/credentials" "$T_TMP/pki/secrets" "$(ha_root "$i")/root/pki/"
+	ha_install "$i" || good=0
+	changes=$(grep -E '^ +\+ ' "$T_TMP/install$i.log" | sed 's/^ *+ //' | sort | tr '\n' ';')
+	case "$changes" in
+	*"update /etc/haproxy/pgbundle.cfg"*"update /etc/hosts"*) ;;
+	*) good=0; echo "# node $i changed: $changes" ;;
+	esac
+	n=$(ha_in "$i" grep -c 'server pg-meta-4 ' /etc/haproxy/pgbundle.cfg)
+	[ "$n" -ge 3 ] || { good=0; echo "# node $i: pg-meta-4 in $n HAProxy services"; }
+done
+[ "$good" = 1 ] && ok "nodes 1-3 run again: HAProxy's services and /etc/hosts take pg-meta-4 in" ||
+	not_ok "the others pick up the new member"
+r=$(for k in 1 2 3 4 5 6 7 8; do ha_psql 1 5434 dbuser_meta meta "select inet_server_addr()" 2>/dev/null; done | sort -u | tr '\n' ' ')
+echo "# node 1's 5434 answered from: $r"
+case "$r" in
+*10.10.10.13*|*"  "*) ok "5434 on node 1 balances over the replicas, the new one included ($r)" ;;
+*) ok "5434 on node 1 serves reads (through PgBouncer: $r)" ;;
+esac

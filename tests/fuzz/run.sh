@@ -1,0 +1,93 @@
+#!/bin/sh
+# tests/fuzz/run.sh - run the libFuzzer harnesses built by `make fuzz-bins`.
+#
+#   BUILD=build FUZZ_TIME=60 FUZZ= FUZZ_RUNS= sh tests/fuzz/run.sh
+#
+# Runs each harness $BUILD/fuzz/fuzz_NAME (only FUZZ's when set; a space-separated
+# list works too) for FUZZ_TIME seconds (or until FUZZ_RUNS executions, when
+# set and reached first), one after the other, on its committed
+# seeds (tests/fuzz/corpus/NAME/) and its campaign corpus ($BUILD/fuzz/corpus/NAME/,
+# which grows from run to run and stays out of git), with its dictionary
+# (tests/fuzz/NAME.dict) and the options its source states on a line
+# " * fuzz-options: ...".  Prints one TAP line per harness with its figures:
+#
+#   ok - fuzz deb822: 466841 executions in 60 s (58 s CPU, 8049/CPU-s), cov 221 ft 1383, corpus 261, clean
+#
+# A crash, leak, sanitizer report, failed property, timeout or out-of-memory is
+# "not ok" with the input that caused it, kept in $BUILD/fuzz/findings/NAME/, and
+# the command that replays it.  Logs: $BUILD/fuzz/logs/NAME.log.  The last line
+# sums up: "fuzz: N clean, M with findings, E executions".
+set -u
+BUILD=${BUILD:-build}
+FUZZ_TIME=${FUZZ_TIME:-60}
+FUZZ=${FUZZ:-}
+FUZZ_RUNS=${FUZZ_RUNS:-}
+SRC=tests/fuzz
+OUT=$BUILD/fuzz
+
+if [ -z "$FUZZ" ]; then
+	FUZZ=$(for f in "$SRC"/fuzz_*.c; do basename "$f" .c; done | sed 's/^fuzz_//')
+fi
+
+# CPU seconds (user + system) the finished children of this shell used so far,
+# from `times` run in this shell (not in a $(...) subshell, which has no children).
+child_cpu() {
+	tail -n 1 "$OUT/logs/.times" | awk '{ s = 0
+		for (i = 1; i <= NF; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] }
+		printf "%d\n", s }'
+}
+
+clean=0
+found=0
+total=0
+for name in $FUZZ; do
+	bin=$OUT/fuzz_$name
+	if [ ! -x "$bin" ]; then
+		echo "not ok - fuzz $name: $bin is not built (make fuzz-bins)"
+		found=$((found + 1))
+		continue
+	fi
+	corpus=$OUT/corpus/$name
+	findings=$OUT/findings/$name
+	log=$OUT/logs/$name.log
+	mkdir -p "$corpus" "$findings" "$OUT/logs"
+	set --
+	[ -n "$FUZZ_RUNS" ] && set -- "-runs=$FUZZ_RUNS"
+	[ -f "$SRC/$name.dict" ] && set -- "$@" "-dict=$SRC/$name.dict"
+	# shellcheck disable=SC2046
+	set -- "$@" $(sed -n 's/^ \* fuzz-options: *//p' "$SRC/fuzz_$name.c" | head -n 1)
+	seeds=$SRC/corpus/$name
+	[ -d "$seeds" ] || seeds=
+	start=$(date +%s)
+	times >"$OUT/logs/.times"
+	cpu0=$(child_cpu)
+	# -timeout is wall-clock: 120 s, because campaigns run at nice 19 on shared
+	# machines, where a process can wait that long for a CPU (a 20 ms input
+	# was once reported as a 21 s timeout).
+	"$bin" -max_total_time="$FUZZ_TIME" -print_final_stats=1 -timeout=120 \
+		-rss_limit_mb=2560 -artifact_prefix="$findings/" "$@" "$corpus" $seeds \
+		>"$log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	times >"$OUT/logs/.times"
+	cpu=$(( $(child_cpu) - cpu0 ))
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	execs=${execs:-0}
+	cov=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -n 1 |
+		sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1 ft \2, corpus \3/p')
+	rate=$(( execs / (cpu > 0 ? cpu : 1) ))
+	total=$((total + execs))
+	figures="$execs executions in $secs s ($cpu s CPU, $rate/CPU-s), ${cov:-no coverage line}"
+	artifact=$(sed -n "s/^.*Test unit written to \(.*\)$/\1/p" "$log" | tail -n 1)
+	if [ "$rc" = 0 ] && [ -z "$artifact" ]; then
+		echo "ok - fuzz $name: $figures, clean"
+		clean=$((clean + 1))
+	else
+		what=$(grep -m 1 -E '^(==[0-9]+==ERROR|SUMMARY|.*property failed)' "$log")
+		echo "not ok - fuzz $name: $figures: ${what:-exit status $rc}; input ${artifact:-none}" \
+			"(replay: $bin ${artifact:-}); log $log"
+		found=$((found + 1))
+	fi
+done
+echo "fuzz: $clean clean, $found with findings, $total executions"
+[ "$found" = 0 ]

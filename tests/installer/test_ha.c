@@ -1,0 +1,288 @@
+/*
+ * test_ha.c - what the HA modules write, rendered without a host: Patroni's
+ * config.yml (read back as YAML), HAProxy's services, the failover timing
+ * table, the certificates of pki.c, and the cluster secrets' sources.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "module.h"
+#include "unit.h"
+#include "yamldoc.h"
+#include "yamlout.h"
+
+static int pg15[] = { 15 };
+
+static void ha_bundle(struct inst_bundle *b)
+{
+	static const char *const mods[] = { "pgsql", "pgbouncer", "patroni", "etcd", "haproxy",
+					    NULL };
+
+	memset(b, 0, sizeof(*b));
+	b->name = "pgsql-d12";
+	b->family = "deb";
+	b->postgres = pg15;
+	b->npostgres = 1;
+	for (size_t i = 0; mods[i]; i++)
+		strlist_add(&b->modules, mods[i]);
+}
+
+static int load_trio_as(struct inst_config *c, const char *addr, const char *extra)
+{
+	struct inst_bundle b;
+	struct strlist addrs = STRLIST_INIT;
+	struct pgb_err err = { { 0 } };
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	ha_bundle(&b);
+	strlist_add(&addrs, addr);
+	rc = util_read_file("manifests/config/trio.yml", &text, &len, &err);
+	/* "pg_rto: fast" in extra replaces trio.yml's own pg_rto line */
+	if (rc == 0 && extra && strstr(extra, "pg_rto: fast")) {
+		char *p = strstr(text, "pg_rto: norm");
+
+		if (p)
+			memcpy(p, "pg_rto: fast", 12);
+		extra = strstr(extra, "pg_rto: fast") + 13;
+	}
+	if (rc == 0 && extra) {
+		char *more = xasprintf("%s%s", text, extra);
+
+		free(text);
+		text = more;
+	}
+	if (rc == 0)
+		rc = inst_config_load_mem_as(c, "trio.yml", text, strlen(text), &b, &addrs, &err);
+	if (rc < 0)
+		fprintf(stderr, "# %s\n", err.msg);
+	free(text);
+	strlist_free(&addrs);
+	strlist_free(&b.modules);
+	return rc;
+}
+
+/* The scalar at a path of mapping keys ("a", "b", NULL), or NULL. */
+static const char *at(struct yamldoc *d, const char *const *path)
+{
+	const struct yamldoc_node *n;
+	struct pgb_err err;
+
+	if (yamldoc_root(d, "x", &n, &err) < 0)
+		return NULL;
+	for (size_t i = 0; path[i] && n; i++)
+		n = yamldoc_map_get(d, n, path[i]);
+	return n ? yamldoc_scalar(n) : NULL;
+}
+
+#define AT(d, ...) at(d, (const char *const[]){ __VA_ARGS__, NULL })
+
+static int test_yamlout_quotes_what_yaml_would_retype(void)
+{
+	struct yamlout *y = yamlout_new();
+	struct yamldoc *d;
+	struct pgb_err err;
+	char *text;
+
+	yamlout_map(y);
+	yamlout_kstr(y, "a", "on");
+	yamlout_kstr(y, "b", "0755");
+	yamlout_kstr(y, "c", "");
+	yamlout_kstr(y, "d", "it's: \"x\"\n#y");
+	yamlout_kint(y, "e", 42);
+	yamlout_key(y, "f");
+	yamlout_seq(y);
+	yamlout_str(y, "1:20");
+	yamlout_end(y);
+	yamlout_end(y);
+	CHECKF(yamlout_finish(y, &text, &err) == 0, "%s", err.msg);
+	CHECK(strstr(text, "a: 'on'") && strstr(text, "b: '0755'") && strstr(text, "e: 42"));
+	CHECKF(yamldoc_load_mem(&d, "out", text, strlen(text), &err) == 0, "%s", err.msg);
+	CHECK(strcmp(AT(d, "d"), "it's: \"x\"\n#y") == 0 && strcmp(AT(d, "c"), "") == 0);
+	yamldoc_free(d);
+	free(text);
+	/* an unbalanced document is an error, not a file */
+	y = yamlout_new();
+	yamlout_map(y);
+	CHECK(yamlout_finish(y, &text, &err) == -1 && !text);
+	return 0;
+}
+
+static int test_patroni_config_only_the_primary_bootstraps(void)
+{
+	struct inst_config c;
+	struct pgb_err err;
+	struct yamldoc *d;
+	char *text;
+
+	CHECK(load_trio_as(&c, "10.10.10.10", "    pg_rpo: 0\n") == 0);
+	CHECKF(inst_patroni_config(&c, 3, "R", "A", "P", &text, &err) == 0, "%s", err.msg);
+	CHECKF(yamldoc_load_mem(&d, "config.yml", text, strlen(text), &err) == 0, "%s", err.msg);
+	CHECK(strcmp(AT(d, "scope"), "pg-meta") == 0 && strcmp(AT(d, "name"), "pg-meta-1") == 0);
+	CHECK(strcmp(AT(d, "namespace"), "/pg/") == 0);
+	CHECK(strcmp(AT(d, "restapi", "listen"), "10.10.10.10:8008") == 0);
+	CHECK(strcmp(AT(d, "restapi", "certfile"), "/etc/patroni/pki/node.crt") == 0);
+	CHECK(strcmp(AT(d, "restapi", "authentication", "password"), "P") == 0);
+	CHECK(strcmp(AT(d, "etcd3", "protocol"), "https") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "connect_address"), "10.10.10.10:5432") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "data_dir"), "/var/lib/postgresql/15/pg-meta") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "authentication", "replication", "username"),
+		     "replicator") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "authentication", "rewind", "password"), "A") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "callbacks", "on_role_change"),
+		     "/usr/lib/pgbundle/pgbundle-vip vip-callback") == 0);
+	/* pg_rto norm, pg_rpo 0: synchronous, Patroni 3 names */
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "ttl"), "20") == 0);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "loop_wait"), "4") == 0);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "synchronous_mode"), "true") == 0);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "synchronous_mode_strict"), "false") == 0);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "failsafe_mode"), "true") == 0);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "primary_start_timeout"), "20") == 0);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "postgresql", "parameters", "ssl"), "on") == 0);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "postgresql", "parameters",
+			"password_encryption"), "scram-sha-256") == 0);
+	CHECK(AT(d, "postgresql", "parameters", "shared_buffers") != NULL);
+	CHECK(strstr(text, "host    replication     replicator      10.10.10.12/32"));
+	yamldoc_free(d);
+	free(text);
+	inst_config_free(&c);
+	/* a replica waits for the leader: no bootstrap section; Patroni 2 names */
+	CHECK(load_trio_as(&c, "10.10.10.11", "    pg_rto: fast\n") == 0);
+	CHECKF(inst_patroni_config(&c, 2, "R", "A", "P", &text, &err) == 0, "%s", err.msg);
+	CHECK(!strstr(text, "bootstrap:") && strstr(text, "name: pg-meta-2"));
+	inst_config_free(&c);
+	free(text);
+	return 0;
+}
+
+static int test_patroni_timing_leaves_room_for_the_retries(void)
+{
+	/* Patroni's own rule: loop_wait + 2 * retry_timeout <= ttl */
+	for (const struct inst_rto *r = inst_rto_table; r->name; r++)
+		CHECKF(r->loop + 2 * r->retry <= r->ttl && r->ttl >= 20, "%s", r->name);
+	return 0;
+}
+
+static int test_haproxy_routes_each_service_as_pigsty_does(void)
+{
+	struct inst_config c;
+	struct sbuf b = SBUF_INIT;
+	int ok;
+
+	CHECK(load_trio_as(&c, "10.10.10.12", NULL) == 0);
+	inst_haproxy_render(&c, "pw", &b);
+	ok = strstr(b.buf, "listen pg-meta-primary\n    bind *:5433\n") &&
+	     strstr(b.buf, "http-check send meth OPTIONS uri /primary\n") &&
+	     strstr(b.buf, "server pg-meta-1 10.10.10.10:6432 check port 8008 check-ssl verify "
+		    "required ca-file /etc/haproxy/pki/ca.crt verifyhost pg-meta-1 weight 100\n") &&
+	     /* replica: the primary as backup */
+	     strstr(b.buf, "server pg-meta-1 10.10.10.10:6432 check port 8008 check-ssl verify "
+		    "required ca-file /etc/haproxy/pki/ca.crt verifyhost pg-meta-1 weight 100 "
+		    "backup\n") &&
+	     /* default: straight to PostgreSQL */
+	     strstr(b.buf, "server pg-meta-2 10.10.10.11:5432 check") &&
+	     strstr(b.buf, "bind 127.0.0.1:9101\n") && strstr(b.buf, "stats auth admin:pw\n") &&
+	     strstr(b.buf, "default-server inter 1s fastinter 500ms downinter 500ms rise 2 fall 3 "
+		    "on-marked-down shutdown-sessions");
+	if (!ok)
+		fprintf(stderr, "# rendered:\n%s", b.buf);
+	sbuf_free(&b);
+	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
+static int test_pki_certificates_name_the_node_and_chain_to_the_ca(void)
+{
+	struct inst_pki_pair ca = { 0 }, other = { 0 }, node = { 0 };
+	struct strlist names = STRLIST_INIT, more = STRLIST_INIT;
+	struct pgb_err err;
+	char dir[] = "/tmp/test_ha.XXXXXX", *ca_path, *other_path, *crt;
+	int rc;
+
+	CHECK(mkdtemp(dir));
+	strlist_add(&names, "10.10.10.10");
+	strlist_add(&names, "127.0.0.1");
+	strlist_add(&names, "pg-meta-1");
+	CHECKF(inst_pki_make_ca("test CA", &ca, &err) == 0, "%s", err.msg);
+	CHECKF(inst_pki_make_ca("another CA", &other, &err) == 0, "%s", err.msg);
+	CHECKF(inst_pki_make_cert(&ca, "pg-meta-1", &names, &node, &err) == 0, "%s", err.msg);
+	ca_path = util_path_join(dir, "ca.crt");
+	other_path = util_path_join(dir, "other.crt");
+	crt = util_path_join(dir, "node.crt");
+	util_write_atomic(ca_path, ca.cert, strlen(ca.cert), 0644, &err);
+	util_write_atomic(other_path, other.cert, strlen(other.cert), 0644, &err);
+	util_write_atomic(crt, node.cert, strlen(node.cert), 0644, &err);
+	rc = inst_pki_check(ca_path, crt, &names, &err);
+	strlist_add(&more, "10.10.10.11");
+	CHECKF(rc == 0, "%s", err.msg);
+	CHECK(inst_pki_check(other_path, crt, &names, &err) == -1 &&
+	      strstr(err.msg, "is not signed by the CA"));
+	CHECK(inst_pki_check(ca_path, crt, &more, &err) == -1 &&
+	      strstr(err.msg, "does not name every address"));
+	CHECK(strstr(node.key, "PRIVATE KEY"));
+	util_rm_rf(dir, &err);
+	free(ca_path);
+	free(other_path);
+	free(crt);
+	strlist_free(&names);
+	strlist_free(&more);
+	inst_pki_pair_free(&ca);
+	inst_pki_pair_free(&other);
+	inst_pki_pair_free(&node);
+	return 0;
+}
+
+static int test_secrets_are_stated_kept_taken_from_pki_or_refused(void)
+{
+	struct inst_secrets s;
+	struct pgb_err err;
+	char dir[] = "/tmp/test_ha.XXXXXX", *roles, *other, *pki_other;
+	const char *v;
+
+	CHECK(mkdtemp(dir));
+	roles = util_path_join(dir, "credentials");
+	other = util_path_join(dir, "secrets");
+	pki_other = util_path_join(dir, "pki-secrets");
+	/* a cluster of several nodes: nothing generated here */
+	inst_secrets_init(&s, roles, other);
+	CHECK(inst_secret(&s, NULL, "patroni_password", "Stated", &v, &err) == 0 &&
+	      strcmp(v, "Stated") == 0);
+	CHECK(inst_secret(&s, NULL, "patroni_password", NULL, &v, &err) == -1 &&
+	      strstr(err.msg, "pki init DIR --config FILE"));
+	/* what pki init made is taken, and kept 0600 */
+	inst_creds_set(&s.pki_other, "patroni_password", "FromPki");
+	s.from_pki = 1;
+	CHECKF(inst_secret(&s, NULL, "patroni_password", NULL, &v, &err) == 0, "%s", err.msg);
+	CHECK(strcmp(v, "FromPki") == 0 && util_exists(other));
+	inst_secrets_free(&s);
+	/* a one-node cluster generates, and a second open finds the same */
+	inst_secrets_init(&s, roles, other);
+	s.may_generate = 1;
+	CHECK(inst_secret_role(&s, NULL, "replicator", NULL, &v, &err) == 0 && strlen(v) == 32);
+	inst_secrets_free(&s);
+	inst_secrets_init(&s, roles, other);
+	CHECK(inst_creds_load(&s.roles, roles, &err) == 0);
+	CHECK(inst_secret_role(&s, NULL, "replicator", NULL, &v, &err) == 0 && strlen(v) == 32);
+	inst_secrets_free(&s);
+	util_rm_rf(dir, &err);
+	free(roles);
+	free(other);
+	free(pki_other);
+	return 0;
+}
+
+int main(void)
+{
+	struct t_sum s = { 0, 0 };
+
+	T_RUN(&s, test_yamlout_quotes_what_yaml_would_retype);
+	T_RUN(&s, test_patroni_config_only_the_primary_bootstraps);
+	T_RUN(&s, test_patroni_timing_leaves_room_for_the_retries);
+	T_RUN(&s, test_haproxy_routes_each_service_as_pigsty_does);
+	T_RUN(&s, test_pki_certificates_name_the_node_and_chain_to_the_ca);
+	T_RUN(&s, test_secrets_are_stated_kept_taken_from_pki_or_refused);
+	return t_done(&s);
+}

@@ -202,14 +202,14 @@ if "$DRUN" info >"$T_TMP/info.out" 2>&1 &&
 else
 	not_ok "info of the delta .run" "$(cat "$T_TMP/info.out")"
 fi
-"$OLD/$OLDB.run" extract "$T_TMP/base" >/dev/null 2>&1
-if ! "$DRUN" extract "$T_TMP/nobase" >"$T_TMP/nobase.out" 2>&1 && [ ! -e "$T_TMP/nobase" ] &&
+"$OLD/$OLDB.run" extract --key "$T_TMP/keys/pgbundle.asc" "$T_TMP/base" >/dev/null 2>&1
+if ! "$DRUN" extract --key "$T_TMP/keys/pgbundle.asc" "$T_TMP/nobase" >"$T_TMP/nobase.out" 2>&1 && [ ! -e "$T_TMP/nobase" ] &&
    grep -q "fx-d12 1.1 is a delta on fx-d12-1.0.d12.amd64: give that bundle's repository with --base" "$T_TMP/nobase.out"; then
 	ok "extract of a delta without --base is refused, naming the base, writing nothing"
 else
 	not_ok "extract of a delta without its base" "$(cat "$T_TMP/nobase.out")"
 fi
-if "$DRUN" extract "$T_TMP/merged" --base "$T_TMP/base" >"$T_TMP/merged.out" 2>&1 &&
+if "$DRUN" extract --key "$T_TMP/keys/pgbundle.asc" "$T_TMP/merged" --base "$T_TMP/base" >"$T_TMP/merged.out" 2>&1 &&
    diff -r -x bundle.json "$XF" "$T_TMP/merged" >"$T_TMP/merged.diff" 2>&1 &&
    [ ! -e "$T_TMP/merged/pool/fx-evt_1.0_amd64.deb" ] &&
    "$PGBUNDLE" verify "$FULL/$NEWB.run" >/dev/null; then
@@ -227,14 +227,14 @@ fi
 # A base whose pool file changed, and a base of another package set.
 cp -a "$T_TMP/base" "$T_TMP/badbase"
 echo tampered >>"$T_TMP/badbase/pool/fx-big_1.0_amd64.deb"
-if ! "$DRUN" extract "$T_TMP/bad" --base "$T_TMP/badbase" >"$T_TMP/bad.out" 2>&1 &&
+if ! "$DRUN" extract --key "$T_TMP/keys/pgbundle.asc" "$T_TMP/bad" --base "$T_TMP/badbase" >"$T_TMP/bad.out" 2>&1 &&
    grep -q "badbase/pool/fx-big_1.0_amd64.deb does not match the delta's signed index" "$T_TMP/bad.out" &&
    [ ! -e "$T_TMP/bad" ]; then
 	ok "a base whose pool file was changed is refused, naming the file; nothing is left"
 else
 	not_ok "a changed base file" "$(cat "$T_TMP/bad.out"; ls "$T_TMP/bad" 2>&1)"
 fi
-if ! "$DRUN" extract "$T_TMP/wrong" --base "$T_TMP/merged" >"$T_TMP/wrong.out" 2>&1 &&
+if ! "$DRUN" extract --key "$T_TMP/keys/pgbundle.asc" "$T_TMP/wrong" --base "$T_TMP/merged" >"$T_TMP/wrong.out" 2>&1 &&
    grep -q "is not the repository of fx-d12 1.0 (package set ${old_id%"${old_id#????????????}"}...): it holds another package set" "$T_TMP/wrong.out"; then
 	ok "a repository of another package set is not taken for the base"
 else
@@ -243,7 +243,7 @@ fi
 # install on a host without the base: refused before anything is written,
 # naming the bundle it needs (a dry run: it runs here, on the build host).
 mkdir -p "$T_TMP/prefix"
-if ! "$DRUN" install --dry-run --prefix "$T_TMP/prefix" >"$T_TMP/nobase-install.out" 2>&1 &&
+if ! "$DRUN" install --key "$T_TMP/keys/pgbundle.asc" --dry-run --prefix "$T_TMP/prefix" >"$T_TMP/nobase-install.out" 2>&1 &&
    grep -q "fx-d12 1.1 is a delta: it updates the repository of fx-d12 1.0 (package set ${old_id%"${old_id#????????????}"}...), which this host does not have ($T_TMP/prefix/$OLDB does not exist); nothing was changed. Install $OLDB.run first, or use the full bundle $NEWB.run" "$T_TMP/nobase-install.out" &&
    [ -z "$(ls -A "$T_TMP/prefix")" ]; then
 	ok "install of the delta where its base is not present is refused, naming the bundle it needs"
@@ -251,7 +251,7 @@ else
 	not_ok "install of a delta without its base" "$(tail -n 3 "$T_TMP/nobase-install.out")"
 fi
 cp -a "$T_TMP/merged" "$T_TMP/prefix/$OLDB"
-if ! "$DRUN" install --dry-run --prefix "$T_TMP/prefix" >"$T_TMP/wrongbase-install.out" 2>&1 &&
+if ! "$DRUN" install --key "$T_TMP/keys/pgbundle.asc" --dry-run --prefix "$T_TMP/prefix" >"$T_TMP/wrongbase-install.out" 2>&1 &&
    grep -q "which this host does not have ($T_TMP/prefix/$OLDB holds another package set)" "$T_TMP/wrongbase-install.out"; then
 	ok "install of the delta over a repository of that name but another package set is refused"
 else

@@ -61,11 +61,15 @@ boot_host() {
 		return 1
 	fi
 }
-# run_install NAME RUN LOG: RUN install --yes inside $CT; sets SECS.
+# run_install NAME RUN LOG: RUN install --yes inside $CT, trusting the
+# publisher's key given beside it (--key pgbundle.asc) unless RI_VERBATIM is
+# set (the README's command: the key pinned by the first install); sets SECS.
 run_install() {
-	cp "$2" "$root/root/" || return 1
+	cp "$2" "$root/root/" && cp "$U/keys/pgbundle.asc" "$root/root/" || return 1
+	ri_key="--key pgbundle.asc"
+	[ -z "${RI_VERBATIM:-}" ] || ri_key=""
 	ri_start=$(date +%s%N)
-	in_ct sh -c "cd /root && ./$(basename "$2") install --yes" >"$3" 2>&1
+	in_ct sh -c "cd /root && ./$(basename "$2") install --yes${ri_key:+ $ri_key}" >"$3" 2>&1
 	ri_rc=$?
 	SECS=$(awk -v a="$ri_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 	return $ri_rc
@@ -125,7 +129,9 @@ else
 fi
 in_ct rm -f /etc/apt/apt.conf.d/99pgbundle-test-fail
 t_readme_cmd "$README_INSTALL" || exit 1
+RI_VERBATIM=1
 install_ok A "$DELTARUN" "$T_TMP/a3.log" "the delta upgrades 1.0 to 1.1, as the README says"
+RI_VERBATIM=
 echo "# A: delta upgrade $SECS s; $(grep -o 'packages and restarts done .*' "$T_TMP/a3.log")"
 # The failed run unpacked and completed the delta; this one found it in place.
 grep -q "completed from /www/pgbundle/$OLDB: " "$T_TMP/a2.log" &&

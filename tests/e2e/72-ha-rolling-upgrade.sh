@@ -34,6 +34,7 @@ DELTA=$(basename "$DELTARUN")
 NEWPG=$(jq -r '.packages[] | select(.name == "postgresql-15") | .version' "$U/full/pgsql-d12.lock")
 ha_config norm
 HA_RUN=$OLDRUN
+KEYDIR=$U/keys	# ha_boot gives each node the publisher's key of these bundles
 ha_init 3 || { not_ok "the cluster's bridge"; exit 1; }
 ha_pki || { not_ok "pki init" "$(tail -n 3 "$T_TMP/pki.log")"; exit 1; }
 for i in 1 2 3; do ha_boot "$i" || { not_ok "boot node $i" "$(tail -n 3 "$T_TMP/boot$i.log")"; exit 1; }; done

@@ -32,7 +32,7 @@ boot_host() {
 
 # installs WHAT: the .run installs, and PostgreSQL answers.
 installs() {
-	in_ct /root/bundle.run install --yes >"$T_TMP/$CT.log" 2>&1
+	in_ct /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/$CT.log" 2>&1
 	rc=$?
 	up=$(in_ct runuser -u postgres -- psql -XAtq -c "SELECT 'up ' || current_setting('server_version_num')" 2>&1)
 	if [ "$rc" = 0 ] && grep -q '^Done: ' "$T_TMP/$CT.log" && case "$up" in up\ 15*) true ;; *) false ;; esac; then
@@ -86,7 +86,7 @@ fi
 # 4. A newer postgresql-client-common: postgresql-common needs its own version.
 if boot_host pinned && v=$(newer_deb postgresql-client-common +local1); then
 	bv=${v%+local1}
-	in_ct /root/bundle.run install --yes >"$T_TMP/pinned.log" 2>&1
+	in_ct /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/pinned.log" 2>&1
 	rc=$?
 	src=$(in_ct ls /etc/apt/sources.list.d)
 	if [ "$rc" != 0 ] && grep -q "postgresql-client-common" "$T_TMP/pinned.log" &&

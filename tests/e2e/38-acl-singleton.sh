@@ -40,7 +40,7 @@ inside() { sh "$AIRGAP/boot.sh" exec "$NAME" "$@"; }
 installer() {	# LOG ARGS...
 	log=$1
 	shift
-	inside /root/pgbundle.run "$@" >"$log" 2>&1
+	inside /root/pgbundle.run --key /root/pgbundle.asc "$@" >"$log" 2>&1
 }
 changes() { grep -E '^ +(\+|would:) ' "$1"; }
 # as USER PASSWORD SQL [PORT]: one psql over TCP 127.0.0.1 to meta; 0 when it worked.
@@ -92,6 +92,7 @@ if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd >"$T_TMP/rootfs.log"
 fi
 cp "$RUN" "$ROOT/root/pgbundle.run"
 chmod 0755 "$ROOT/root/pgbundle.run"
+install_key "$ROOT"
 if ! sh "$AIRGAP/boot.sh" start "$ROOT" "$NAME" 2>"$T_TMP/boot.log"; then
 	not_ok "boot the container" "$(cat "$T_TMP/boot.log")"
 	exit 1

@@ -36,7 +36,7 @@ trap 'ki_stop_all; t_cleanup' EXIT
 if ! ki_boot ref >"$T_TMP/why"; then not_ok "boot the reference host" "$(cat "$T_TMP/why")"; exit 1; fi
 KI_LOG=$T_TMP/ref.log
 setsid strace -f -qq -y -o "$T_TMP/ref.st" -e trace=write \
-	sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes >"$KI_LOG" 2>&1
+	sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes --key /root/pgbundle.asc >"$KI_LOG" 2>&1
 if ! grep -q '^Done: ' "$KI_LOG"; then
 	not_ok "the reference install" "$(grep -v '^    |' "$KI_LOG" | tail -n 8)"
 	exit 1

@@ -147,6 +147,7 @@ ki_boot_with_prefix() {
 	KI_CTS="$KI_CTS $CT"
 	sh "$TOP/ci/airgap/rootfs.sh" bookworm "$root" --with-systemd >/dev/null 2>&1 || return 1
 	cp "$RUN" "$root/root/bundle.run"
+	install_key "$root"
 	echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/pgbundle-test-unsafe-io"
 	small_fs "$root/www/pgbundle" "$size" || return 1
 	sh "$TOP/ci/airgap/boot.sh" start "$root" "$CT" 2>/dev/null
@@ -154,7 +155,7 @@ ki_boot_with_prefix() {
 size_k=$(( $(tar --zstd -tvf "${RUN%.run}".tar.zst | awk '{ s += $3 } END { print int(s / 1024) }') / 2 ))
 if ki_boot_with_prefix small "${size_k}k"; then
 	etc_apt_listing >"$T_TMP/apt.before"
-	in_ct /root/bundle.run install --yes >"$T_TMP/4.log" 2>&1
+	in_ct /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/4.log" 2>&1
 	rc=$?
 	etc_apt_listing >"$T_TMP/apt.after"
 	if [ "$rc" != 0 ] && grep -q "not enough free space on the file system holding /www/pgbundle.*needed (the bundle's repository" "$T_TMP/4.log" &&
@@ -174,7 +175,7 @@ fi
 if ki_boot_with_prefix fills "$((size_k * 4))k"; then
 	etc_apt_listing >"$T_TMP/apt.before"
 	setsid strace -f -qq -o /dev/null -e trace=write -e inject=write:delay_enter=2000 \
-		sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes >"$T_TMP/5.log" 2>&1 &
+		sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/5.log" 2>&1 &
 	KI_PID=$!
 	while ki_alive && ! ki_cond files - 10; do sleep 0.02; done
 	# All but 4 MiB: the next large package does not fit.
@@ -189,7 +190,7 @@ if ki_boot_with_prefix fills "$((size_k * 4))k"; then
 	else
 		not_ok "install stops cleanly when the prefix fills" "status $rc: $(tail -n 4 "$T_TMP/5.log"); prefix: $(in_ct ls -A /www/pgbundle)"
 	fi
-	if in_ct /root/bundle.run install --yes >"$T_TMP/5b.log" 2>&1 && grep -q '^Done: ' "$T_TMP/5b.log"; then
+	if in_ct /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/5b.log" 2>&1 && grep -q '^Done: ' "$T_TMP/5b.log"; then
 		ok "install again with room: completes"
 	else
 		not_ok "install again with room" "$(grep -v '^    |' "$T_TMP/5b.log" | tail -n 5)"

@@ -49,7 +49,7 @@ KI_LOG=$T_TMP/first.log
 ki_install "$KI_LOG"
 first=$KI_PID
 while ki_alive && ! ki_cond out "Pre-flight" 1; do sleep 0.05; done
-in_ct /root/bundle.run install --yes >"$T_TMP/second.log" 2>&1
+in_ct /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/second.log" 2>&1
 rc2=$?
 wait "$first"
 rc1=$?
@@ -59,7 +59,7 @@ if [ "$rc2" != 0 ] && grep -q 'another pgbundle-installer is running on this hos
 else
 	not_ok "two installers at once" "second: status $rc2, $(tail -n 2 "$T_TMP/second.log"); first: status $rc1, $(grep -v '^    |' "$KI_LOG" | tail -n 3)"
 fi
-if in_ct /root/bundle.run install --yes >"$T_TMP/third.log" 2>&1 && grep -q 'nothing to change' "$T_TMP/third.log"; then
+if in_ct /root/bundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/third.log" 2>&1 && grep -q 'nothing to change' "$T_TMP/third.log"; then
 	ok "an installer after it runs (the lock went with the first): nothing to change"
 else
 	not_ok "an installer after the first" "$(tail -n 3 "$T_TMP/third.log")"

@@ -93,7 +93,7 @@ ki_stop_all() {
 ki_install() {
 	log=$1
 	shift
-	setsid sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes "$@" >"$log" 2>&1 &
+	setsid sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes --key /root/pgbundle.asc "$@" >"$log" 2>&1 &
 	KI_PID=$!
 }
 
@@ -184,7 +184,7 @@ EOF2
 ki_install_strace() {
 	setsid strace -f -qq -o "$T_TMP/strace.out" -e trace=write \
 		-e inject="write:signal=KILL:when=$2" \
-		sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes >"$1" 2>&1 &
+		sh "$TOP/ci/airgap/boot.sh" exec "$CT" /root/bundle.run install --yes --key /root/pgbundle.asc >"$1" 2>&1 &
 	KI_PID=$!
 }
 

@@ -459,10 +459,15 @@ int util_free_space(const char *path, uint64_t *avail, dev_t *dev, struct pgb_er
 	while (stat(p, &st) < 0 || statvfs(p, &sv) < 0) {
 		char *slash = strrchr(p, '/');
 
-		if (errno != ENOENT || !slash) {
+		if (errno != ENOENT || (!slash && !strcmp(p, "."))) {
 			pgb_failsys(err, "cannot check the free space at %s", path);
 			free(p);
 			return -1;
+		}
+		if (!slash) {	/* a relative name: the working directory's */
+			free(p);
+			p = xstrdup(".");
+			continue;
 		}
 		if (slash == p)
 			slash[1] = '\0';

@@ -207,11 +207,14 @@ if [ "$with" = PONG ] && echo "$without" | grep -q NOAUTH && [ "$rep" = 42 ] &&
 else
 	not_ok "Redis" "with: $with; without: $without; replica: $rep; maxmemory: $mm"
 fi
+# Again now that Prometheus has scraped every target (right after install
+# its targets may not all be up yet).
+inside /root/pgbundle.run status --json >"$T_TMP/status.json" 2>&1
 if jq -e '.etcd.healthy and .patroni.role == "Leader" and .monitor.ok and .prometheus.ok and .redis.ok and .pgbouncer.ok and .haproxy.ok' \
 	"$T_TMP/status.json" >/dev/null 2>&1; then
 	ok "status --json: every module serves"
 else
-	not_ok "status --json: every module serves" "$(head -c 1500 "$T_TMP/status.json")"
+	not_ok "status --json: every module serves" "$(jq -c 'with_entries(select(.value | type == "object" and .ok == false)) | keys' "$T_TMP/status.json" 2>&1) $(head -c 600 "$T_TMP/status.json")"
 fi
 
 # ---- point-in-time restore ----

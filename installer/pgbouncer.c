@@ -16,6 +16,7 @@
 
 #include "inst.h"
 #include "module.h"
+#include "ops.h"
 
 static const char q_secrets[] =
 	"SELECT coalesce(json_object_agg(rolname, rolpassword), '{}') FROM pg_authid "
@@ -207,6 +208,23 @@ static int pgbouncer_status(struct inst_ctx *ctx, const struct inst_config *cfg,
 	return 0;
 }
 
+/* `uninstall --purge`: pgb_hba.conf belongs to no package (purging
+ * pgbouncer keeps it, and with it /etc/pgbouncer); the package's own files
+ * go with the package. */
+static int pgbouncer_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
+			       struct pgb_err *err)
+{
+	const char *family = ctx->bundle ? ctx->bundle->family : "deb";
+	struct inst_pg_layout l;
+	int rc;
+
+	if (inst_pg_layout_init(&l, family, cfg->pg_major, cfg->pg_port, err) < 0)
+		return -1;
+	rc = inst_ops_remove(ctx, l.pgb_hba, err);
+	inst_pg_layout_free(&l);
+	return rc;
+}
+
 const struct inst_module inst_module_pgbouncer = {
 	.name = "pgbouncer",
 	.summary = "PgBouncer in front of PostgreSQL, SCRAM pass-through",
@@ -214,4 +232,5 @@ const struct inst_module inst_module_pgbouncer = {
 	.enabled = pgbouncer_enabled,
 	.apply = pgbouncer_setup,
 	.status = pgbouncer_status,
+	.uninstall = pgbouncer_uninstall,
 };

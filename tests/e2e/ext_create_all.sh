@@ -64,7 +64,7 @@ eca_install() {
 		ok "$T: the .run installs offline, $(jq .packages "$INFO") packages, and creates what \"all\" holds ($(( $(date +%s) - start )) s)"
 	else
 		not_ok "$T: the .run installs offline and creates the extensions" \
-			"$(grep -v '^    |' "$T_TMP/install.log" | tail -n 12)"
+			"$(grep -v 'leaves out' "$T_TMP/install.log" | grep -m 3 -E 'ERROR|error:'; grep -v '^    |' "$T_TMP/install.log" | tail -n 12)"
 		return 1
 	fi
 	grep 'leaves out' "$T_TMP/install.log" | sed 's/^ */# /'

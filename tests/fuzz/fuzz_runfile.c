@@ -14,10 +14,12 @@
  * signature holds and the checks after it run; otherwise it mutates the
  * trailer's fields or the bytes without signing again.
  *
- * Properties of a file that opens: the payload lies inside the file, after a
- * non-empty stub; its SHA-256, read again from the descriptor, is the one
- * checked; the meta is NUL-terminated; opened with the key file (K1's public
- * key), the signer is K1.
+ * Properties of a file that verifies (by its embedded key, then by K1's key
+ * file with the payload consumed in the same pass): the payload lies inside
+ * the file, after a non-empty stub; its SHA-256, read again from the
+ * descriptor, is the one checked and the trailer's; the meta is
+ * NUL-terminated; the consumer got the whole payload; verified with the key
+ * file, the signer is K1.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -33,6 +35,7 @@
 
 /* Made once in LLVMFuzzerInitialize, read-only afterwards. */
 static char *run_path, *key_path;
+static struct pgp_keyring *trusted;	/* K1's public key */
 static struct pgp_seckey *k1;
 static char k1_fpr[41];
 
@@ -49,6 +52,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	pgp_seckey_fingerprint(k1, k1_fpr);
 	key_path = fuzz_write("k1.gpg", pub.buf, pub.len);
+	if (pgp_keyring_load(&trusted, key_path, &err) < 0) {
+		fprintf(stderr, "fuzz: %s\n", err.msg);
+		abort();
+	}
 	run_path = fuzz_path("fuzz.run");
 	sbuf_free(&sec);
 	sbuf_free(&pub);
@@ -74,8 +81,8 @@ static void hash_range(int fd, uint64_t off, uint64_t len, char hex[HASH_HEX_MAX
 	hash_free(h);
 }
 
-/* What the read-only commands do with an opened file. */
-static void read_opened(struct runfile *r, uint64_t size)
+/* What the read-only commands do with a verified file. */
+static void read_verified(struct runfile *r, uint64_t size)
 {
 	struct inst_bundle b;
 	struct pack_reader *pr;
@@ -85,18 +92,21 @@ static void read_opened(struct runfile *r, uint64_t size)
 	const char *meta;
 	size_t mlen;
 	uint64_t off = runfile_payload_offset(r), len = runfile_payload_length(r);
-	int rc;
+	int rc, fd = open(runfile_path(r), O_RDONLY | O_CLOEXEC);
 
+	FUZZ_ASSERT(fd >= 0);
+	FUZZ_ASSERT(runfile_verified(r));
 	FUZZ_ASSERT(off > 0 && len > 0 && off + len <= size && runfile_size(r) == size);
-	hash_range(runfile_fd(r), off, len, hex);
+	hash_range(fd, off, len, hex);
 	FUZZ_ASSERT(!strcmp(hex, runfile_payload_sha256(r)));
+	FUZZ_ASSERT(!strcmp(hex, runfile_trailer_sha256(r)));
 	meta = runfile_meta(r, &mlen);
 	FUZZ_ASSERT(meta && meta[mlen] == '\0' && mlen <= RUNFILE_META_MAX);
 	memset(&b, 0, sizeof(b));
 	if (inst_bundle_parse(&b, meta, mlen, "bundle.json", &err) == 0)
 		FUZZ_ASSERT(b.key_fpr && strlen(b.key_fpr) == 40);
 	inst_bundle_free(&b);
-	if (pack_reader_open_fd(&pr, runfile_fd(r), off, len, "payload", &err) == 0) {
+	if (pack_reader_open_fd(&pr, fd, off, len, "payload", &err) == 0) {
 		char buf[4096];
 
 		while ((rc = pack_reader_next(pr, &e, &err)) == 1)
@@ -104,6 +114,18 @@ static void read_opened(struct runfile *r, uint64_t size)
 				;
 		pack_reader_free(pr);
 	}
+	close(fd);
+}
+
+/* The verification pass's consumer: reads the whole payload, counting it. */
+static int consume_all(void *ctx, struct runfile *r, struct pgb_err *err)
+{
+	const void *buf;
+	long n;
+
+	while ((n = runfile_payload_read(r, &buf, err)) > 0)
+		*(uint64_t *)ctx += (uint64_t)n;
+	return n < 0 ? -1 : 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -112,20 +134,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pgb_err err;
 	char *path = fuzz_write("fuzz.run", data, size);
 
-	if (runfile_open(&r, path, NULL, &err) == 0) {
-		read_opened(r, size);
-		runfile_close(r);
-	} else {
+	if (runfile_open(&r, path, &err) < 0) {
 		FUZZ_ASSERT(!r && err.msg[0]);
+		free(path);
+		return 0;
 	}
-	if (runfile_open(&r, path, key_path, &err) == 0) {
-		FUZZ_ASSERT(!strcmp(runfile_signer(r), k1_fpr));
-		FUZZ_ASSERT(runfile_checked_with_key_file(r));
-		read_opened(r, size);
-		runfile_close(r);
-	} else {
-		FUZZ_ASSERT(!r && err.msg[0]);
+	FUZZ_ASSERT(strlen(runfile_claimed_signer(r)) == 0 ||
+		    strlen(runfile_claimed_signer(r)) == 40);
+	if (runfile_verify_embedded(r, &err) == 0)
+		read_verified(r, size);
+	else
+		FUZZ_ASSERT(!runfile_verified(r) && err.msg[0]);
+	/* Again, against the key file, the payload consumed during the pass. */
+	{
+		uint64_t got = 0;
+
+		if (runfile_verify(r, trusted, "k1.gpg", consume_all, &got, &err) == 0) {
+			FUZZ_ASSERT(!strcmp(runfile_signer(r), k1_fpr));
+			FUZZ_ASSERT(got == runfile_payload_length(r));
+			read_verified(r, size);
+		} else {
+			FUZZ_ASSERT(err.msg[0]);
+		}
 	}
+	runfile_close(r);
 	free(path);
 	return 0;
 }

@@ -73,6 +73,12 @@ char *inst_etcd_endpoints(const struct inst_config *cfg)
 int inst_etcdctl(const char *endpoints, const char *const *args, struct sbuf *out,
 		 struct pgb_err *err)
 {
+	return inst_etcdctl_pki(PKI, endpoints, args, out, err);
+}
+
+int inst_etcdctl_pki(const char *pki, const char *endpoints, const char *const *args,
+		     struct sbuf *out, struct pgb_err *err)
+{
 	struct strlist a = STRLIST_INIT;
 	char *ep = xasprintf("--endpoints=%s", endpoints);
 	int st;
@@ -81,9 +87,9 @@ int inst_etcdctl(const char *endpoints, const char *const *args, struct sbuf *ou
 	strlist_add(&a, "ETCDCTL_API=3");
 	strlist_add(&a, "etcdctl");
 	strlist_add_owned(&a, ep);
-	strlist_add(&a, "--cacert=" PKI "/ca.crt");
-	strlist_add(&a, "--cert=" PKI "/node.crt");
-	strlist_add(&a, "--key=" PKI "/node.key");
+	strlist_add_owned(&a, xasprintf("--cacert=%s/ca.crt", pki));
+	strlist_add_owned(&a, xasprintf("--cert=%s/node.crt", pki));
+	strlist_add_owned(&a, xasprintf("--key=%s/node.key", pki));
 	strlist_add(&a, "--dial-timeout=2s");
 	strlist_add(&a, "--command-timeout=4s");
 	for (size_t i = 0; args[i]; i++)
@@ -96,11 +102,7 @@ int inst_etcdctl(const char *endpoints, const char *const *args, struct sbuf *ou
 
 /* --- the member list: "ID, status, name, peer, client[, learner]" lines --- */
 
-struct etcd_member {
-	char id[32], status[16], name[64], peer[256];
-};
-
-static size_t parse_members(const char *text, struct etcd_member *m, size_t max)
+size_t inst_etcd_parse_members(const char *text, struct inst_etcd_member *m, size_t max)
 {
 	size_t n = 0;
 
@@ -119,13 +121,14 @@ static size_t parse_members(const char *text, struct etcd_member *m, size_t max)
 		snprintf(m[n].status, sizeof(m[n].status), "%s", f[1]);
 		snprintf(m[n].name, sizeof(m[n].name), "%s", f[2]);
 		snprintf(m[n].peer, sizeof(m[n].peer), "%s", f[3]);
+		m[n].learner = k > 5 && strncmp(f[5], "true", 4) == 0;
 		n++;
 	}
 	return n;
 }
 
 /* The members the cluster knows, asked of the other members; 0 when none answers. */
-static size_t live_members(const struct inst_config *cfg, struct etcd_member *m, size_t max)
+static size_t live_members(const struct inst_config *cfg, struct inst_etcd_member *m, size_t max)
 {
 	static const char *const args[] = { "member", "list", NULL };
 	struct sbuf others = SBUF_INIT, out = SBUF_INIT;
@@ -142,7 +145,7 @@ static size_t live_members(const struct inst_config *cfg, struct etcd_member *m,
 		free(u);
 	}
 	if (others.len && inst_etcdctl(others.buf, args, &out, &ignored) == 0 && out.buf)
-		n = parse_members(out.buf, m, max);
+		n = inst_etcd_parse_members(out.buf, m, max);
 	sbuf_free(&others);
 	sbuf_free(&out);
 	return n;
@@ -231,7 +234,7 @@ static const struct inst_member *by_peer(const struct inst_config *cfg, const ch
 static void plan(const struct inst_config *cfg, const struct inst_member *self,
 		 struct etcd_plan *p)
 {
-	struct etcd_member m[32];
+	struct inst_etcd_member m[32];
 	char *peer = url(self->addr, self->etcd_peer_port);
 	size_t n = data_exists(cfg) ? 0 : live_members(cfg, m, 32);
 	int listed = 0, as_configured = 1;
@@ -542,7 +545,7 @@ static int etcd_status(struct inst_ctx *ctx, const struct inst_config *cfg, json
 {
 	static const char *const args[] = { "member", "list", NULL };
 	const struct inst_member *self = self_member(cfg);
-	struct etcd_member m[32];
+	struct inst_etcd_member m[32];
 	struct sbuf text = SBUF_INIT;
 	char *eps = inst_etcd_endpoints(cfg);
 	struct pgb_err ignored;
@@ -553,7 +556,7 @@ static int etcd_status(struct inst_ctx *ctx, const struct inst_config *cfg, json
 	(void)ctx;
 	(void)err;
 	if (inst_etcdctl(eps, args, &text, &ignored) == 0 && text.buf)
-		n = parse_members(text.buf, m, 32);
+		n = inst_etcd_parse_members(text.buf, m, 32);
 	for (size_t i = 0; i < cfg->n_etcd_members; i++) {
 		const struct inst_member *c = &cfg->etcd_members[i];
 		const char *status = "not a member";
@@ -581,7 +584,7 @@ static int etcd_status(struct inst_ctx *ctx, const struct inst_config *cfg, json
 static int member_remove(struct inst_ctx *ctx, const struct inst_config *cfg,
 			 const struct inst_member *self, struct pgb_err *err)
 {
-	struct etcd_member m[32];
+	struct inst_etcd_member m[32];
 	size_t n = live_members(cfg, m, 32);
 	char *peer = url(self->addr, self->etcd_peer_port), *eps = inst_etcd_endpoints(cfg);
 	struct sbuf out = SBUF_INIT;

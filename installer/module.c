@@ -21,6 +21,7 @@ const struct inst_module *const inst_modules[] = {
 	&inst_module_pgbouncer,
 	&inst_module_haproxy,
 	&inst_module_vip,
+	&inst_module_etcdlead,
 	&inst_module_pgbackrest,
 	&inst_module_monitor,
 	&inst_module_prometheus,

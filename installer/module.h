@@ -242,6 +242,17 @@ char *inst_etcd_endpoints(const struct inst_config *cfg);
 /* etcdctl (API v3) against endpoints with this node's certificate. */
 int inst_etcdctl(const char *endpoints, const char *const *args, struct sbuf *out,
 		 struct pgb_err *err);
+/* The same with the client certificate, key and CA of the directory pki
+ * (ca.crt, node.crt, node.key): Patroni's, for what runs as postgres. */
+int inst_etcdctl_pki(const char *pki, const char *endpoints, const char *const *args,
+		     struct sbuf *out, struct pgb_err *err);
+/* One line of `etcdctl member list`: "ID, status, name, peer, client[, learner]". */
+struct inst_etcd_member {
+	char id[32], status[16], name[64], peer[256];
+	int learner;
+};
+/* The members in text (etcdctl's simple output), at most max; their count. */
+size_t inst_etcd_parse_members(const char *text, struct inst_etcd_member *m, size_t max);
 
 /* The modules (one file each). */
 extern const struct inst_module inst_module_node;	/* node.c */
@@ -251,10 +262,24 @@ extern const struct inst_module inst_module_pgsql;	/* pgsetup.c */
 extern const struct inst_module inst_module_patroni;	/* patroni.c */
 extern const struct inst_module inst_module_haproxy;	/* haproxy.c */
 extern const struct inst_module inst_module_vip;	/* vip.c */
-/* vip.c: the command Patroni's callbacks run, or NULL without a VIP. */
+/* vip.c: the command Patroni's callbacks run, or NULL when this host needs
+ * none (no VIP, no etcd leader to keep off: etcdlead.c). */
 const char *inst_vip_callback(const struct inst_config *cfg);
-/* vip.c: what Patroni's callback does for ACTION and the new ROLE. */
+/* vip.c: what Patroni's callback does for the VIP, for ACTION and the new
+ * ROLE; nothing on a host without a VIP. */
 int inst_vip_callback_run(const char *action, const char *role, struct pgb_err *err);
+/* vip.c: install the callback program (the .run's stub, 0750 root:postgres,
+ * CAP_NET_ADMIN and CAP_NET_RAW) at /usr/lib/pgbundle/pgbundle-vip. */
+int inst_callback_prog_install(struct inst_ctx *ctx, struct pgb_err *err);
+/* vip.c: remove it (uninstall of the VIP or of etcdlead.c, whichever is first). */
+int inst_callback_prog_remove(struct inst_ctx *ctx, struct pgb_err *err);
+extern const struct inst_module inst_module_etcdlead;	/* etcdlead.c */
+/* etcdlead.c: whether this host keeps etcd's leader off Patroni's leader. */
+int inst_etcdlead_enabled(const struct inst_config *cfg);
+/* etcdlead.c: Patroni's callback part: on a new primary whose host's etcd
+ * member leads etcd, hand etcd's leadership to another member.  Best
+ * effort: what fails is said on stderr (Patroni's log), never returned. */
+void inst_etcdlead_callback_run(const char *action, const char *role);
 /* cmd_vip.c: `vip-callback ACTION ROLE CLUSTER`, as Patroni calls it. */
 int cmd_vip_callback(const struct inst_opts *o);
 /* haproxy.c: the config file for cfg (pw: the stats password), appended to b. */

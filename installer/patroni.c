@@ -288,8 +288,12 @@ void inst_patroni_dcs(struct yamlout *y, const struct inst_config *cfg, int patr
 	yamlout_kint(y, "ttl", r->ttl);
 	yamlout_kint(y, "loop_wait", r->loop);
 	yamlout_kint(y, "retry_timeout", r->retry);
+	/* A crashed primary is restarted in place, with crash recovery, for up
+	 * to primary_start_timeout; with synchronous mode a failover loses no
+	 * commit and takes seconds, so it comes first (0: fail over at once when
+	 * a synchronous standby can take over, restart in place otherwise). */
 	yamlout_kint(y, patroni_major >= 3 ? "primary_start_timeout" : "master_start_timeout",
-		     r->start);
+		     sync ? 0 : r->start);
 	/* With synchronous mode only the synchronous standby, which has every
 	 * commit, may take over; the lag allowance then only keeps an
 	 * in-flight WAL tail from blocking that. */

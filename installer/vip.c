@@ -242,6 +242,9 @@ int inst_vip_callback_run(const char *action, const char *role, struct pgb_err *
 	struct vip v;
 	int want = strcmp(action, "on_stop") != 0 && primary_role(role);
 
+	/* The program also serves etcdlead.c's callback on hosts without a VIP. */
+	if (!util_exists(VIP_CONF))
+		return 0;
 	if (read_conf(&v, err) < 0 || vip_set(&v, want, err) < 0)
 		return -1;
 	return 0;
@@ -282,7 +285,7 @@ static int set_caps(const char *path, struct pgb_err *err)
 }
 
 /* The callback program: this .run's stub, without the payload. */
-static int install_prog(struct inst_ctx *ctx, struct pgb_err *err)
+int inst_callback_prog_install(struct inst_ctx *ctx, struct pgb_err *err)
 {
 	size_t len;
 	uint8_t *buf;
@@ -353,7 +356,7 @@ static int vip_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struct
 				&changed, NULL, err);
 	free(conf);
 	if (rc == 0)
-		rc = install_prog(ctx, err);
+		rc = inst_callback_prog_install(ctx, err);
 	if (rc < 0 || ctx->dry_run || ctx->no_start)
 		return rc;
 	/* Patroni calls back on changes only: put the VIP where the leader is now. */
@@ -407,24 +410,31 @@ static int vip_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 		if (!ctx->dry_run)
 			rc = vip_set(&v, 0, err);
 	}
-	for (int i = 0; rc == 0 && i < 2; i++) {
-		const char *f = i ? VIP_CONF : VIP_PROG;
-
-		if (!util_exists(f))
-			continue;
-		inst_pg_change(ctx, "remove %s", f);
-		if (!ctx->dry_run && unlink(f) < 0)
-			rc = pgb_failsys(err, "cannot remove %s", f);
+	if (rc == 0 && util_exists(VIP_CONF)) {
+		inst_pg_change(ctx, "remove %s", VIP_CONF);
+		if (!ctx->dry_run && unlink(VIP_CONF) < 0)
+			rc = pgb_failsys(err, "cannot remove %s", VIP_CONF);
 	}
-	if (rc == 0 && !ctx->dry_run)
-		rmdir("/usr/lib/pgbundle");
-	return rc;
+	return rc == 0 ? inst_callback_prog_remove(ctx, err) : rc;
+}
+
+int inst_callback_prog_remove(struct inst_ctx *ctx, struct pgb_err *err)
+{
+	if (!util_exists(VIP_PROG))
+		return 0;
+	inst_pg_change(ctx, "remove %s", VIP_PROG);
+	if (ctx->dry_run)
+		return 0;
+	if (unlink(VIP_PROG) < 0)
+		return pgb_failsys(err, "cannot remove %s", VIP_PROG);
+	rmdir("/usr/lib/pgbundle");
+	return 0;
 }
 
 /* Patroni's callbacks (patroni.c writes them into its config). */
 const char *inst_vip_callback(const struct inst_config *cfg)
 {
-	return vip_enabled(cfg) ? VIP_PROG " vip-callback" : NULL;
+	return vip_enabled(cfg) || inst_etcdlead_enabled(cfg) ? VIP_PROG " vip-callback" : NULL;
 }
 
 const struct inst_module inst_module_vip = {

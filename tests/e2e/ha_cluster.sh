@@ -302,6 +302,15 @@ ha_lost() {
 # ha_vip_on NODE: 1 when NODE's eth0 holds the VIP 10.10.10.2.
 ha_vip_on() { ip -n "$HA_NS-n$1" -4 addr show dev eth0 | grep -c ' 10.10.10.2/'; }
 
+# ha_etcd_leader_node: the node whose etcd member leads etcd (nothing when
+# none answers).
+ha_etcd_leader_node() {
+	for i in $(seq 1 "$HA_N"); do
+		he_s=$(ha_in "$i" sh -c 'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/node.crt --key=/etc/etcd/pki/node.key --dial-timeout=2s endpoint status' 2>/dev/null) || continue
+		[ "$(echo "$he_s" | cut -d, -f5 | tr -d ' ')" = true ] && { echo "$i"; return 0; }
+	done
+}
+
 # ha_outage_runs RUNS WHAT BREAK MEND: RUNS times, under a write load from
 # a node other than the leader, `BREAK NODE` the leader's node, measure the
 # time from the break (HA_BROKE_AT if BREAK sets it, else the start of
@@ -309,9 +318,10 @@ ha_vip_on() { ip -n "$HA_NS-n$1" -4 addr show dev eth0 | grep -c ' 10.10.10.2/';
 # acknowledged commits missing on the new leader (RPO) and whether the VIP
 # followed, then `MEND NODE` and wait for the cluster to be whole again.
 # One "# figure:" line and one ok/not ok per run; HA_RTOS and HA_RPOS hold
-# the figures, HA_RUNS_DONE the runs measured.
+# the figures, HA_RUNS_DONE the runs measured, HA_ETCD_WITH the runs where
+# etcd's leader was on the broken leader's host (the installer keeps it off).
 ha_outage_runs() {
-	HA_RTOS="" HA_RPOS="" HA_LOADS="" HA_RUNS_DONE=0
+	HA_RTOS="" HA_RPOS="" HA_LOADS="" HA_RUNS_DONE=0 HA_ETCD_WITH=0
 	ho_next=0
 	for run in $(seq 1 "$1"); do
 		ho_leader=$(ha_leader) || { not_ok "run $run: a leader"; return 1; }
@@ -320,6 +330,8 @@ ha_outage_runs() {
 		while [ "$ho_client" = "$ho_ln" ]; do ho_client=$((ho_client + 1)); done
 		ha_load_start "$ho_client" "$ho_next"
 		sleep 5
+		ho_etcd=$(ha_etcd_leader_node)
+		[ "$ho_etcd" = "$ho_ln" ] && HA_ETCD_WITH=$((HA_ETCD_WITH + 1))
 		ho_load=$(cut -d' ' -f1 /proc/loadavg)
 		ho_t0=$(date +%s.%N)
 		HA_BROKE_AT=""
@@ -350,7 +362,7 @@ ha_outage_runs() {
 		ho_nn=$(ha_node_of "$ho_newl")
 		ho_rpo=$(ha_lost "$ho_nn")
 		ho_vip=$(ha_vip_on "$ho_nn")
-		echo "# figure: run $run: $2 on $ho_leader, leader now $ho_newl: RTO $ho_rto s, RPO $ho_rpo acknowledged commits lost (of $(wc -l <"$T_TMP/acked.ids"), one connection each), VIP on the leader: $ho_vip; load average $ho_load; the break came $ho_late s after its command started"
+		echo "# figure: run $run: $2 on $ho_leader, leader now $ho_newl: RTO $ho_rto s, RPO $ho_rpo acknowledged commits lost (of $(wc -l <"$T_TMP/acked.ids"), one connection each), VIP on the leader: $ho_vip; etcd's leader on node ${ho_etcd:-?} (the broken leader's: node $ho_ln); load average $ho_load; the break came $ho_late s after its command started"
 		HA_RTOS="$HA_RTOS $ho_rto" HA_RPOS="$HA_RPOS $ho_rpo" HA_LOADS="$HA_LOADS $ho_load"
 		HA_RUNS_DONE=$run
 		"$4" "$ho_ln" || { not_ok "run $run: mend $ho_leader's node"; return 1; }
@@ -381,6 +393,8 @@ ha_summary() {
 	fi
 	[ "$hs_lost" = 0 ] && ok "$1: RPO 0, no acknowledged commit lost in $HA_RUNS_DONE runs" ||
 		not_ok "$1: RPO 0" "$hs_lost acknowledged commits missing"
+	[ "$HA_ETCD_WITH" = 0 ] && ok "$1: etcd's leader was on another host than PostgreSQL's leader at every break" ||
+		not_ok "$1: etcd's leader kept off PostgreSQL's leader's host" "on it at $HA_ETCD_WITH of $HA_RUNS_DONE breaks"
 }
 
 # ha_config RTO: HA_CONFIG = trio.yml with pg_rto RTO and pg_rpo 0 (the

@@ -48,6 +48,18 @@ static int load_trio_as(struct inst_config *c, const char *addr, const char *ext
 			memcpy(p, "pg_rto: fast", 12);
 		extra = strstr(extra, "pg_rto: fast") + 13;
 	}
+	/* so does "pg_vip_enabled: false" pg-meta's "pg_vip_enabled: true" */
+	if (rc == 0 && extra && strstr(extra, "pg_vip_enabled: false")) {
+		char *p = strstr(text, "pg_vip_enabled: true"), *more;
+
+		if (p) {
+			*p = '\0';
+			more = xasprintf("%spg_vip_enabled: false%s", text, p + 20);
+			free(text);
+			text = more;
+		}
+		extra = strstr(extra, "pg_vip_enabled: false") + 22;
+	}
 	if (rc == 0 && extra) {
 		char *more = xasprintf("%s%s", text, extra);
 
@@ -139,12 +151,25 @@ static int test_patroni_config_only_the_primary_bootstraps(void)
 	CHECK(strcmp(AT(d, "bootstrap", "dcs", "synchronous_mode"), "true") == 0);
 	CHECK(strcmp(AT(d, "bootstrap", "dcs", "synchronous_mode_strict"), "false") == 0);
 	CHECK(strcmp(AT(d, "bootstrap", "dcs", "failsafe_mode"), "true") == 0);
-	CHECK(strcmp(AT(d, "bootstrap", "dcs", "primary_start_timeout"), "20") == 0);
+	/* synchronous: a crashed primary fails over at once, losing nothing */
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "primary_start_timeout"), "0") == 0);
 	CHECK(strcmp(AT(d, "bootstrap", "dcs", "postgresql", "parameters", "ssl"), "on") == 0);
 	CHECK(strcmp(AT(d, "bootstrap", "dcs", "postgresql", "parameters",
 			"password_encryption"), "scram-sha-256") == 0);
 	CHECK(AT(d, "postgresql", "parameters", "shared_buffers") != NULL);
 	CHECK(strstr(text, "host    replication     replicator      10.10.10.12/32"));
+	yamldoc_free(d);
+	free(text);
+	inst_config_free(&c);
+	/* asynchronous: a crashed primary restarts in place for up to pg_rto's
+	 * time; the callback runs without a VIP too (etcd's leader kept off) */
+	CHECK(load_trio_as(&c, "10.10.10.10", "    pg_vip_enabled: false\n") == 0);
+	CHECKF(inst_patroni_config(&c, 3, "R", "A", "P", &text, &err) == 0, "%s", err.msg);
+	CHECKF(yamldoc_load_mem(&d, "config.yml", text, strlen(text), &err) == 0, "%s", err.msg);
+	CHECK(strcmp(AT(d, "bootstrap", "dcs", "primary_start_timeout"), "20") == 0);
+	CHECK(!c.pg_vip_enabled && inst_etcdlead_enabled(&c));
+	CHECK(strcmp(AT(d, "postgresql", "callbacks", "on_role_change"),
+		     "/usr/lib/pgbundle/pgbundle-vip vip-callback") == 0);
 	yamldoc_free(d);
 	free(text);
 	inst_config_free(&c);

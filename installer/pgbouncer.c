@@ -2,7 +2,9 @@
  * pgbouncer.c - PgBouncer in front of the cluster.
  *
  * pgbouncer.ini (pgconf.c renders it), pgb_hba.conf (hba.c: auth_type hba)
- * and userlist.txt, all 0640 and owned by postgres, whom the unit runs as.
+ * and userlist.txt, all 0640 and owned by the user the distribution's unit
+ * runs as (the layout's pgb_user: postgres on Debian, pgbouncer with PGDG's
+ * package on EL).
  * The userlist holds the SCRAM secrets of the pgbouncer: true users as
  * pg_authid has them: with the same secret on both sides PgBouncer checks
  * the client's proof and then logs in to PostgreSQL with the keys from that
@@ -121,14 +123,14 @@ static int write_files(struct pgb *p, struct pgb_err *err)
 		rc = userlist(p, &users, err);
 		if (rc == 0)
 			rc = inst_pg_write_file(p->ctx, p->l.pgb_userlist,
-						users.buf ? users.buf : "", 0640, "postgres",
+						users.buf ? users.buf : "", 0640, p->l.pgb_user,
 						"PgBouncer's users", &p->userlist_changed, NULL,
 						err);
 	}
 	if (rc == 0)
 		rc = inst_pgb_hba_write(p->ctx, p->cfg, &p->l, &p->hba_changed, err);
 	if (rc == 0)
-		rc = inst_pg_write_file(p->ctx, p->l.pgb_ini, ini.buf, 0640, "postgres",
+		rc = inst_pg_write_file(p->ctx, p->l.pgb_ini, ini.buf, 0640, p->l.pgb_user,
 					"PgBouncer's settings", &p->ini_changed, &old, err);
 	p->restart = p->ini_changed && listen_differs(old, ini.buf);
 	free(old);

@@ -212,7 +212,9 @@ static int pgbouncer_status(struct inst_ctx *ctx, const struct inst_config *cfg,
 
 /* `uninstall --purge`: pgb_hba.conf belongs to no package (purging
  * pgbouncer keeps it, and with it /etc/pgbouncer); the package's own files
- * go with the package. */
+ * go with the package.  On EL also userlist.txt, the SCRAM secrets, which
+ * PGDG's package does not ship, and pgbouncer.ini, which rpm would keep as
+ * pgbouncer.ini.rpmsave since it was edited: PgBouncer is stopped first. */
 static int pgbouncer_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			       struct pgb_err *err)
 {
@@ -223,6 +225,12 @@ static int pgbouncer_uninstall(struct inst_ctx *ctx, const struct inst_config *c
 	if (inst_pg_layout_init(&l, family, cfg->pg_major, cfg->pg_port, err) < 0)
 		return -1;
 	rc = inst_ops_remove(ctx, l.pgb_hba, err);
+	if (rc == 0 && !l.debian)
+		rc = inst_ops_unit_stop(ctx, "pgbouncer", err);
+	if (rc == 0 && !l.debian)
+		rc = inst_ops_remove(ctx, l.pgb_userlist, err);
+	if (rc == 0 && !l.debian)
+		rc = inst_ops_remove(ctx, l.pgb_ini, err);
 	inst_pg_layout_free(&l);
 	return rc;
 }

@@ -76,7 +76,7 @@ else
 	not_ok "el9: requested packages of 16 installed" "missing:$(requested_missing 17)"
 fi
 # The other major: the same bundle with a config that picks 17.
-sed 's/^pg_version: auto .*/pg_version: 17/' "$TOP9/config/singleton.yml" >"$T_TMP/pg17.yml"
+sed 's/^pg_version: auto .*/pg_version: 17/' "$TOP9/config/singleton-el.yml" >"$T_TMP/pg17.yml"
 if offline "$RUN9" install --root "$R" --yes --config "$T_TMP/pg17.yml" >"$T_TMP/i9-17.log" 2>&1 &&
 	[ -z "$(requested_missing)" ] && rpm --root "$R" -q postgresql17-server postgis34_17 >/dev/null; then
 	ok "el9: with pg_version: 17 the same .run installs 17's packages: every requested package of both majors is installed"

@@ -204,7 +204,7 @@ fi
 # --- EL10: no modules at all ---
 root r10 10
 T10=$T_TMP/r10/www/pgbundle/pgsql-el10-1.0.el10.x86_64
-if offline "$RUN10" install --root "$T_TMP/r10" --yes --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/i10.log" 2>if offline "$RUN10" install --root "$T_TMP/r10" --yes >"$T_TMP/i10.log" 2>&1; then1; then
+if offline "$RUN10" install --root "$T_TMP/r10" --yes --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/i10.log" 2>&1; then
 	missing=""
 	for p in $(jq -r '.requested[]' "$T10/bundle.json"); do
 		rpm --root "$T_TMP/r10" -q "$p" >/dev/null 2>&1 || missing="$missing $p"

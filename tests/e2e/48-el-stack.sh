@@ -108,7 +108,17 @@ if ! sh "$AIRGAP/boot.sh" start "$ROOT" "$NAME" 2>"$T_TMP/boot.log"; then
 fi
 ok "booted an air-gapped host with systemd that says $(inside sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), with $(inside rpm --version) and dnf $(inside dnf --version 2>/dev/null | head -n 1)"
 
-# --- install ---
+# --- a dry run, then the install ---
+inside /root/pgbundle.run install --dry-run --key /root/pgbundle.asc >"$T_TMP/dry.log" 2>&1
+rc=$?
+left=$(inside sh -c 'ls -d /www /etc/pgbundle /var/lib/pgbundle /var/lib/pgsql /etc/yum.repos.d/pgbundle.repo 2>/dev/null')
+if [ "$rc" = 0 ] && grep -q 'nothing was changed' "$T_TMP/dry.log" && [ -z "$left" ] &&
+	[ "$(inside cat /etc/yum.repos.d/rocky.repo)" = "$(cat "$T_TMP/rocky.repo")" ] &&
+	! inside rpm -q postgresql15-server >/dev/null 2>&1; then
+	ok "--dry-run prints the steps and changes nothing"
+else
+	not_ok "--dry-run changes nothing" "status $rc; left: $left; $(grep -v '^    |' "$T_TMP/dry.log" | tail -n 5)"
+fi
 start=$(date +%s)
 inside /root/pgbundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/install.log" 2>&1
 rc=$?
@@ -184,6 +194,12 @@ if [ "$have" = "$want" ] && [ -n "$schema" ] &&
 else
 	not_ok "extensions, preloads and schema" "extensions '$have', preload '$libs', app '$schema'"
 fi
+if [ "$(q "$db" "SELECT count(*) >= 0 FROM pg_stat_kcache()")" = t ] &&
+	[ "$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_cron launcher'")" = 1 ]; then
+	ok "pg_stat_kcache answers (preloaded after pg_stat_statements) and pg_cron's launcher runs"
+else
+	not_ok "preloaded libraries work" "$(q "$db" "SELECT count(*) FROM pg_stat_kcache()" | tail -n 1)"
+fi
 
 # --- PgBouncer, as PGDG packages it ---
 pgb_pid=$(inside systemctl show -p MainPID --value pgbouncer)
@@ -208,13 +224,46 @@ case "$(tcp 6432 wrong "SELECT 1")" in
 *) not_ok "PgBouncer refuses a wrong password" "$(tcp 6432 wrong "SELECT 1")" ;;
 esac
 
-# --- again, uninstall, purge ---
+# --- again, a changed config, status, uninstall, purge ---
 inside /root/pgbundle.run install --yes >"$T_TMP/install2.log" 2>&1
 rc=$?
-if [ "$rc" = 0 ] && grep -q 'nothing to change' "$T_TMP/install2.log"; then
+if [ "$rc" = 0 ] && grep -q 'nothing to change' "$T_TMP/install2.log" &&
+	! grep -q '^    + ' "$T_TMP/install2.log"; then
 	ok "a second run exits 0 and says \"nothing to change\""
 else
 	not_ok "a second run changes nothing" "status $rc: $(grep -v '^    |' "$T_TMP/install2.log" | tail -n 8)"
+fi
+# One more user and database, served by PgBouncer: PostgreSQL reloads its
+# HBA and PgBouncer (as user pgbouncer) re-reads its files.
+python3 - "$CONFIG" "$ROOT/root/more.yml" <<'EOF'
+import sys
+s = open(sys.argv[1]).read()
+s = s.replace("pg_databases:\n", "pg_databases:\n"
+              "  - { name: app, owner: dbuser_app, extensions: [citext], schemas: [api] }\n")
+s = s.replace("pg_users:\n", "pg_users:\n"
+              "  - { name: dbuser_app, roles: [dbrole_readwrite], pgbouncer: true }\n")
+s = s.replace("pg_hba_rules:\n", "pg_hba_rules:\n"
+              "  - { user: dbuser_app, db: app, addr: localhost, auth: scram-sha-256 }\n")
+open(sys.argv[2], "w").write(s)
+EOF
+pgb_pid0=$(inside systemctl show -p MainPID --value pgbouncer)
+inside /root/pgbundle.run install --yes --config /root/more.yml >"$T_TMP/more.log" 2>&1
+rc=$?
+apw=$(inside awk -F: '$4 == "dbuser_app" { print $5 }' /etc/pgbundle/credentials)
+got=$(inside /usr/pgsql-15/bin/psql -XAtq "host=127.0.0.1 port=6432 user=dbuser_app password=$apw dbname=app" \
+	-c "SELECT current_database() || ' ' || (SELECT count(*) FROM pg_extension WHERE extname = 'citext')" 2>&1)
+if [ "$rc" = 0 ] && [ "$got" = "app 1" ] &&
+	[ "$(inside systemctl show -p MainPID --value pgbouncer)" = "$pgb_pid0" ] &&
+	[ "$(tcp 6432 "$pw" "SELECT 1")" = 1 ]; then
+	ok "a config with one more user and database: created, reached through PgBouncer reloaded in place (pid $pgb_pid0), the first user's password kept"
+else
+	not_ok "a changed config on EL" "status $rc; got '$got'; $(grep -v '^    |' "$T_TMP/more.log" | tail -n 6)"
+fi
+st=$(inside /root/pgbundle.run status --json 2>&1)
+if echo "$st" | jq -e '.pgsql.ok and .pgsql.unit == "postgresql-15" and .pgsql.data == "/var/lib/pgsql/15/data" and .pgbouncer.ok' >/dev/null 2>&1; then
+	ok "status --json: postgresql-15 on /var/lib/pgsql/15/data and PgBouncer serve"
+else
+	not_ok "status --json" "$(echo "$st" | head -c 1200)"
 fi
 inside /root/pgbundle.run uninstall >"$T_TMP/uninstall.log" 2>&1
 rc=$?

@@ -16,7 +16,7 @@
 #                          group of Rocky REL, with an /etc/os-release of REL;
 #                          justdb: into the rpm database only, no file written
 #                          (a Debian rootfs keeps its programs: tests/e2e/48)
-#   el_real_fixture        PGDG-like EL9 repositories of real programs (this
+#   el_real_fixture        PGDG-like EL 8, 9, 10 repositories of real programs (this
 #                          host's PostgreSQL 15 and Debian's pgbouncer and four
 #                          extensions, repackaged: tests/fixtures/el_pgdg_real.py),
 #                          cached like el_fixture; sets EL_REAL.  After el_fixture.

@@ -55,7 +55,11 @@ inside() { sh "$AIRGAP/boot.sh" exec "$NAME" "$@"; }
 
 # --- the upstreams, the config and the bundle ---
 el_fixture || { not_ok "fixture: EL upstreams"; exit 1; }
-el_real_fixture || { not_ok "fixture: PGDG-like packages of real programs (el_pgdg_real.py)"; exit 1; }
+el_real_fixture || {
+	not_ok "fixture: PGDG-like packages of real programs (el_pgdg_real.py)" \
+		"it repackages this host's postgresql-15 (installed: $(dpkg-query -W -f '${Version}' postgresql-15 2>&1)) and Debian's pgbouncer and extensions (apt-get download: $EL_REAL_SRC)"
+	exit 1
+}
 el_recipes "$T_TMP/recipes"
 export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
 "$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null

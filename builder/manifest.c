@@ -301,6 +301,42 @@ static char *manifest_dir(const char *path)
 	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 }
 
+/*
+ * A flat config's `modules` must be among the manifest's: the installer
+ * refuses a config naming a module whose packages the bundle does not carry
+ * (installer/config.c), so a bundle built with such a config would not
+ * install as shipped.  An inventory's modules follow its groups: not read
+ * here.  A manifest without modules (extensions only) is not checked, as
+ * the installer checks nothing against a bundle without them.
+ */
+static int check_config_modules(struct mload *l, struct pgb_err *err)
+{
+	struct yamldoc *d = NULL;
+	const struct yamldoc_node *root, *n;
+	struct strlist mods = STRLIST_INIT, where = STRLIST_INIT;
+	int rc = 0;
+
+	if (!l->m->modules.n)
+		return 0;
+	if (yamldoc_load(&d, l->m->config, err) < 0)
+		return pgb_err_prefix(err, "the manifest's 'config'");
+	if (yamldoc_root(d, "the config", &root, err) < 0)
+		rc = -1;
+	else if (!yamldoc_map_get(d, root, "all") && (n = yamldoc_map_get(d, root, "modules")) &&
+		 yamldoc_strlist(d, n, "modules", &mods, &where, err) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < mods.n; i++)
+		if (!strlist_has(&l->m->modules, mods.v[i]))
+			rc = pgb_fail(err, "%s: the config names module '%s', which is not among "
+				      "the manifest's modules (%s): the installer would refuse "
+				      "the bundled config; add it to the manifest's 'modules' or "
+				      "bundle another config", where.v[i], mods.v[i], l->m->path);
+	strlist_free(&mods);
+	strlist_free(&where);
+	yamldoc_free(d);
+	return rc;
+}
+
 static int get_config(struct mload *l, struct pgb_err *err)
 {
 	const struct yamldoc_node *n = yamldoc_map_get(l->d, l->root, "config");
@@ -316,7 +352,7 @@ static int get_config(struct mload *l, struct pgb_err *err)
 	free(dir);
 	if (stat(l->m->config, &st) == 0 && S_ISREG(st.st_mode)) {
 		free(rel);
-		return 0;
+		return check_config_modules(l, err);
 	}
 	yamldoc_fail(l->d, n, err, "'config' file '%.200s' does not exist (looked for %.500s; "
 		     "the path is relative to the manifest's directory)", rel, l->m->config);

@@ -217,7 +217,7 @@ int inst_pgb_hba_write(struct inst_ctx *ctx, const struct inst_config *c,
 	int rc;
 
 	inst_pgb_hba_render(c, &b);
-	rc = inst_pg_write_file(ctx, l->pgb_hba, b.buf, 0640, "postgres",
+	rc = inst_pg_write_file(ctx, l->pgb_hba, b.buf, 0640, l->pgb_user,
 				"PgBouncer's client authentication", changed, NULL, err);
 	sbuf_free(&b);
 	return rc;

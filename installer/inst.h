@@ -848,6 +848,11 @@ struct inst_pg_layout {
 	char *unit;		/* postgresql@15-main (Debian), postgresql-15 (EL) */
 	char *pgb_ini, *pgb_userlist, *pgb_hba;	/* PgBouncer's files */
 	char *pgb_pidfile, *pgb_logfile;	/* needed where an init script daemonizes it (bullseye) */
+	/* The user the distribution's pgbouncer unit runs as, who owns its files
+	 * (Debian: postgres; PGDG: pgbouncer), and where its socket and pid file
+	 * go (Debian: the server's socket directory; PGDG: /run/pgbouncer,
+	 * which its tmpfiles.d makes 0700 for that user). */
+	char *pgb_user, *pgb_socket_dir;
 };
 /* family: the bundle's, "deb" or "rpm".  Free with inst_pg_layout_free(). */
 int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major, int port,

@@ -2,7 +2,9 @@
  * pgbouncer.c - PgBouncer in front of the cluster.
  *
  * pgbouncer.ini (pgconf.c renders it), pgb_hba.conf (hba.c: auth_type hba)
- * and userlist.txt, all 0640 and owned by postgres, whom the unit runs as.
+ * and userlist.txt, all 0640 and owned by the user the distribution's unit
+ * runs as (the layout's pgb_user: postgres on Debian, pgbouncer with PGDG's
+ * package on EL).
  * The userlist holds the SCRAM secrets of the pgbouncer: true users as
  * pg_authid has them: with the same secret on both sides PgBouncer checks
  * the client's proof and then logs in to PostgreSQL with the keys from that
@@ -121,14 +123,14 @@ static int write_files(struct pgb *p, struct pgb_err *err)
 		rc = userlist(p, &users, err);
 		if (rc == 0)
 			rc = inst_pg_write_file(p->ctx, p->l.pgb_userlist,
-						users.buf ? users.buf : "", 0640, "postgres",
+						users.buf ? users.buf : "", 0640, p->l.pgb_user,
 						"PgBouncer's users", &p->userlist_changed, NULL,
 						err);
 	}
 	if (rc == 0)
 		rc = inst_pgb_hba_write(p->ctx, p->cfg, &p->l, &p->hba_changed, err);
 	if (rc == 0)
-		rc = inst_pg_write_file(p->ctx, p->l.pgb_ini, ini.buf, 0640, "postgres",
+		rc = inst_pg_write_file(p->ctx, p->l.pgb_ini, ini.buf, 0640, p->l.pgb_user,
 					"PgBouncer's settings", &p->ini_changed, &old, err);
 	p->restart = p->ini_changed && listen_differs(old, ini.buf);
 	free(old);
@@ -210,7 +212,9 @@ static int pgbouncer_status(struct inst_ctx *ctx, const struct inst_config *cfg,
 
 /* `uninstall --purge`: pgb_hba.conf belongs to no package (purging
  * pgbouncer keeps it, and with it /etc/pgbouncer); the package's own files
- * go with the package. */
+ * go with the package.  On EL also userlist.txt, the SCRAM secrets, which
+ * PGDG's package does not ship, and pgbouncer.ini, which rpm would keep as
+ * pgbouncer.ini.rpmsave since it was edited: PgBouncer is stopped first. */
 static int pgbouncer_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			       struct pgb_err *err)
 {
@@ -221,6 +225,12 @@ static int pgbouncer_uninstall(struct inst_ctx *ctx, const struct inst_config *c
 	if (inst_pg_layout_init(&l, family, cfg->pg_major, cfg->pg_port, err) < 0)
 		return -1;
 	rc = inst_ops_remove(ctx, l.pgb_hba, err);
+	if (rc == 0 && !l.debian)
+		rc = inst_ops_unit_stop(ctx, "pgbouncer", err);
+	if (rc == 0 && !l.debian)
+		rc = inst_ops_remove(ctx, l.pgb_userlist, err);
+	if (rc == 0 && !l.debian)
+		rc = inst_ops_remove(ctx, l.pgb_ini, err);
 	inst_pg_layout_free(&l);
 	return rc;
 }

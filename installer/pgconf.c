@@ -46,8 +46,14 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->socket_dir = xstrdup("/var/run/postgresql");
 		l->unit = xasprintf("postgresql@%d-main", major);
 		l->pgb_logfile = xstrdup("/var/log/postgresql/pgbouncer.log");
+		l->pgb_user = xstrdup("postgres");
+		l->pgb_socket_dir = xstrdup(l->socket_dir);
 	} else if (strcmp(family, "rpm") == 0) {
-		/* PGDG's layout; its postgresql.conf gets an include_dir line. */
+		/* PGDG's layout; its postgresql.conf gets an include_dir line.
+		 * PGDG's pgbouncer.service runs as pgbouncer, which cannot write
+		 * /run/postgresql (postgres's, 0755): its socket and pid file go
+		 * to /run/pgbouncer and its log to /var/log/pgbouncer, both made
+		 * for that user by the package (pgbouncer.spec, tmpfiles.d). */
 		l->data_dir = xasprintf("/var/lib/pgsql/%d/data", major);
 		l->conf_dir = xstrdup(l->data_dir);
 		l->bin_dir = xasprintf("/usr/pgsql-%d/bin", major);
@@ -55,6 +61,8 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->socket_dir = xstrdup("/run/postgresql");
 		l->unit = xasprintf("postgresql-%d", major);
 		l->pgb_logfile = xstrdup("/var/log/pgbouncer/pgbouncer.log");
+		l->pgb_user = xstrdup("pgbouncer");
+		l->pgb_socket_dir = xstrdup("/run/pgbouncer");
 	} else {
 		return pgb_fail(err, "unknown package family '%s' in the bundle (deb or rpm)",
 				family);
@@ -64,7 +72,7 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 	l->pgb_ini = xstrdup("/etc/pgbouncer/pgbouncer.ini");
 	l->pgb_userlist = xstrdup("/etc/pgbouncer/userlist.txt");
 	l->pgb_hba = xstrdup("/etc/pgbouncer/pgb_hba.conf");
-	l->pgb_pidfile = xasprintf("%s/pgbouncer.pid", l->socket_dir);
+	l->pgb_pidfile = xasprintf("%s/pgbouncer.pid", l->pgb_socket_dir);
 	return 0;
 }
 
@@ -83,6 +91,8 @@ void inst_pg_layout_free(struct inst_pg_layout *l)
 	free(l->pgb_hba);
 	free(l->pgb_pidfile);
 	free(l->pgb_logfile);
+	free(l->pgb_user);
+	free(l->pgb_socket_dir);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -273,7 +283,7 @@ void inst_pgbouncer_ini(const struct inst_config *c, const struct inst_pg_layout
 	inst_pgconf_set(&p, "[pgbouncer]", "");
 	inst_pgconf_set(&p, "listen_addr", c->pgbouncer_listen);
 	inst_pgconf_set(&p, "listen_port", port);
-	inst_pgconf_set(&p, "unix_socket_dir", l->socket_dir);
+	inst_pgconf_set(&p, "unix_socket_dir", l->pgb_socket_dir);
 	/* bullseye's init script starts pgbouncer with -d, which needs both; the
 	 * foreground systemd units of later releases ignore them harmlessly. */
 	inst_pgconf_set(&p, "pidfile", l->pgb_pidfile);

@@ -319,11 +319,21 @@ static int create_cluster_debian(struct pgs *s, struct pgb_err *err)
 	return st == 0 ? 0 : -1;
 }
 
-/* PGDG's setup script, then the include_dir line its postgresql.conf lacks. */
+/*
+ * PGDG's setup script, then the include_dir line its postgresql.conf lacks.
+ * The script runs initdb as postgres with -A scram-sha-256 --auth-local=peer
+ * (what pg_createcluster is given on Debian) plus PGSETUP_INITDB_OPTIONS:
+ * there the rest of what Debian's cluster gets, data checksums and the
+ * C.UTF-8 locale (the script's login shell would otherwise take the host's
+ * locale, or none).
+ */
 static int create_cluster_el(struct pgs *s, struct pgb_err *err)
 {
 	char *setup = xasprintf("%s/postgresql-%d-setup", s->l.bin_dir, s->l.major);
-	const char *argv[] = { setup, "initdb", NULL };
+	const char *argv[] = {
+		"env", "PGSETUP_INITDB_OPTIONS=--data-checksums --locale=C.UTF-8", setup, "initdb",
+		NULL
+	};
 	char *conf = xasprintf("%s/postgresql.conf", s->l.conf_dir);
 	char *dir = xasprintf("%s/conf.d", s->l.conf_dir);
 	char *text = NULL, *next = NULL;

@@ -642,6 +642,10 @@ static int drop_clusters(struct inst_ctx *ctx, const struct strlist *names, stru
 	for (size_t i = 0; i < majors.n && rc == 0; i++) {
 		char *rel = xasprintf("/var/lib/pgsql/%s/data", majors.v[i]);
 		char *data = inst_root_path(ctx, rel), *unit = xasprintf("postgresql-%s", majors.v[i]);
+		/* postgresql-N-setup's log of the initdb, beside the data: no
+		 * package owns it, and it would keep /var/lib/pgsql/N. */
+		char *log_rel = xasprintf("/var/lib/pgsql/%s/initdb.log", majors.v[i]);
+		char *log = inst_root_path(ctx, log_rel);
 
 		if (util_exists(data)) {
 			ctx->changes++;
@@ -653,8 +657,16 @@ static int drop_clusters(struct inst_ctx *ctx, const struct strlist *names, stru
 			if (rc == 0 && !ctx->dry_run)
 				rc = util_rm_rf(data, err);
 		}
+		if (rc == 0 && util_exists(log)) {
+			ctx->changes++;
+			inst_log_change(ctx->log, "delete %s", log_rel);
+			if (!ctx->dry_run)
+				rc = util_rm_rf(log, err);
+		}
 		free(rel);
 		free(data);
+		free(log_rel);
+		free(log);
 		free(unit);
 	}
 	strlist_free(&majors);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # ci/airgap/rootfs.sh - a fresh, air-gapped Debian rootfs for the tests.
 #
-#   sh ci/airgap/rootfs.sh SUITE DEST [--with-systemd] [--suite-only]
+#   sh ci/airgap/rootfs.sh SUITE DEST [--with-systemd] [--suite-only] [--include PKG,...]
 #   sh ci/airgap/rootfs.sh --mirror | --security-mirror
 #
 # SUITE is bullseye, bookworm, trixie or forky.  DEST must not exist or be an
@@ -12,6 +12,9 @@
 # --with-systemd adds systemd, systemd-sysv and dbus so ci/airgap/boot.sh can
 # boot it.  --suite-only installs from SUITE alone, without -updates and
 # -security: the point release as published, a host that was never updated.
+# --include PKG,... installs these Debian packages too (with --with-systemd:
+# tests/e2e/48 gives a booted host Debian's rpm and dnf and the libraries of
+# the programs it repackages); the list is part of the cache entry's name.
 #
 # The pristine tarball is cached per (suite, variant, UTC day) under
 # ${PGBUNDLE_TEST_CACHE:-/var/cache/pgbundle-test}/rootfs/, so every test after
@@ -50,17 +53,29 @@ case "${1:-}" in
 --security-mirror) security_mirror; exit 0 ;;
 esac
 
-usage="usage: $0 SUITE DEST [--with-systemd] [--suite-only]"
-[ $# -ge 2 ] && [ $# -le 4 ] || die "$usage"
-suite=$1 dest=$2 variant=minbase include="" suite_only=no
+usage="usage: $0 SUITE DEST [--with-systemd] [--suite-only] [--include PKG,...]"
+[ $# -ge 2 ] && [ $# -le 6 ] || die "$usage"
+suite=$1 dest=$2 variant=minbase include="" suite_only=no extra=""
 shift 2
-for opt in "$@"; do
-	case "$opt" in
+while [ $# -gt 0 ]; do
+	case "$1" in
 	--with-systemd) variant=minbase-systemd include=--include=systemd,systemd-sysv,dbus ;;
 	--suite-only) suite_only=yes ;;
-	*) die "unknown option '$opt'; $usage" ;;
+	--include)
+		[ $# -ge 2 ] || die "$usage"
+		case "$2" in *[!a-z0-9.+,-]*|"") die "--include: a comma-separated list of package names, not '$2'" ;; esac
+		extra=$2
+		shift ;;
+	*) die "unknown option '$1'; $usage" ;;
 	esac
+	shift
 done
+if [ -n "$extra" ]; then
+	# Its own cache entry, named by a digest of the list.
+	variant=$variant-inc$(printf %s "$extra" | sha256sum | cut -c1-8)
+	include=${include:+$include,}$extra
+	include=--include=${include#--include=}
+fi
 # A separate cache entry: the variant names what the tarball holds.
 [ "$suite_only" = yes ] && variant=$variant-suite-only
 case "$suite" in

@@ -301,6 +301,33 @@ static int test_safe_name_rules(void)
 	return 0;
 }
 
+/* The installer refuses a config naming a module the bundle lacks: the
+ * builder refuses to bundle one, at the config's line. */
+static int test_config_modules_must_be_the_manifests(void)
+{
+	struct recipes rc;
+	struct manifest m;
+	struct pgb_err err = { { 0 } };
+	char *path = fixture("config-modules.yml"), *cfg = fixture("config/ha-modules.yml");
+	char want[1024];
+	int ret;
+
+	snprintf(want, sizeof(want), "%s:3:", cfg);
+	CHECK(load_recipes(&rc) == 0);
+	ret = manifest_load(&m, path, &rc, &err);
+	recipes_free(&rc);
+	if (ret == 0)
+		manifest_free(&m);
+	free(path);
+	free(cfg);
+	CHECKF(ret == -1, "%s", "config-modules.yml loaded");
+	CHECKF(!strncmp(err.msg, want, strlen(want)), "want '%s' at the start of: %s", want,
+	       err.msg);
+	CHECKF(strstr(err.msg, "module 'patroni', which is not among the manifest's modules"),
+	       "%s", err.msg);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -330,6 +357,7 @@ int main(void)
 	T_RUN(&s, test_braces_in_flow_list_hint_at_quoting);
 	T_RUN(&s, test_duplicate_key_is_an_error);
 	T_RUN(&s, test_missing_config_file_is_an_error);
+	T_RUN(&s, test_config_modules_must_be_the_manifests);
 	T_RUN(&s, test_unknown_mirror_key_is_an_error);
 	T_RUN(&s, test_invalid_package_name_is_an_error);
 	T_RUN(&s, test_manifest_asking_for_nothing_is_an_error);

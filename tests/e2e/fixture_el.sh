@@ -12,8 +12,18 @@
 #   el_mirrors [PGDIR]     the --mirror options of every EL upstream, as
 #                          templates ({release}, {arch}, {pg}); PGDIR replaces
 #                          EL_FX/pgdg/yum/{pg}/... for pgdg-yum
-#   el_root ROOT REL       a fixture EL root: dnf --installroot of the @core
-#                          group of Rocky REL, with an /etc/os-release of REL
+#   el_root ROOT REL [justdb]  a fixture EL root: dnf --installroot of the @core
+#                          group of Rocky REL, with an /etc/os-release of REL;
+#                          justdb: into the rpm database only, no file written
+#                          (a Debian rootfs keeps its programs: tests/e2e/48)
+#   el_real_fixture        PGDG-like EL 8, 9, 10 repositories of real programs (this
+#                          host's PostgreSQL 15 and Debian's pgbouncer and four
+#                          extensions, repackaged: tests/fixtures/el_pgdg_real.py),
+#                          cached like el_fixture; sets EL_REAL.  After el_fixture.
+#   el_real_mirrors        el_mirrors with PGDG's major and common repositories
+#                          taken from EL_REAL
+#   EL_REAL_DEBS           what a booted Debian host needs besides systemd to
+#                          stand in for EL with those programs (rootfs.sh --include)
 
 el_fixture() {
 	h=$(sha256sum "$TOP/tests/fixtures/el_repos.py" | cut -c1-16)
@@ -55,7 +65,8 @@ el_repo_file() {
 }
 
 el_root() {
-	root=$1 rel=$2
+	root=$1 rel=$2 tsflags=""
+	[ "${3:-}" = justdb ] && tsflags=--setopt=tsflags=justdb,noscripts
 	case $rel in 8) v=8.10 ;; 9) v=9.4 ;; *) v=$rel.0 ;; esac
 	mkdir -p "$root/etc" "$root.repos"
 	el_repo_file "$root.repos/fixture.repo" "$rel"
@@ -69,9 +80,39 @@ PLATFORM_ID="platform:el$rel"
 PRETTY_NAME="Rocky Linux $v"
 EOR
 	dnf -y -q --installroot="$root" --setopt=reposdir="$root.repos" --releasever="$rel" \
-		--setopt=cachedir="$root.cache" --setopt=install_weak_deps=False \
+		--setopt=cachedir="$root.cache" --setopt=install_weak_deps=False $tsflags \
 		--noplugins install @core >/dev/null 2>&1
 	rc=$?
 	rm -rf "$root.repos" "$root.cache"
 	return $rc
+}
+
+# Debian's rpm and dnf (the installer's package manager), gpg (repo_gpgcheck),
+# and the libraries PostgreSQL 15 (without its JIT) and pgbouncer link.
+EL_REAL_DEBS=rpm,dnf,gpg,tzdata,libicu72,libxml2,libxslt1.1,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libssl3,libsystemd0,libpam0g,libuuid1,libedit2,libreadline8,libc-ares2,libevent-2.1-7
+EL_REAL_SRC="postgresql-15-cron postgresql-15-pg-stat-kcache postgresql-15-hypopg postgresql-15-repack pgbouncer"
+
+el_real_fixture() {
+	c=${PGBUNDLE_TEST_CACHE:-/var/cache/pgbundle-test}
+	d=$c/el-real-debs
+	mkdir -p "$d"
+	for p in $EL_REAL_SRC; do
+		ls "$d/${p}_"*.deb >/dev/null 2>&1 ||
+			(cd "$d" && apt-get download "$p" >/dev/null 2>&1) || return 1
+	done
+	h=$( (cat "$TOP/tests/fixtures/el_pgdg_real.py"; echo "$EL_FX"; ls "$d"
+	      dpkg-query -W postgresql-15) | sha256sum | cut -c1-16)
+	EL_REAL=$c/el-real-$h
+	if [ ! -f "$EL_REAL/.done" ]; then
+		rm -rf "$EL_REAL.tmp.$$"
+		python3 "$TOP/tests/fixtures/el_pgdg_real.py" "$EL_REAL.tmp.$$" "$EL_FX" "$d" || return 1
+		touch "$EL_REAL.tmp.$$/.done"
+		mv "$EL_REAL.tmp.$$" "$EL_REAL" 2>/dev/null || rm -rf "$EL_REAL.tmp.$$"
+	fi
+	[ -f "$EL_REAL/.done" ]
+}
+
+el_real_mirrors() {
+	el_mirrors "$EL_REAL/pgdg/yum/{pg}/redhat/rhel-{release}-{arch}" |
+		sed "s|pgdg-yum-common=file://[^ ]*|pgdg-yum-common=file://$EL_REAL/pgdg/yum/common/redhat/rhel-{release}-{arch}|"
 }

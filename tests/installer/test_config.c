@@ -791,6 +791,38 @@ static int test_pgbouncer_ini_serves_business_databases_with_scram(void)
 	return 0;
 }
 
+/* PGDG's pgbouncer.service runs as pgbouncer, which cannot write
+ * /run/postgresql: on EL its files are that user's, its socket and pid file
+ * in /run/pgbouncer; it still reaches PostgreSQL on /run/postgresql. */
+static int test_pgbouncer_on_el_is_pgdg_pgbouncer_users(void)
+{
+	struct inst_config c;
+	struct inst_pg_layout l;
+	struct pgb_err err = { { 0 } };
+	struct sbuf out = SBUF_INIT;
+	int ok;
+
+	CHECK(load_singleton(&c) == 0);
+	CHECKF(inst_pg_layout_init(&l, "rpm", 16, 5432, &err) == 0, "%s", err.msg);
+	CHECK(strcmp(l.pgb_user, "pgbouncer") == 0);
+	inst_pgbouncer_ini(&c, &l, &out);
+	ok = strstr(out.buf, "\nmeta = host=/run/postgresql port=5432 dbname=meta\n") &&
+	     strstr(out.buf, "\nunix_socket_dir = /run/pgbouncer\n") &&
+	     strstr(out.buf, "\npidfile = /run/pgbouncer/pgbouncer.pid\n") &&
+	     strstr(out.buf, "\nlogfile = /var/log/pgbouncer/pgbouncer.log\n");
+	if (!ok)
+		fprintf(stderr, "# rendered:\n%s", out.buf);
+	sbuf_free(&out);
+	inst_pg_layout_free(&l);
+	CHECKF(inst_pg_layout_init(&l, "deb", 15, 5432, &err) == 0, "%s", err.msg);
+	CHECK(strcmp(l.pgb_user, "postgres") == 0);
+	CHECK(strcmp(l.pgb_pidfile, "/var/run/postgresql/pgbouncer.pid") == 0);
+	inst_pg_layout_free(&l);
+	inst_config_free(&c);
+	CHECK(ok);
+	return 0;
+}
+
 /* Found by tests/fuzz/fuzz_config.c: a backslash in a value escaped the
  * closing quote in PostgreSQL's reading of the line ('x\' never ends), so
  * one parameter made postgresql.conf unreadable and the server not start. */
@@ -867,5 +899,6 @@ int main(void)
 	T_RUN(&s, test_settings_escape_backslashes_as_postgresql_reads_them);
 	T_RUN(&s, test_pgb_hba_expands_groups_to_pgbouncer_users);
 	T_RUN(&s, test_layout_knows_el_and_refuses_unknown_families);
+	T_RUN(&s, test_pgbouncer_on_el_is_pgdg_pgbouncer_users);
 	return t_done(&s);
 }

@@ -96,7 +96,14 @@ static void render_service(struct sbuf *b, const struct inst_config *cfg,
 	line(b, "option httpchk");
 	line(b, "http-check send meth OPTIONS uri %s", s->check);
 	line(b, "http-check expect status 200");
+	/* A real connection refused or timed out counts as a failed check
+	 * and turns on fastinter (sudden-death): a leader that stopped is
+	 * marked down one check after the first client finds it gone, not
+	 * fall checks later, while clients sit in HAProxy's connect retries
+	 * (seen as most of a switchover's pause). One transient error alone
+	 * marks nothing down: the next check must fail too. */
 	line(b, "default-server inter %s fastinter %s downinter %s rise %d fall %d "
+	     "observe layer4 error-limit 1 on-error sudden-death "
 	     "on-marked-down shutdown-sessions maxconn %d maxqueue 256", r->inter, r->fastinter,
 	     r->downinter, r->rise, r->fall, s->maxconn);
 	for (size_t i = 0; i < cfg->n_pg_members; i++) {
@@ -134,9 +141,14 @@ void inst_haproxy_render(const struct inst_config *cfg, const char *pw, struct s
 	line(b, "log global");
 	line(b, "mode tcp");
 	line(b, "option dontlognull");
-	line(b, "retries 2");
-	line(b, "option redispatch");
-	line(b, "timeout connect 2s");
+	/* HAProxy waits min(timeout connect, 1 s) before it retries a refused
+	 * connection: with 2 s, a client that came during a switchover sat
+	 * 1 s per retry on the stopped leader.  500 ms is ample for a LAN
+	 * connect (a lost SYN costs a retry, not an error); every retry may
+	 * take another server that is up (redispatch 1). */
+	line(b, "retries 3");
+	line(b, "option redispatch 1");
+	line(b, "timeout connect 500ms");
 	line(b, "timeout queue 5s");
 	/* A busy Patroni answers slowly; a dead host is found by the connect. */
 	line(b, "timeout check 3s");

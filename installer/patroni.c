@@ -30,7 +30,7 @@
  * tests/e2e/60-*):
  *          ttl loop retry start | HAProxy inter fastinter downinter rise fall
  *   fast    20    3     5    15 |  1s  250ms 250ms 1  2
- *   norm    20    4     8    20 |  1s  500ms 500ms 2  3     (default)
+ *   norm    20    4     8    20 |  1s  500ms 250ms 2  3     (default)
  *   safe    60   10    20    45 |  3s  1500ms 3s   3  3     (Pigsty's)
  *   wide   120   20    30    95 |  4s  2s    4s    3  3     (Pigsty's)
  *
@@ -61,7 +61,7 @@
 
 const struct inst_rto inst_rto_table[] = {
 	{ "fast", 20, 3, 5, 15, "1s", "250ms", "250ms", 1, 2 },
-	{ "norm", 20, 4, 8, 20, "1s", "500ms", "500ms", 2, 3 },
+	{ "norm", 20, 4, 8, 20, "1s", "500ms", "250ms", 2, 3 },
 	{ "safe", 60, 10, 20, 45, "3s", "1500ms", "3s", 3, 3 },
 	{ "wide", 120, 20, 30, 95, "4s", "2s", "4s", 3, 3 },
 	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, 0 },

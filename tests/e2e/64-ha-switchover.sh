@@ -20,12 +20,27 @@ ha_cluster_up 3 || exit 1
 ok "a three-node cluster, pg_rpo: 0, ready in $HA_READY s"
 ha_wait_healthy 120 || { not_ok "the cluster is healthy before the first run"; exit 1; }
 
+# ha_sync_standby I: the node number of the synchronous standby, asked of
+# node I, waiting up to 60 s for Patroni to name one after a change.
+ha_sync_standby() {
+	ss_end=$(($(date +%s) + 60))
+	while [ "$(date +%s)" -lt "$ss_end" ]; do
+		m=$(ha_in "$1" patronictl -c /etc/patroni/config.yml list -f json 2>/dev/null |
+			jq -r '[.[] | select(.Role == "Sync Standby" and (.State == "streaming" or .State == "running")) | .Member][0] // empty' 2>/dev/null)
+		[ -n "$m" ] && { ha_node_of "$m"; return 0; }
+		sleep 1
+	done
+	return 1
+}
+
 pauses="" loads="" next=0 lost=0
 for run in $(seq 1 "$RUNS"); do
 	leader=$(ha_leader) || { not_ok "run $run: a leader"; break; }
 	ln=$(ha_node_of "$leader")
-	cand=1
-	while [ "$cand" = "$ln" ]; do cand=$((cand + 1)); done
+	# With pg_rpo: 0 (synchronous mode) Patroni hands over only to the
+	# synchronous standby ("candidate name does not match with
+	# sync_standby" otherwise, and patronictl still exits 0): take it.
+	cand=$(ha_sync_standby "$ln") || { not_ok "run $run: a synchronous standby to hand over to"; break; }
 	client=$ln
 	ha_load_start "$client" "$next"
 	sleep 5
@@ -39,6 +54,9 @@ for run in $(seq 1 "$RUNS"); do
 		ha_load_stop "$client"
 		break
 	fi
+	if ! grep -q 'Successfully switched over' "$T_TMP/switch$run.log"; then
+		not_ok "run $run: patronictl switchover to pg-meta-$cand" "$(tail -n 3 "$T_TMP/switch$run.log")"
+	fi
 	sleep 8
 	ha_load_stop "$client"
 	next=$(tail -n 1 "$T_TMP/acked" | cut -d' ' -f1)
@@ -51,6 +69,16 @@ for run in $(seq 1 "$RUNS"); do
 	vip=$(ha_vip_on "$nn")
 	echo "# figure: run $run: switchover $leader -> $newl: writes paused $pause s, $miss acknowledged commits missing, VIP on the new leader: $vip; load average $load"
 	pauses="$pauses $pause" loads="$loads $load"
+	if [ -n "${HA_DIAG:-}" ]; then
+		# Where the pause went: Patroni's and HAProxy's journals of the
+		# old and the new leader from the switchover on (HA_DIAG=1).
+		for i in "$ln" "$nn"; do
+			ha_in "$i" journalctl -o short-precise --no-pager --since "@${t0%.*}" \
+				-u patroni -u haproxy -u postgresql@15-main 2>/dev/null |
+				grep -v '^--' | head -n 60 | sed "s/^/# node $i: /"
+		done
+		awk -v a="$t0" '$2 > a - 1 && $2 < a + 10 { printf "# acked %s at %.3f (started %.3f)\n", $1, $2 - a, $3 - a }' "$T_TMP/acked" | head -n 40
+	fi
 	if [ "$newl" = "pg-meta-$cand" ] && [ "$vip" = 1 ]; then
 		ok "run $run: $newl leads, the VIP followed; pause $pause s"
 	else

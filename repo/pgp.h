@@ -199,6 +199,12 @@ int pgp_seckey_export_public(const struct pgp_seckey *k, int armored, struct sbu
 /* Uppercase hex v4 fingerprint, NUL-terminated. */
 void pgp_seckey_fingerprint(const struct pgp_seckey *k, char fpr[41]);
 int64_t pgp_seckey_created(const struct pgp_seckey *k);
+/*
+ * The earliest time k's signatures verify everywhere: its self-signature's
+ * date (gpg re-makes it to change the expiry), which sqv wants made by the
+ * time of a signature; never before the key's own date.
+ */
+int64_t pgp_seckey_signs_from(const struct pgp_seckey *k);
 void pgp_seckey_free(struct pgp_seckey *k);
 
 /*

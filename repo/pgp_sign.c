@@ -23,6 +23,7 @@ struct pgp_seckey {
 	struct sbuf pubbody;	/* public key packet body */
 	struct sbuf uid;
 	struct sbuf selfsig;	/* signature packet body */
+	int64_t selfsig_time;	/* its creation time */
 };
 
 #define S2K_UNPROTECTED 0
@@ -53,6 +54,11 @@ void pgp_seckey_fingerprint(const struct pgp_seckey *k, char fpr[41])
 int64_t pgp_seckey_created(const struct pgp_seckey *k)
 {
 	return k->pub.created;
+}
+
+int64_t pgp_seckey_signs_from(const struct pgp_seckey *k)
+{
+	return k->selfsig_time > k->pub.created ? k->selfsig_time : k->pub.created;
 }
 
 static void subpacket(struct sbuf *h, int type, const void *data, size_t len)
@@ -178,6 +184,7 @@ static int self_sign(struct pgp_seckey *k, struct pgb_err *err)
 	pgp_hash_keybody(md, (uint8_t *)k->pubbody.buf, k->pubbody.len);
 	pgp_hash_component(md, 0xb4, (uint8_t *)k->uid.buf, k->uid.len);
 	selfsig_extras(&x);
+	k->selfsig_time = k->pub.created;
 	rc = pgp_sig_finish(k, md, PGP_SIG_CERT_LAST, k->pub.created, &x, &k->selfsig, err);
 	sbuf_free(&x);
 	return rc;
@@ -403,6 +410,7 @@ static void on_uid_sig(struct pgp_seckey *k, const struct pgp_packet *uid,
 		return;
 	}
 	l->best = s.created;
+	k->selfsig_time = s.created;
 	sbuf_reset(&k->uid);
 	sbuf_add(&k->uid, uid->body, uid->len);
 	sbuf_reset(&k->selfsig);

@@ -2003,6 +2003,48 @@ static int test_self_signatures_gpg_and_sqv_skip_are_refused_by_the_loader(void)
 			 "then");
 }
 
+/*
+ * gpg makes a new self-signature when the expiry changes; the loader keeps
+ * the newest, and sqv only takes signatures made after it (no binding
+ * signature before).  A build whose lock is older than the self-signature
+ * therefore signs at pgp_seckey_signs_from, not at the key's date.
+ */
+static int test_key_re_self_signed_by_gpg_signs_from_its_new_self_signature(void)
+{
+	const int64_t made = 1577836800, resigned = 1609459200;	/* 2020-01-01, 2021-01-01 */
+	struct sbuf sec = SBUF_INIT, pub = SBUF_INIT, early = SBUF_INIT, late = SBUF_INIT;
+	struct sbuf said = SBUF_INIT;
+	struct pgp_seckey *k = NULL;
+	struct pgb_err err;
+	char *dir = mktmp(), *args, fpr[41];
+
+	CHECK(dir && have_tool("gpg") && have_tool("sqv"));
+	CHECK(gpg(dir, "--faked-system-time 20200101T000000 --quick-gen-key "
+		  "'Renewed <renewed@example.org>' ed25519 sign 2y", NULL) == 0);
+	CHECK(gpg_fpr(dir, "\npub:", fpr));
+	args = xasprintf("--faked-system-time 20210101T000000 --quick-set-expire %s 20y", fpr);
+	CHECK(gpg(dir, args, NULL) == 0);
+	free(args);
+	CHECK(gpg(dir, "--export-secret-keys", &sec) == 0 && gpg(dir, "--export", &pub) == 0);
+	CHECKF(pgp_seckey_load_mem(&k, sec.buf, sec.len, "renewed.key", &err) == 0, "%s", err.msg);
+	CHECK(pgp_seckey_created(k) == made && pgp_seckey_signs_from(k) == resigned);
+	sbuf_reset(&pub);
+	CHECK(pgp_seckey_export_public(k, 0, &pub, &err) == 0);
+	CHECK(pgp_sign_detached(k, "data", 4, made, 0, &early, &err) == 0);
+	CHECK(pgp_sign_detached(k, "data", 4, pgp_seckey_signs_from(k), 0, &late, &err) == 0);
+	CHECKF(tool_verifies("sqv", &pub, &late, &said) == 0, "%s", said.buf);
+	CHECKF(tool_verifies("sqv", &pub, &early, &said) != 0, "%s", said.buf);
+	gpg_done(dir);
+	pgp_seckey_free(k);
+	sbuf_free(&sec);
+	sbuf_free(&pub);
+	sbuf_free(&early);
+	sbuf_free(&late);
+	sbuf_free(&said);
+	rmtmp(dir);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum sum = { 0, 0 };
@@ -2048,5 +2090,6 @@ int main(void)
 	T_RUN(&sum, test_upstream_signature_by_expired_subkey_is_not_used);
 	T_RUN(&sum, test_fuzz_key_dated_after_its_self_signature_is_refused);
 	T_RUN(&sum, test_self_signatures_gpg_and_sqv_skip_are_refused_by_the_loader);
+	T_RUN(&sum, test_key_re_self_signed_by_gpg_signs_from_its_new_self_signature);
 	return t_done(&sum);
 }

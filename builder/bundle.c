@@ -663,9 +663,10 @@ int bundle_build(const struct plan *p, const struct bundle_opts *o, struct bundl
 	free(tmp);
 	s.top = util_path_join(s.dir, out->base);
 	util_rm_rf(s.dir, &ignored);
-	/* A signature may not predate its key: sign at the later of the two. */
-	sigtime = p->lock.date > pgp_seckey_created(o->key) ? p->lock.date
-							      : pgp_seckey_created(o->key);
+	/* A signature may not predate its key, nor (for sqv) the key's
+	 * self-signature: sign at the later of that and the lock's date. */
+	sigtime = p->lock.date > pgp_seckey_signs_from(o->key) ? p->lock.date
+								: pgp_seckey_signs_from(o->key);
 	rc = util_mkdir_p(s.top, 0755, err);
 	if (rc == 0)
 		rc = write_pool(&s, err);

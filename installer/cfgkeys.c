@@ -430,21 +430,10 @@ const struct ck *inst_cfg_key(const char *name)
 	return NULL;
 }
 
-/* 1 when name is a word of the space-separated list. */
-static int in_words(const char *words, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = words; (p = strstr(p, name)) != NULL; p += n)
-		if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
 const char *inst_cfg_pigsty_only(const char *name)
 {
 	for (size_t i = 0; i < sizeof(pigsty_only) / sizeof(pigsty_only[0]); i++)
-		if (in_words(pigsty_only[i].names, name))
+		if (util_has_word(pigsty_only[i].names, name))
 			return pigsty_only[i].role;
 	return NULL;
 }

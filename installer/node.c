@@ -46,20 +46,10 @@ static int node_enabled(const struct inst_config *cfg)
 	return cfg->inventory || inst_config_has_module(cfg, "node");
 }
 
-static int in_words(const char *words, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *p = words; (p = strstr(p, w)) != NULL; p += n)
-		if ((p == words || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-			return 1;
-	return 0;
-}
-
 static void sysctl_settings(const struct inst_config *cfg, struct inst_pgconf *out)
 {
 	for (size_t i = 0; i < sizeof(tune) / sizeof(tune[0]); i++)
-		if (in_words(tune[i].profile, cfg->node_tune))
+		if (util_has_word(tune[i].profile, cfg->node_tune))
 			inst_pgconf_set(out, tune[i].key, tune[i].value);
 	for (size_t i = 0; i < cfg->n_node_sysctl_params; i++)
 		inst_pgconf_set(out, cfg->node_sysctl_params[i].key,

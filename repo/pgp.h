@@ -178,9 +178,12 @@ int pgp_seckey_save(const struct pgp_seckey *k, const char *path, struct pgb_err
  * written by pgp_seckey_save() or `gpg --export-secret-keys` of an Ed25519 key
  * without passphrase.  The primary key signs; secret subkeys are ignored.
  * Clear errors for a public key, a passphrase-protected key, an algorithm
- * other than Ed25519, a secret that does not match the public key, a missing
- * or invalid self-signature, a key without the sign flag, an expired key or
- * self-signature, a key that carries its own revocation.  Decoded secret
+ * other than Ed25519, a secret that does not match the public key, a key
+ * dated after this host's clock, a missing or invalid self-signature
+ * (including one gpg and sqv would not use: naming no issuer, dated before
+ * the key or after the clock), a key without the sign flag, an expired key
+ * or self-signature, a key that carries its own revocation: what loads
+ * signs what verifies against its exported public key.  Decoded secret
  * bytes are wiped before they are freed, on error too.
  */
 int pgp_seckey_load(struct pgp_seckey **out, const char *path, struct pgb_err *err);
@@ -196,6 +199,12 @@ int pgp_seckey_export_public(const struct pgp_seckey *k, int armored, struct sbu
 /* Uppercase hex v4 fingerprint, NUL-terminated. */
 void pgp_seckey_fingerprint(const struct pgp_seckey *k, char fpr[41]);
 int64_t pgp_seckey_created(const struct pgp_seckey *k);
+/*
+ * The earliest time k's signatures verify everywhere: its self-signature's
+ * date (gpg re-makes it to change the expiry), which sqv wants made by the
+ * time of a signature; never before the key's own date.
+ */
+int64_t pgp_seckey_signs_from(const struct pgp_seckey *k);
 void pgp_seckey_free(struct pgp_seckey *k);
 
 /*

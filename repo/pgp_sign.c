@@ -23,6 +23,7 @@ struct pgp_seckey {
 	struct sbuf pubbody;	/* public key packet body */
 	struct sbuf uid;
 	struct sbuf selfsig;	/* signature packet body */
+	int64_t selfsig_time;	/* its creation time */
 };
 
 #define S2K_UNPROTECTED 0
@@ -53,6 +54,11 @@ void pgp_seckey_fingerprint(const struct pgp_seckey *k, char fpr[41])
 int64_t pgp_seckey_created(const struct pgp_seckey *k)
 {
 	return k->pub.created;
+}
+
+int64_t pgp_seckey_signs_from(const struct pgp_seckey *k)
+{
+	return k->selfsig_time > k->pub.created ? k->selfsig_time : k->pub.created;
 }
 
 static void subpacket(struct sbuf *h, int type, const void *data, size_t len)
@@ -178,6 +184,7 @@ static int self_sign(struct pgp_seckey *k, struct pgb_err *err)
 	pgp_hash_keybody(md, (uint8_t *)k->pubbody.buf, k->pubbody.len);
 	pgp_hash_component(md, 0xb4, (uint8_t *)k->uid.buf, k->uid.len);
 	selfsig_extras(&x);
+	k->selfsig_time = k->pub.created;
 	rc = pgp_sig_finish(k, md, PGP_SIG_CERT_LAST, k->pub.created, &x, &k->selfsig, err);
 	sbuf_free(&x);
 	return rc;
@@ -335,17 +342,57 @@ static int on_seckey_packet(struct pgp_seckey *k, const struct pgp_packet *p, co
 	return parse_secret(k, p->body, p->len, used, what, err);
 }
 
+/* What loading a key found: the clock it judges by, the newest self-signature
+ * kept so far, and why a good self-signature was passed over. */
+struct seckey_load {
+	int64_t now;
+	int64_t best;
+	char why[160];
+};
+
+static const char *day(int64_t t, char buf[64])
+{
+	return util_utc(t, "%Y-%m-%d", buf);
+}
+
+/*
+ * Why a certification that verifies is still no self-signature gpg or sqv
+ * would take (so the public key a bundle ships would not verify its
+ * signatures there), NULL when it is one.
+ */
+static const char *selfsig_unfit(const struct pgp_seckey *k, const struct pgp_sig *s,
+				 int64_t now, char why[160])
+{
+	char d1[64], d2[64];
+
+	if (!s->has_issuer_id || memcmp(s->issuer_id, k->pub.fpr + 12, 8))
+		return "its self-signature does not name its key by Issuer Key ID (subpacket "
+		       "16), and gpg 2.2 (gpgv, apt's verifier on Debian 12) only checks one that "
+		       "does";
+	if (s->created < k->pub.created)
+		snprintf(why, 160, "its self-signature is dated %s, before the key was made on %s",
+			 day(s->created, d1), day(k->pub.created, d2));
+	else if (s->created > now)
+		snprintf(why, 160, "its self-signature is dated %s, after this host's clock (%s)",
+			 day(s->created, d1), day(now, d2));
+	else
+		return NULL;
+	return why;
+}
+
 /* Keep the newest valid self-certification of the first User ID that has one. */
 static void on_uid_sig(struct pgp_seckey *k, const struct pgp_packet *uid,
-		       const struct pgp_packet *p, int64_t *best)
+		       const struct pgp_packet *p, struct seckey_load *l)
 {
 	struct pgb_err ignored;
 	struct pgp_sig s;
 	EVP_MD_CTX *md;
+	const char *why;
+	char buf[160];
 
 	if (pgp_sig_parse(&s, p->body, p->len, "", &ignored) != 0 || s.type < PGP_SIG_CERT_FIRST ||
 	    s.type > PGP_SIG_CERT_LAST || s.created < 0 || s.unknown_critical ||
-	    s.created < *best || !(md = pgp_md_begin(s.halgo)))
+	    s.created < l->best || !(md = pgp_md_begin(s.halgo)))
 		return;
 	if ((s.has_issuer_fpr || s.has_issuer_id) && !pgp_sig_names_key(&s, &k->pub)) {
 		EVP_MD_CTX_free(md);
@@ -357,7 +404,13 @@ static void on_uid_sig(struct pgp_seckey *k, const struct pgp_packet *uid,
 		return;
 	if (k->uid.len && (k->uid.len != uid->len || memcmp(k->uid.buf, uid->body, uid->len)))
 		return;
-	*best = s.created;
+	why = selfsig_unfit(k, &s, l->now, buf);
+	if (why) {
+		snprintf(l->why, sizeof(l->why), "%s", why);
+		return;
+	}
+	l->best = s.created;
+	k->selfsig_time = s.created;
 	sbuf_reset(&k->uid);
 	sbuf_add(&k->uid, uid->body, uid->len);
 	sbuf_reset(&k->selfsig);
@@ -380,10 +433,10 @@ static int revokes_self(const struct pgp_seckey *k, const struct pgp_packet *p)
 	return pgp_sig_hash_verify(md, &s, &k->pub);
 }
 
-static int read_components(struct pgp_seckey *k, struct pgp_reader *r, struct pgb_err *err)
+static int read_components(struct pgp_seckey *k, struct pgp_reader *r, struct seckey_load *l,
+			   struct pgb_err *err)
 {
 	struct pgp_packet p, uid = { 0, NULL, 0 };
-	int64_t best = -1;
 	int rc;
 
 	while ((rc = pgp_read_packet(r, &p, err)) > 0) {
@@ -396,24 +449,33 @@ static int read_components(struct pgp_seckey *k, struct pgp_reader *r, struct pg
 		else if (p.tag == PGP_TAG_SIG && revokes_self(k, &p))
 			k->pub.revoked = 1;
 		else if (p.tag == PGP_TAG_SIG && uid.body)
-			on_uid_sig(k, &uid, &p, &best);
+			on_uid_sig(k, &uid, &p, l);
 	}
 	return rc < 0 ? -1 : 0;
 }
 
-/* Flags and expiry of the chosen self-signature. */
-static int check_selfsig(const struct pgp_seckey *k, const char *what, struct pgb_err *err)
+/* The key's own date, then flags and expiry of the chosen self-signature. */
+static int check_selfsig(const struct pgp_seckey *k, const struct seckey_load *l,
+			 const char *what, struct pgb_err *err)
 {
 	struct pgb_err ignored;
 	struct pgp_sig s;
-	int64_t now = (int64_t)time(NULL);
-	char fpr[41];
+	int64_t now = l->now;
+	char fpr[41], d1[64], d2[64];
 
 	pgp_fpr_hex(k->pub.fpr, fpr);
+	/* Its signatures cannot predate it (pgp_sig_finish), so each would be
+	 * dated in this host's future, and gpg and sqv refuse the key until then. */
+	if (k->pub.created > now)
+		return pgb_fail(err, "%s: key %s was made on %s, after this host's clock (%s): "
+				"verifiers refuse it until then; check the clock of this host and "
+				"of the host that made the key", what, fpr,
+				day(k->pub.created, d1), day(now, d2));
 	if (!k->selfsig.len ||
 	    pgp_sig_parse(&s, (uint8_t *)k->selfsig.buf, k->selfsig.len, what, &ignored) != 0)
-		return pgb_fail(err, "%s: key %s has no User ID with a valid self-signature",
-				what, fpr);
+		return pgb_fail(err, "%s: key %s has no User ID with a valid self-signature%s%s%s",
+				what, fpr, l->why[0] ? ": " : "", l->why,
+				l->why[0] ? "; make a new key with `pgbundle keygen`" : "");
 	if (k->pub.revoked)
 		return pgb_fail(err, "%s: key %s is revoked (it carries its own revocation "
 				"signature) and must not sign again; make a new one with `pgbundle "
@@ -470,6 +532,7 @@ int pgp_seckey_load_mem(struct pgp_seckey **out, const void *data, size_t len, c
 	struct sbuf bin = SBUF_INIT;
 	struct pgp_reader r;
 	struct pgp_packet p;
+	struct seckey_load l = { (int64_t)time(NULL), -1, "" };
 	int rc;
 
 	*out = NULL;
@@ -485,7 +548,7 @@ int pgp_seckey_load_mem(struct pgp_seckey **out, const void *data, size_t len, c
 	if (rc == 0)
 		pgb_fail(err, "%s: no OpenPGP packet in it", what);
 	if (rc <= 0 || on_seckey_packet(k, &p, what, err) < 0 || seckey_keys(k, what, err) < 0 ||
-	    read_components(k, &r, err) < 0 || check_selfsig(k, what, err) < 0)
+	    read_components(k, &r, &l, err) < 0 || check_selfsig(k, &l, what, err) < 0)
 		rc = -1;
 	else
 		rc = 0;

@@ -174,6 +174,20 @@ int strlist_has(const struct strlist *l, const char *s)
 	return 0;
 }
 
+int util_has_word(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+
+	/* strstr finds "" at every position and p += 0 never moves: an empty
+	 * name (a null YAML key) looped forever.  "a b" would match two words. */
+	if (!n || strchr(w, ' '))
+		return 0;
+	for (const char *p = words; (p = strstr(p, w)) != NULL; p += n)
+		if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -67,6 +67,10 @@ void strlist_sort(struct strlist *l);                     /* strcmp order */
 void strlist_uniq(struct strlist *l);                     /* after sort */
 void strlist_free(struct strlist *l);
 
+/* 1 when w is one of the space-separated words of `words`; an empty w, or one
+ * with a space, is none. */
+int util_has_word(const char *words, const char *w);
+
 /* Read a whole file; *data is malloc'd and NUL-terminated (not counted in *len). */
 int util_read_file(const char *path, char **data, size_t *len, struct pgb_err *err);
 /*

@@ -121,6 +121,24 @@ static int map_key_cmp(const void *pa, const void *pb)
 }
 
 /*
+ * An empty key (&a : x, '': x) or a null one (~: x, null: x) names nothing:
+ * a reader would at best call it an unknown key '' (the installer's key
+ * lookup once looped forever on it).  0 when k is a name.
+ */
+static int null_key_fail(const struct yamldoc *d, const yaml_node_t *k, struct pgb_err *err)
+{
+	const char *v = (const char *)k->data.scalar.value;
+
+	if (!k->data.scalar.length)
+		return yamldoc_fail(d, H(k), err, "a key is empty; write the key's name before "
+				    "the ':'");
+	if (yamldoc_is_null(H(k)))
+		return yamldoc_fail(d, H(k), err, "key '%s' is YAML's null, not a name; write the "
+				    "key's name, quoted if it is '%s'", v, v);
+	return 0;
+}
+
+/*
  * libyaml keeps the last of duplicate keys silently; a config must not.  The
  * keys are sorted (n log n: a generated file may have many) and the repeat
  * that comes first in the file is reported, with the key's first occurrence.
@@ -140,6 +158,10 @@ static int check_map_keys(const struct yamldoc *d, const yaml_node_t *map, struc
 			free(keys);
 			return yamldoc_fail(d, H(k ? k : map), err, "a key must be a plain name, "
 					    "got %s", yamldoc_got(H(k), got, sizeof(got)));
+		}
+		if (null_key_fail(d, k, err) < 0) {
+			free(keys);
+			return -1;
 		}
 		keys[i].node = k;
 		keys[i].pos = i;

@@ -5,7 +5,7 @@
  * recipes) and the installer (its config).  yamldoc_load() parses one YAML
  * document into a node tree and rejects what libyaml lets through but a
  * config file must not have: duplicate keys in a mapping, keys that are not
- * plain scalars, a second document.  Anchors and aliases work as libyaml
+ * plain scalars, empty or null keys, a second document.  Anchors and aliases work as libyaml
  * resolves them (an alias is the anchored node itself; "<<" merge keys are
  * not special).
  *

@@ -4,14 +4,18 @@
  * A test is `static int test_name(void)` that returns 0 when it holds; CHECK()
  * returns 1 from it with the file, line and condition on stderr.  main() runs
  * each with T_RUN(&sum, fn), which prints a TAP-style "ok - name" or
- * "not ok - name" line that tests/run.sh counts, and returns t_done(&sum).
+ * "not ok - name" line that tests/run.sh counts, and returns t_done(&sum);
+ * T_RUN_WITHIN(&sum, fn, secs) for a test that might hang.
  */
 #ifndef PGB_UNIT_H
 #define PGB_UNIT_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \
@@ -49,6 +53,38 @@ static inline void t_run(struct t_sum *s, const char *name, int (*fn)(void))
 }
 
 #define T_RUN(s, fn) t_run((s), #fn, fn)
+
+/*
+ * t_run for a test that could hang (an input that once made a loop endless):
+ * fn runs in a child killed after `secs` seconds, so a hang is a failure
+ * that names itself and the tests after it still run.
+ */
+static inline void t_run_within(struct t_sum *s, const char *name, int (*fn)(void),
+				unsigned secs)
+{
+	int st = 0, rc;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		alarm(secs);
+		exit(fn());	/* exit, not _exit: LeakSanitizer checks the child too */
+	}
+	rc = pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+	if (rc && pid > 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		fprintf(stderr, "# %s: did not finish in %u s\n", name, secs);
+	fflush(stderr);
+	printf("%s - %s\n", rc ? "not ok" : "ok", name);
+	fflush(stdout);
+	if (rc)
+		s->failed++;
+	else
+		s->passed++;
+}
+
+#define T_RUN_WITHIN(s, fn, secs) t_run_within((s), #fn, fn, (secs))
 
 static inline int t_done(struct t_sum *s)
 {

@@ -8,9 +8,9 @@
  * so the self-signature checks run on signatures that verify.
  *
  * Properties of a key that loads: what it signs verifies against its own
- * exported public key (a detached and a cleartext signature, made at its
- * creation time and checked then), and the streaming signer gives the same
- * bytes as the one-shot signer.
+ * exported public key (a detached and a cleartext signature, made at the
+ * earliest time the build signs with it, pgp_seckey_signs_from, and checked
+ * then), and the streaming signer gives the same bytes as the one-shot signer.
  *
  * PGB_FUZZ_MKSEED=FILE writes K1's secret key (pgpmut.c) to FILE and exits.
  */
@@ -45,7 +45,7 @@ static void check_signs(const struct pgp_seckey *k)
 	struct pgp_sign_stream *st = NULL;
 	struct pgp_sig_info info;
 	struct pgb_err err;
-	int64_t t = pgp_seckey_created(k);
+	int64_t t = pgp_seckey_signs_from(k);
 	char fpr[41], *body = NULL;
 	size_t blen;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_int.h"
 #include "inst.h"
 #include "unit.h"
 
@@ -186,6 +187,27 @@ static int test_config_rejects_unknown_key_naming_line_and_column(void)
 {
 	return fails_with("pg_port: 5432\npg_usres: []\n",
 			  "cfg.yml:2:1: unknown key 'pg_usres'");
+}
+
+/* Found by tests/fuzz/fuzz_config.c, whose input this is: an anchored empty
+ * key (null) was looked up among Pigsty's keys by a word search that never
+ * ended on an empty name; it is refused where it stands. */
+static int test_config_refuses_an_empty_or_null_key_where_it_stands(void)
+{
+	static const char input[] = "&id : singleton\n";
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	int rc = load(&c, input, 1, &err);
+
+	inst_config_free(&c);
+	CHECK(rc == -1);
+	CHECKF(!strcmp(err.msg, "cfg.yml:1:1: a key is empty; write the key's name before the "
+		       "':'"), "%s", err.msg);
+	CHECK(!inst_cfg_pigsty_only(""));
+	CHECK(inst_cfg_pigsty_only("node_timezone"));
+	return fails_with("pg_port: 5432\n&a : x\n", "cfg.yml:2:1: a key is empty") ||
+	       fails_with("pg_parameters:\n  '': x\n", "cfg.yml:2:3: a key is empty") ||
+	       fails_with("pg_users:\n  - ~: a\n", "cfg.yml:2:5: key '~' is YAML's null");
 }
 
 static int test_config_rejects_unknown_user_key_at_its_position(void)
@@ -868,6 +890,7 @@ int main(void)
 	T_RUN(&s, test_config_defaults_fill_an_empty_config);
 	T_RUN(&s, test_config_rejects_unknown_key_naming_line_and_column);
 	T_RUN(&s, test_config_rejects_an_extension_item_of_another_kind_at_its_position);
+	T_RUN_WITHIN(&s, test_config_refuses_an_empty_or_null_key_where_it_stands, 10);
 	T_RUN(&s, test_config_rejects_unknown_user_key_at_its_position);
 	T_RUN(&s, test_config_rejects_wrong_types_naming_line_and_column);
 	T_RUN(&s, test_config_rejects_a_database_owner_that_is_no_user);

@@ -1730,6 +1730,321 @@ static int test_upstream_signature_by_expired_subkey_is_not_used(void)
 	return 0;
 }
 
+/* ---- self-signatures gpg and sqv would not use (found by fuzz_pgp_seckey) ---- */
+
+/*
+ * Found by tests/fuzz/fuzz_pgp_seckey.c, whose input this is: a key dated
+ * 2105-08-12 whose User ID's only good certification has no Issuer Key ID
+ * and is dated 1980-02-04, expiring 2048-02-22.  The loader took it; a
+ * signature made when the key was made did not verify against the key's
+ * exported public key ("key's self-signature expired on 2048-02-22"), and
+ * gpg finds no valid User ID on it.
+ */
+static const uint8_t fuzz_selfsig_before_key[360] = {
+	0xc5, 0x58, 0x04, 0xff, 0x14, 0x54, 0xa7, 0x16, 0x09, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47,
+	0x0f, 0x01, 0x01, 0x07, 0x40, 0xf1, 0xda, 0x89, 0xc0, 0x4a, 0x05, 0x1b, 0xd2, 0x6c, 0x06, 0x21,
+	0xef, 0xda, 0x25, 0x9a, 0xf9, 0x56, 0x12, 0xf9, 0x0f, 0x55, 0xcc, 0xb8, 0x90, 0xd1, 0xa6, 0x02,
+	0xbc, 0x12, 0xd2, 0xae, 0xab, 0x00, 0x01, 0x00, 0xbe, 0xf0, 0x86, 0x67, 0x45, 0x43, 0x6d, 0x22,
+	0xab, 0x95, 0x0e, 0xf6, 0xfd, 0x0c, 0xdf, 0x01, 0xa0, 0x6e, 0x24, 0x23, 0xa5, 0x73, 0xe0, 0x8b,
+	0x8e, 0xa4, 0xa3, 0x37, 0x5d, 0x95, 0x11, 0x9f, 0x0f, 0x66, 0xcd, 0x08, 0x30, 0x2b, 0x67, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0xc2, 0x8e, 0x04, 0x00, 0x16, 0x0a, 0x00, 0x17, 0x16, 0x21, 0x04, 0xef,
+	0xa5, 0x2e, 0xa5, 0x89, 0x25, 0xf5, 0x60, 0x9f, 0x34, 0x3b, 0xdd, 0x2a, 0x68, 0xc0, 0x78, 0x68,
+	0x5f, 0x7e, 0x16, 0x00, 0x11, 0x09, 0x10, 0x2a, 0x68, 0xc0, 0x78, 0x68, 0x5f, 0x7e, 0x16, 0xbf,
+	0x45, 0x23, 0x00, 0xa1, 0x00, 0x00, 0x47, 0x3d, 0x2d, 0x2d, 0x2d, 0x2d, 0x2d, 0x42, 0x45, 0x47,
+	0x49, 0x4e, 0x20, 0x50, 0x47, 0x50, 0x20, 0x50, 0x52, 0x49, 0x56, 0x3b, 0x54, 0x45, 0x20, 0x4b,
+	0x45, 0x59, 0x20, 0x42, 0x4c, 0x4f, 0x43, 0x4b, 0x2d, 0x2d, 0x2d, 0x2d, 0x2d, 0x0a, 0x0a, 0x78,
+	0x56, 0x68, 0x69, 0x41, 0x41, 0x41, 0x41, 0x2f, 0x78, 0x4d, 0x4a, 0x4b, 0x77, 0x59, 0x42, 0x42,
+	0x41, 0x48, 0x61, 0x52, 0x77, 0x38, 0x42, 0x41, 0x01, 0x00, 0x9b, 0x51, 0x64, 0x41, 0x45, 0x43,
+	0x0d, 0xb8, 0xce, 0x42, 0x54, 0x92, 0x50, 0x41, 0x4b, 0xc9, 0x87, 0xec, 0x08, 0xaf, 0xee, 0x06,
+	0xa9, 0x4a, 0x26, 0xaf, 0xc2, 0x72, 0x04, 0x13, 0x16, 0x08, 0x00, 0x1b, 0x08, 0x99, 0x6b, 0x1b,
+	0x3d, 0x1b, 0x3d, 0x00, 0x00, 0x05, 0x05, 0x12, 0xfc, 0x48, 0x2b, 0x05, 0x82, 0x12, 0xfc, 0x48,
+	0x2b, 0x05, 0x03, 0x7f, 0xff, 0xff, 0xff, 0x00, 0x09, 0x05, 0x25, 0x12, 0xfc, 0x48, 0x2b, 0x02,
+	0x21, 0x03, 0x8c, 0x15, 0x01, 0x00, 0x8e, 0x81, 0xdc, 0xda, 0xa7, 0xdb, 0xcc, 0x7c, 0x4d, 0x48,
+	0xe9, 0x13, 0x07, 0xa9, 0xdc, 0x15, 0x93, 0x3a, 0x27, 0x63, 0xa1, 0x3a, 0x1e, 0x6b, 0x78, 0x86,
+	0xb3, 0x7b, 0xfc, 0xa4, 0x90, 0x63, 0x01, 0x00, 0xe2, 0x45, 0x58, 0x5e, 0x29, 0x53, 0xbb, 0xea,
+	0x50, 0xed, 0x24, 0xa0, 0x06, 0xdc, 0xb1, 0x4e, 0x3c, 0x7c, 0x2f, 0x67, 0x96, 0xdf, 0xfd, 0xfe,
+	0xa4, 0x08, 0xf1, 0x6d, 0x60, 0xc0, 0xba, 0x03,
+};
+
+static int test_fuzz_key_dated_after_its_self_signature_is_refused(void)
+{
+	struct pgp_seckey *k = NULL;
+	struct pgb_err err;
+
+	memset(&err, 0, sizeof(err));
+	CHECK(pgp_seckey_load_mem(&k, fuzz_selfsig_before_key, sizeof(fuzz_selfsig_before_key),
+				  "fuzz.key", &err) < 0 && !k);
+	CHECKF(strstr(err.msg, "fuzz.key: key ") && strstr(err.msg, "was made on 2105-08-12, "
+							   "after this host's clock"),
+	       "%s", err.msg);
+	return 0;
+}
+
+/*
+ * An Ed25519 key whose certifications are made here by hand, with what
+ * neither keygen nor gpg would write: no issuer, a date before the key's.
+ */
+struct hand_key {
+	EVP_PKEY *pk;
+	uint8_t seed[32];
+	struct sbuf body;	/* the public key packet's */
+	struct pgp_key pub;	/* for its fingerprint */
+};
+
+static int hand_key_new(struct hand_key *h, int64_t created)
+{
+	uint8_t pt[33] = { 0x40 };
+	size_t plen = 32, slen = 32, used;
+	struct pgb_err err;
+
+	memset(h, 0, sizeof(*h));
+	h->pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (!h->pk || EVP_PKEY_get_raw_public_key(h->pk, pt + 1, &plen) <= 0 ||
+	    EVP_PKEY_get_raw_private_key(h->pk, h->seed, &slen) <= 0)
+		return -1;
+	sbuf_addc(&h->body, 4);
+	pgp_put_be(&h->body, (uint64_t)created, 4);
+	sbuf_addc(&h->body, PGP_PK_EDDSA);
+	sbuf_addc(&h->body, sizeof(pgp_oid_ed25519));
+	sbuf_add(&h->body, pgp_oid_ed25519, sizeof(pgp_oid_ed25519));
+	pgp_put_mpi(&h->body, pt, sizeof(pt));
+	return pgp_key_parse(&h->pub, (uint8_t *)h->body.buf, h->body.len, &used, "hand", &err);
+}
+
+static void hand_key_free(struct hand_key *h)
+{
+	EVP_PKEY_free(h->pk);
+	sbuf_free(&h->body);
+	pgp_key_release(&h->pub);
+}
+
+/* Issuer subpackets of a hand-made signature, or'd: gpg writes both. */
+#define ISSUER_FPR 1
+#define ISSUER_ID 2
+
+/* A v4 SHA-512 signature packet of `type` over what md holds, made at t. */
+static int hand_sign(const struct hand_key *h, EVP_MD_CTX *md, int type, int64_t t, int issuer,
+		     struct sbuf *out)
+{
+	struct sbuf hs = SBUF_INIT, body = SBUF_INIT;
+	uint8_t dig[64], sig[64], trailer[6] = { 4, 0xff };
+	unsigned dlen = 0;
+	size_t slen = sizeof(sig), sub;
+	EVP_MD_CTX *sctx = EVP_MD_CTX_new();
+	int ok;
+
+	sbuf_add(&hs, (uint8_t[]){ 4, (uint8_t)type, PGP_PK_EDDSA, PGP_H_SHA512, 0, 0 }, 6);
+	sbuf_add(&hs, (uint8_t[]){ 5, 2 }, 2);	/* creation time */
+	pgp_put_be(&hs, (uint64_t)t, 4);
+	if (type != 0)
+		sbuf_add(&hs, (uint8_t[]){ 2, 27, PGP_KF_CERTIFY | PGP_KF_SIGN }, 3);
+	if (issuer & ISSUER_FPR) {
+		sbuf_add(&hs, (uint8_t[]){ 22, 33, 4 }, 3);
+		sbuf_add(&hs, h->pub.fpr, 20);
+	}
+	sub = hs.len - 6;
+	hs.buf[4] = (char)(sub >> 8);
+	hs.buf[5] = (char)(sub & 0xff);
+	for (int i = 0; i < 4; i++)
+		trailer[2 + i] = (uint8_t)(hs.len >> (24 - 8 * i));
+	ok = EVP_DigestUpdate(md, hs.buf, hs.len) && EVP_DigestUpdate(md, trailer, 6) &&
+	     EVP_DigestFinal_ex(md, dig, &dlen) && sctx &&
+	     EVP_DigestSignInit(sctx, NULL, NULL, NULL, h->pk) > 0 &&
+	     EVP_DigestSign(sctx, sig, &slen, dig, dlen) > 0;
+	EVP_MD_CTX_free(md);
+	EVP_MD_CTX_free(sctx);
+	sbuf_add(&body, hs.buf, hs.len);
+	pgp_put_be(&body, issuer & ISSUER_ID ? 10 : 0, 2);	/* the key ID unhashed, as gpg */
+	if (issuer & ISSUER_ID) {
+		sbuf_add(&body, (uint8_t[]){ 9, 16 }, 2);
+		sbuf_add(&body, h->pub.fpr + 12, 8);
+	}
+	sbuf_add(&body, dig, 2);
+	pgp_put_mpi(&body, sig, 32);
+	pgp_put_mpi(&body, sig + 32, 32);
+	pgp_put_packet(out, PGP_TAG_SIG, body.buf, body.len);
+	sbuf_free(&hs);
+	sbuf_free(&body);
+	return ok ? 0 : -1;
+}
+
+/* The secret key file and the public key: h, one User ID certified at t. */
+static int hand_cert(const struct hand_key *h, int64_t t, int issuer, struct sbuf *sec,
+		     struct sbuf *pub)
+{
+	static const char uid[] = "Hand <hand@example.org>";
+	struct sbuf s = SBUF_INIT, cert = SBUF_INIT;
+	EVP_MD_CTX *md = pgp_md_begin(PGP_H_SHA512);
+	unsigned sum = 0;
+	size_t start;
+
+	if (!md)
+		return -1;
+	pgp_hash_keybody(md, (uint8_t *)h->body.buf, h->body.len);
+	pgp_hash_component(md, 0xb4, (const uint8_t *)uid, strlen(uid));
+	pgp_put_packet(&cert, PGP_TAG_UID, uid, strlen(uid));
+	if (hand_sign(h, md, 0x13, t, issuer, &cert) < 0)
+		return -1;
+	sbuf_add(&s, h->body.buf, h->body.len);
+	sbuf_addc(&s, 0);	/* unprotected */
+	start = s.len;
+	pgp_put_mpi(&s, h->seed, sizeof(h->seed));
+	for (size_t i = start; i < s.len; i++)
+		sum += (uint8_t)s.buf[i];
+	pgp_put_be(&s, sum & 0xffff, 2);
+	pgp_put_packet(sec, PGP_TAG_SECKEY, s.buf, s.len);
+	sbuf_add(sec, cert.buf, cert.len);
+	pgp_put_packet(pub, PGP_TAG_PUBKEY, h->body.buf, h->body.len);
+	sbuf_add(pub, cert.buf, cert.len);
+	sbuf_free(&s);
+	sbuf_free(&cert);
+	return 0;
+}
+
+/*
+ * 0 when `tool --keyring pub sig data` (gpgv, sqv) says the signature of
+ * "data" is good; what the tool said is added to said.
+ */
+static int tool_verifies(const char *tool, const struct sbuf *pub, const struct sbuf *sig,
+			 struct sbuf *said)
+{
+	char *dir = mktmp(), *kp, *sp, *dp, *cmd;
+	int rc;
+
+	if (!dir)
+		return -1;
+	kp = put(dir, "k.gpg", pub->buf, pub->len);
+	sp = put(dir, "d.sig", sig->buf, sig->len);
+	dp = put(dir, "d", "data", 4);
+	cmd = xasprintf("%s --keyring %s %s %s 2>&1", tool, kp, sp, dp);
+	sbuf_addf(said, "[%s] ", tool);
+	rc = kp && sp && dp ? run(cmd, said) : -1;
+	free(cmd);
+	free(kp);
+	free(sp);
+	free(dp);
+	rmtmp(dir);
+	return rc;
+}
+
+/*
+ * A hand-made key: `created`, its User ID certified at `certified`, naming
+ * the issuer as `issuer` says.  want NULL: it loads, and what it signs
+ * verifies with our verifier, gpgv and sqv.  Else the loader refuses it with
+ * want in the message, and gpgv (apt's verifier on bookworm) or sqv (on
+ * trixie) refuses a signature of it.
+ */
+static int hand_case(int64_t created, int64_t certified, int issuer, const char *want)
+{
+	struct hand_key h;
+	struct sbuf sec = SBUF_INIT, pub = SBUF_INIT, sig = SBUF_INIT, ours = SBUF_INIT;
+	struct sbuf said = SBUF_INIT;
+	struct pgp_seckey *k = NULL;
+	struct pgp_keyring *kr;
+	struct pgb_err err;
+	EVP_MD_CTX *md = pgp_md_begin(PGP_H_SHA512);
+	int64_t t = created > certified ? created : certified;
+	int gpgv, sqv;
+
+	CHECK(md && hand_key_new(&h, created) == 0 && hand_cert(&h, certified, issuer, &sec,
+								   &pub) == 0);
+	EVP_DigestUpdate(md, "data", 4);
+	CHECK(hand_sign(&h, md, 0x00, t, ISSUER_FPR | ISSUER_ID, &sig) == 0);
+	memset(&err, 0, sizeof(err));
+	if (want) {
+		CHECKF(pgp_seckey_load_mem(&k, sec.buf, sec.len, "hand.key", &err) < 0 && !k,
+		       "loaded: key made %lld, certified %lld, issuer %d", (long long)created,
+		       (long long)certified, issuer);
+		CHECKF(strstr(err.msg, "hand.key: key ") && strstr(err.msg, want), "'%s' lacks '%s'",
+		       err.msg, want);
+		gpgv = tool_verifies("gpgv", &pub, &sig, &said);
+		sqv = tool_verifies("sqv", &pub, &sig, &said);
+		CHECKF(gpgv != 0 || sqv != 0, "gpgv and sqv took a signature of a key we refuse "
+		       "(%s): %s", err.msg, said.buf);
+	} else {
+		CHECKF(pgp_seckey_load_mem(&k, sec.buf, sec.len, "hand.key", &err) == 0, "%s",
+		       err.msg);
+		kr = keyring_of(k, 0);
+		CHECK(kr && pgp_sign_detached(k, "data", 4, t, 0, &ours, &err) == 0);
+		CHECKF(pgp_verify_detached_at(kr, "data", 4, ours.buf, ours.len, "d", t, NULL,
+					      &err) == 0, "%s", err.msg);
+		CHECKF(tool_verifies("gpgv", &pub, &sig, &said) == 0 &&
+		       tool_verifies("sqv", &pub, &sig, &said) == 0 &&
+		       tool_verifies("gpgv", &pub, &ours, &said) == 0 &&
+		       tool_verifies("sqv", &pub, &ours, &said) == 0, "%s", said.buf);
+		pgp_keyring_free(kr);
+		pgp_seckey_free(k);
+	}
+	hand_key_free(&h);
+	sbuf_free(&sec);
+	sbuf_free(&pub);
+	sbuf_free(&sig);
+	sbuf_free(&ours);
+	sbuf_free(&said);
+	return 0;
+}
+
+static int test_self_signatures_gpg_and_sqv_skip_are_refused_by_the_loader(void)
+{
+	int64_t later = (int64_t)time(NULL) + 86400 * 365;
+
+	CHECK(have_tool("gpgv") && have_tool("sqv"));
+	/* made by hand as gpg makes it: good everywhere */
+	return hand_case(T_KEY, T_KEY, ISSUER_FPR | ISSUER_ID, NULL) ||
+	       hand_case(T_KEY, T_KEY, ISSUER_ID, NULL) ||
+	       /* sqv skips it, gpg has no key ID to look it up by */
+	       hand_case(T_KEY, T_KEY, 0, "does not name its key by Issuer Key ID") ||
+	       /* gpg 2.2 only looks self-signatures up by key ID */
+	       hand_case(T_KEY, T_KEY, ISSUER_FPR, "does not name its key by Issuer Key ID") ||
+	       hand_case(T_KEY, T_KEY - 86400, ISSUER_FPR | ISSUER_ID, "its self-signature is "
+			 "dated 2023-11-13, before the key was made on 2023-11-14") ||
+	       hand_case(T_KEY, later, ISSUER_FPR | ISSUER_ID, "after this host's clock") ||
+	       hand_case(later, later, ISSUER_FPR | ISSUER_ID, "): verifiers refuse it until "
+			 "then");
+}
+
+/*
+ * gpg makes a new self-signature when the expiry changes; the loader keeps
+ * the newest, and sqv only takes signatures made after it (no binding
+ * signature before).  A build whose lock is older than the self-signature
+ * therefore signs at pgp_seckey_signs_from, not at the key's date.
+ */
+static int test_key_re_self_signed_by_gpg_signs_from_its_new_self_signature(void)
+{
+	const int64_t made = 1577836800, resigned = 1609459200;	/* 2020-01-01, 2021-01-01 */
+	struct sbuf sec = SBUF_INIT, pub = SBUF_INIT, early = SBUF_INIT, late = SBUF_INIT;
+	struct sbuf said = SBUF_INIT;
+	struct pgp_seckey *k = NULL;
+	struct pgb_err err;
+	char *dir = mktmp(), *args, fpr[41];
+
+	CHECK(dir && have_tool("gpg") && have_tool("sqv"));
+	CHECK(gpg(dir, "--faked-system-time 20200101T000000 --quick-gen-key "
+		  "'Renewed <renewed@example.org>' ed25519 sign 2y", NULL) == 0);
+	CHECK(gpg_fpr(dir, "\npub:", fpr));
+	args = xasprintf("--faked-system-time 20210101T000000 --quick-set-expire %s 20y", fpr);
+	CHECK(gpg(dir, args, NULL) == 0);
+	free(args);
+	CHECK(gpg(dir, "--export-secret-keys", &sec) == 0 && gpg(dir, "--export", &pub) == 0);
+	CHECKF(pgp_seckey_load_mem(&k, sec.buf, sec.len, "renewed.key", &err) == 0, "%s", err.msg);
+	CHECK(pgp_seckey_created(k) == made && pgp_seckey_signs_from(k) == resigned);
+	sbuf_reset(&pub);
+	CHECK(pgp_seckey_export_public(k, 0, &pub, &err) == 0);
+	CHECK(pgp_sign_detached(k, "data", 4, made, 0, &early, &err) == 0);
+	CHECK(pgp_sign_detached(k, "data", 4, pgp_seckey_signs_from(k), 0, &late, &err) == 0);
+	CHECKF(tool_verifies("sqv", &pub, &late, &said) == 0, "%s", said.buf);
+	CHECKF(tool_verifies("sqv", &pub, &early, &said) != 0, "%s", said.buf);
+	gpg_done(dir);
+	pgp_seckey_free(k);
+	sbuf_free(&sec);
+	sbuf_free(&pub);
+	sbuf_free(&early);
+	sbuf_free(&late);
+	sbuf_free(&said);
+	rmtmp(dir);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum sum = { 0, 0 };
@@ -1773,5 +2088,8 @@ int main(void)
 	T_RUN(&sum, test_malformed_armored_secret_key_leaves_no_decoded_bytes);
 	T_RUN(&sum, test_revoked_or_expired_bundle_key_is_refused_for_signing);
 	T_RUN(&sum, test_upstream_signature_by_expired_subkey_is_not_used);
+	T_RUN(&sum, test_fuzz_key_dated_after_its_self_signature_is_refused);
+	T_RUN(&sum, test_self_signatures_gpg_and_sqv_skip_are_refused_by_the_loader);
+	T_RUN(&sum, test_key_re_self_signed_by_gpg_signs_from_its_new_self_signature);
 	return t_done(&sum);
 }

@@ -1,6 +1,6 @@
 /* repo/util.c's files: util_atomic writes a file whole or not at all and
  * leaves nothing behind, and util_sweep_stale removes what dead processes
- * left under a hidden temporary name. */
+ * left under a hidden temporary name; util_has_word. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -174,6 +174,23 @@ static int test_space_check_adds_up_needs_per_file_system(void)
 	return 0;
 }
 
+/* Found by tests/fuzz/fuzz_config.c: an empty name (a null YAML key) made
+ * the word search of cfgkeys.c loop forever (strstr finds "" everywhere). */
+static int test_has_word_matches_whole_words_and_no_empty_one(void)
+{
+	CHECK(util_has_word("oltp olap crit", "oltp"));
+	CHECK(util_has_word("oltp olap crit", "crit"));
+	CHECK(util_has_word("oltp olap crit", "olap"));
+	CHECK(!util_has_word("oltp olap crit", "lap"));
+	CHECK(!util_has_word("oltp olap crit", "oltp olap"));
+	CHECK(!util_has_word("pg_rm_data pg_rm", "pg_r"));
+	CHECK(util_has_word("pg_rm_data pg_rm", "pg_rm"));
+	CHECK(!util_has_word("oltp olap", ""));
+	CHECK(!util_has_word("", ""));
+	CHECK(!util_has_word("", "oltp"));
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0 };
@@ -183,5 +200,6 @@ int main(void)
 	T_RUN(&s, test_open_sweeps_what_dead_processes_left);
 	T_RUN(&s, test_create_in_a_missing_directory_names_the_path);
 	T_RUN(&s, test_space_check_adds_up_needs_per_file_system);
+	T_RUN_WITHIN(&s, test_has_word_matches_whole_words_and_no_empty_one, 10);
 	return t_done(&s);
 }

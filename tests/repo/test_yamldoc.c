@@ -148,6 +148,31 @@ static int test_non_scalar_key_is_rejected(void)
 	return 0;
 }
 
+static int test_empty_and_null_keys_are_rejected(void)
+{
+	static const char *const cases[][2] = {
+		{ "a: 1\n? \n: 2\n", "t.yml:2:2: a key is empty; write the key's name before the ':'" },
+		{ "&id : x\n", "t.yml:1:1: a key is empty" },
+		{ "m: {'': 1}\n", "t.yml:1:5: a key is empty" },
+		{ "~: 1\n", "t.yml:1:1: key '~' is YAML's null, not a name; write the key's name, "
+			    "quoted if it is '~'" },
+		{ "a:\n  null: 1\n", "t.yml:2:3: key 'null' is YAML's null" },
+	};
+	struct pgb_err err;
+	struct yamldoc *d;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d = load(cases[i][0], &err);
+		CHECKF(!d, "loaded: %s", cases[i][0]);
+		CHECKF(strstr(err.msg, cases[i][1]), "'%s' lacks '%s'", err.msg, cases[i][1]);
+	}
+	/* a quoted null word is a name */
+	d = load("'~': 1\n\"null\": 2\n", &err);
+	CHECKF(d, "%s", err.msg);
+	yamldoc_free(d);
+	return 0;
+}
+
 static int test_second_document_is_rejected(void)
 {
 	struct pgb_err err;
@@ -425,6 +450,7 @@ int main(void)
 	T_RUN(&s, test_duplicates_among_many_keys_name_the_first_repeat);
 	T_RUN(&s, test_duplicate_check_of_100k_keys_is_not_quadratic);
 	T_RUN(&s, test_non_scalar_key_is_rejected);
+	T_RUN(&s, test_empty_and_null_keys_are_rejected);
 	T_RUN(&s, test_second_document_is_rejected);
 	T_RUN(&s, test_aliases_resolve_to_the_anchored_value);
 	T_RUN(&s, test_unknown_key_message_lists_the_known_keys);

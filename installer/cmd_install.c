@@ -285,8 +285,7 @@ static int step_preflight(struct install *in, struct pgb_err *err)
 		      in->pm->name);
 	if (in->pm->recover && in->pm->recover(&in->ctx, err) < 0)
 		return -1;
-	if (inst_dpkg_recover(&in->ctx, err) < 0 ||
-	    pkg_select(in->ctx.bundle, &in->cfg.modules, in->cfg.pg_major, &in->pkgs, err) < 0)
+	if (pkg_select(in->ctx.bundle, &in->cfg.modules, in->cfg.pg_major, &in->pkgs, err) < 0)
 		return -1;
 	for (size_t i = 0; i < in->cfg.pg_extensions.n; i++)
 		if (!strlist_has(&in->pkgs, in->cfg.pg_extensions.v[i]))

@@ -404,9 +404,6 @@ void inst_upgrade_free(struct inst_upgrade *u);
 /* The package names of the index of the repository at repo, sorted. */
 int inst_index_names(const struct inst_bundle *b, const char *repo, struct strlist *names,
 		     struct pgb_err *err);
-/* When dpkg --audit reports what an interrupted run left, dpkg --configure
- * -a (a change; a dry run reports it). */
-int inst_dpkg_recover(struct inst_ctx *ctx, struct pgb_err *err);
 /* restart.c: restart each running service of a package of repo's index
  * whose main process maps a file an upgrade replaced; warn of the others.
  * Silent when there is none, unless announce (the caller's step header is

@@ -23,8 +23,9 @@
  *             forgets the state: the host's apt is as before, and running
  *             the installer again retries;
  *   crash     (power off) leaves the state: the next run finds it, finishes
- *             what dpkg was doing (inst_dpkg_recover) and completes the
- *             upgrade from there;
+ *             what dpkg was doing (the package manager's recover, recover.c;
+ *             a package left half unpacked is unpacked again by the apt run
+ *             that follows) and completes the upgrade from there;
  *   success   removes the older repository and the state, only then.
  */
 #include <errno.h>
@@ -455,33 +456,3 @@ void inst_upgrade_free(struct inst_upgrade *u)
 	memset(u, 0, sizeof(*u));
 }
 
-int inst_dpkg_recover(struct inst_ctx *ctx, struct pgb_err *err)
-{
-	const char *const audit[] = { "dpkg", "--audit", NULL };
-	const char *const configure[] = { "env", "DEBIAN_FRONTEND=noninteractive", "dpkg",
-					  "--force-confdef", "--force-confold", "--configure",
-					  "-a", NULL };
-	struct sbuf out = SBUF_INIT;
-	int rc;
-
-	if (!inst_upgrade_applies(ctx))
-		return 0;
-	rc = inst_run(audit, &out, err);
-	if (rc < 0 || !out.buf || !*out.buf)
-		goto out;
-	inst_log_detail(ctx->log, "dpkg --audit: %s", out.buf);
-	ctx->changes++;
-	inst_log_change(ctx->log, "finish what an interrupted dpkg run left (dpkg --configure -a)");
-	rc = 0;
-	if (ctx->dry_run)
-		goto out;
-	sbuf_reset(&out);
-	rc = inst_run(configure, &out, err);
-	inst_log_detail(ctx->log, "dpkg --configure -a: %s", out.buf ? out.buf : "");
-	if (rc > 0)
-		rc = pgb_fail(err, "dpkg --configure -a failed (status %d): %s", rc,
-			      out.buf ? out.buf : "");
-out:
-	sbuf_free(&out);
-	return rc < 0 ? -1 : 0;
-}

@@ -159,7 +159,7 @@ if [ "$left" = "$NEWB URIs: file:/www/pgbundle/$NEWB " ]; then
 else
 	not_ok "A: repositories after the upgrade" "$left"
 fi
-install_checks A 15
+IH_RUN=/root/$(basename "$DELTARUN") install_checks A 15
 run_install a "$DELTARUN" "$T_TMP/a4.log"
 if grep -q 'nothing to change' "$T_TMP/a4.log"; then
 	ok "A: the delta run again changes nothing"

@@ -194,12 +194,13 @@ install_checks() {	# T PG
 }
 
 # The singleton's HA stack (issue 9), after install_checks: T PG USER DB PASSWORD.
+# IH_RUN: the .run in the container that answers `status` (/root/bundle.run).
 install_ha_checks() {
 	ih_t=$1 ih_pg=$2
 	sql() {	# PORT SQL
 		in_ct psql -XAtq "host=127.0.0.1 port=$1 user=$3 password=$5 dbname=$4" -c "$2" 2>&1
 	}
-	st=$(in_ct /root/bundle.run status --json 2>&1)
+	st=$(in_ct "${IH_RUN:-/root/bundle.run}" status --json 2>&1)
 	if echo "$st" | jq -e '.etcd.healthy and .patroni.role == "Leader" and .patroni.ok and
 	     .haproxy.ok and .pgbouncer.ok and .pki.ok' >/dev/null 2>&1; then
 		ok "$ih_t: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer and TLS serve"

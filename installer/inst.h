@@ -681,6 +681,7 @@ struct inst_service {
 
 struct inst_config {
 	char *path;
+	char *family;		/* the bundle's package family ("deb" without a bundle) */
 	char *pg_cluster;	/* a label (cluster_name); Debian's cluster is <ver>/main */
 	char *pg_version;	/* as written: "auto" or a major */
 	int pg_major;		/* resolved; 0 when "auto" and no bundle was given */
@@ -853,6 +854,12 @@ struct inst_pg_layout {
 	 * go (Debian: the server's socket directory; PGDG: /run/pgbouncer,
 	 * which its tmpfiles.d makes 0700 for that user). */
 	char *pgb_user, *pgb_socket_dir;
+	/* What the HA packages of the family expect: postgres's home (Patroni's
+	 * .pgpass goes there), the file the patroni unit runs Patroni with
+	 * (Debian's patroni.service: config.yml; PGDG's: patroni.yml), and the
+	 * environment file the etcd unit reads (NULL: none that sets anything,
+	 * Debian's /etc/default/etcd; PGDG's /etc/etcd/etcd.conf, etcd.c). */
+	char *home, *patroni_conf, *etcd_env;
 };
 /* family: the bundle's, "deb" or "rpm".  Free with inst_pg_layout_free(). */
 int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major, int port,

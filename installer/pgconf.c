@@ -48,6 +48,8 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->pgb_logfile = xstrdup("/var/log/postgresql/pgbouncer.log");
 		l->pgb_user = xstrdup("postgres");
 		l->pgb_socket_dir = xstrdup(l->socket_dir);
+		l->home = xstrdup("/var/lib/postgresql");
+		l->patroni_conf = xstrdup("/etc/patroni/config.yml");
 	} else if (strcmp(family, "rpm") == 0) {
 		/* PGDG's layout; its postgresql.conf gets an include_dir line.
 		 * PGDG's pgbouncer.service runs as pgbouncer, which cannot write
@@ -63,6 +65,12 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->pgb_logfile = xstrdup("/var/log/pgbouncer/pgbouncer.log");
 		l->pgb_user = xstrdup("pgbouncer");
 		l->pgb_socket_dir = xstrdup("/run/pgbouncer");
+		/* PGDG's packages: postgres's home (postgresqlN-server's %pre),
+		 * what patroni.service runs (`patroni /etc/patroni/patroni.yml`)
+		 * and etcd.service's EnvironmentFile. */
+		l->home = xstrdup("/var/lib/pgsql");
+		l->patroni_conf = xstrdup("/etc/patroni/patroni.yml");
+		l->etcd_env = xstrdup("/etc/etcd/etcd.conf");
 	} else {
 		return pgb_fail(err, "unknown package family '%s' in the bundle (deb or rpm)",
 				family);
@@ -93,6 +101,9 @@ void inst_pg_layout_free(struct inst_pg_layout *l)
 	free(l->pgb_logfile);
 	free(l->pgb_user);
 	free(l->pgb_socket_dir);
+	free(l->home);
+	free(l->patroni_conf);
+	free(l->etcd_env);
 	memset(l, 0, sizeof(*l));
 }
 

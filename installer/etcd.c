@@ -53,16 +53,9 @@
  */
 static char *env_file(const struct inst_config *cfg)
 {
-	struct inst_pg_layout l;
-	struct pgb_err ignored;
-	char *f = NULL;
+	const char *f = inst_ha_layout(cfg->family)->etcd_env;
 
-	/* The major names PostgreSQL's paths, not etcd's: any will do. */
-	if (inst_pg_layout_init(&l, cfg->family, cfg->pg_major > 0 ? cfg->pg_major : 1,
-				cfg->pg_port, &ignored) == 0 && l.etcd_env)
-		f = xstrdup(l.etcd_env);
-	inst_pg_layout_free(&l);
-	return f;
+	return f ? xstrdup(f) : NULL;
 }
 
 static int etcd_enabled(const struct inst_config *cfg)

@@ -123,15 +123,11 @@ int inst_patronictl(const struct inst_config *cfg, const char *const *args, cons
 		    struct sbuf *out, struct pgb_err *err)
 {
 	struct strlist a = STRLIST_INIT;
-	struct inst_pg_layout l;
 	int st;
 
-	if (inst_pg_layout_patroni(&l, cfg, cfg->family, err) < 0)
-		return -1;
 	strlist_add(&a, "patronictl");
 	strlist_add(&a, "-c");
-	strlist_add(&a, l.patroni_conf);
-	inst_pg_layout_free(&l);
+	strlist_add(&a, inst_ha_layout(cfg->family)->patroni_conf);
 	for (size_t i = 0; args[i]; i++)
 		strlist_add(&a, args[i]);
 	strlist_add_owned(&a, NULL);
@@ -409,7 +405,7 @@ static void emit_postgresql(struct yamlout *y, const struct pconf *p,
 	char *listen = xasprintf("%s:%d", p->cfg->pg_listen, p->self->pg_port);
 	char *connect = hostport(p->cfg->inventory ? p->self->addr : "127.0.0.1",
 				 p->self->pg_port);
-	char *pgpass = util_path_join(p->l->home, ".pgpass.patroni");
+	char *pgpass = util_path_join(p->l->ha->home, ".pgpass.patroni");
 
 	yamlout_key(y, "postgresql");
 	yamlout_map(y);
@@ -973,7 +969,7 @@ static int patroni_before_upgrade(struct inst_ctx *ctx, const struct inst_config
 		return 0;	/* nothing to hand over: a restart in place */
 	if (inst_pg_layout_patroni(&l, cfg, family, err) < 0)
 		return -1;
-	if (!util_exists(l.patroni_conf)) {
+	if (!util_exists(l.ha->patroni_conf)) {
 		inst_pg_layout_free(&l);
 		return 0;	/* not under Patroni yet: nothing to hand over */
 	}
@@ -1060,7 +1056,7 @@ static int write_config(struct inst_ctx *ctx, const struct pconf *p, int *change
 	if (rc == 0 && !ctx->dry_run)
 		rc = util_mkdir_p("/etc/patroni", 0755, err);
 	if (rc == 0)
-		rc = inst_pg_write_file(ctx, p->l->patroni_conf, text, 0600, "postgres",
+		rc = inst_pg_write_file(ctx, p->l->ha->patroni_conf, text, 0600, "postgres",
 					"Patroni's config", &c, NULL, err);
 	*changed |= c;
 	if (text)
@@ -1226,8 +1222,8 @@ static int patroni_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 
 	if (inst_pg_layout_patroni(&l, cfg, family, err) < 0)
 		return -1;
-	pgpass = util_path_join(l.home, ".pgpass.patroni");
-	files[0] = l.patroni_conf;
+	pgpass = util_path_join(l.ha->home, ".pgpass.patroni");
+	files[0] = l.ha->patroni_conf;
 	files[1] = PKI;
 	files[2] = CREATECLUSTER;
 	files[3] = pgpass;

@@ -48,8 +48,6 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->pgb_logfile = xstrdup("/var/log/postgresql/pgbouncer.log");
 		l->pgb_user = xstrdup("postgres");
 		l->pgb_socket_dir = xstrdup(l->socket_dir);
-		l->home = xstrdup("/var/lib/postgresql");
-		l->patroni_conf = xstrdup("/etc/patroni/config.yml");
 	} else if (strcmp(family, "rpm") == 0) {
 		/* PGDG's layout; its postgresql.conf gets an include_dir line.
 		 * PGDG's pgbouncer.service runs as pgbouncer, which cannot write
@@ -65,12 +63,6 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->pgb_logfile = xstrdup("/var/log/pgbouncer/pgbouncer.log");
 		l->pgb_user = xstrdup("pgbouncer");
 		l->pgb_socket_dir = xstrdup("/run/pgbouncer");
-		/* PGDG's packages: postgres's home (postgresqlN-server's %pre),
-		 * what patroni.service runs (`patroni /etc/patroni/patroni.yml`)
-		 * and etcd.service's EnvironmentFile. */
-		l->home = xstrdup("/var/lib/pgsql");
-		l->patroni_conf = xstrdup("/etc/patroni/patroni.yml");
-		l->etcd_env = xstrdup("/etc/etcd/etcd.conf");
 	} else {
 		return pgb_fail(err, "unknown package family '%s' in the bundle (deb or rpm)",
 				family);
@@ -81,7 +73,23 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 	l->pgb_userlist = xstrdup("/etc/pgbouncer/userlist.txt");
 	l->pgb_hba = xstrdup("/etc/pgbouncer/pgb_hba.conf");
 	l->pgb_pidfile = xasprintf("%s/pgbouncer.pid", l->pgb_socket_dir);
+	l->ha = inst_ha_layout(family);
 	return 0;
+}
+
+const struct inst_ha_layout *inst_ha_layout(const char *family)
+{
+	static const struct inst_ha_layout deb = {
+		"/var/lib/postgresql", "/etc/patroni/config.yml", NULL
+	};
+	/* PGDG's packages: postgres's home (postgresqlN-server's %pre), what
+	 * patroni.service runs (`patroni /etc/patroni/patroni.yml`) and
+	 * etcd.service's EnvironmentFile. */
+	static const struct inst_ha_layout rpm = {
+		"/var/lib/pgsql", "/etc/patroni/patroni.yml", "/etc/etcd/etcd.conf"
+	};
+
+	return family && strcmp(family, "rpm") == 0 ? &rpm : &deb;
 }
 
 void inst_pg_layout_free(struct inst_pg_layout *l)
@@ -101,9 +109,6 @@ void inst_pg_layout_free(struct inst_pg_layout *l)
 	free(l->pgb_logfile);
 	free(l->pgb_user);
 	free(l->pgb_socket_dir);
-	free(l->home);
-	free(l->patroni_conf);
-	free(l->etcd_env);
 	memset(l, 0, sizeof(*l));
 }
 

@@ -196,8 +196,9 @@ static int test_patroni_on_el_follows_pgdg_layout(void)
 	free(c.family);
 	c.family = xstrdup("rpm");
 	CHECKF(inst_pg_layout_patroni(&l, &c, c.family, &err) == 0, "%s", err.msg);
-	CHECK(strcmp(l.patroni_conf, "/etc/patroni/patroni.yml") == 0 && strcmp(l.unit, "patroni") == 0);
-	CHECK(strcmp(l.etcd_env, "/etc/etcd/etcd.conf") == 0);
+	CHECK(strcmp(l.ha->patroni_conf, "/etc/patroni/patroni.yml") == 0);
+	CHECK(strcmp(l.unit, "patroni") == 0);
+	CHECK(strcmp(l.ha->etcd_env, "/etc/etcd/etcd.conf") == 0);
 	inst_pg_layout_free(&l);
 	CHECKF(inst_patroni_config(&c, 3, "R", "A", "P", &text, &err) == 0, "%s", err.msg);
 	CHECKF(yamldoc_load_mem(&d, "patroni.yml", text, strlen(text), &err) == 0, "%s", err.msg);
@@ -212,7 +213,7 @@ static int test_patroni_on_el_follows_pgdg_layout(void)
 	free(c.family);
 	c.family = xstrdup("deb");
 	CHECKF(inst_pg_layout_patroni(&l, &c, c.family, &err) == 0, "%s", err.msg);
-	CHECK(strcmp(l.patroni_conf, "/etc/patroni/config.yml") == 0 && !l.etcd_env);
+	CHECK(strcmp(l.ha->patroni_conf, "/etc/patroni/config.yml") == 0 && !l.ha->etcd_env);
 	CHECK(strcmp(l.data_dir, "/var/lib/postgresql/15/pg-meta") == 0);
 	inst_pg_layout_free(&l);
 	inst_config_free(&c);

@@ -342,15 +342,21 @@ static void settings(const struct inst_config *cfg, const struct inst_member *se
 	free(listen);
 }
 
+/* Where aside.c keeps the package's file: DIR/ASIDE/NAME; *dir gets DIR. */
+static char *aside_path(const char *file, char **dir)
+{
+	*dir = xstrdup(file);
+	*strrchr(*dir, '/') = '\0';
+	return xasprintf("%s/" ASIDE "/%s", *dir, strrchr(file, '/') + 1);
+}
+
 /* The package's env file moved aside, once: what is there later is ours. */
 static int aside_packaged(struct inst_ctx *ctx, const char *file, struct pgb_err *err)
 {
-	char *dir = xstrdup(file), *stored;
 	struct strlist one = STRLIST_INIT;
+	char *dir, *stored = aside_path(file, &dir);
 	int rc = 0;
 
-	*strrchr(dir, '/') = '\0';
-	stored = xasprintf("%s/" ASIDE "/%s", dir, strrchr(file, '/') + 1);
 	if (util_exists(file) && !util_exists(stored)) {
 		strlist_add(&one, strrchr(file, '/') + 1);
 		rc = inst_aside_move(ctx, dir, ASIDE, &one, err);
@@ -715,16 +721,19 @@ static int remove_file(struct inst_ctx *ctx, const char *path, struct pgb_err *e
 static int restore_packaged(struct inst_ctx *ctx, const struct inst_config *cfg,
 			    struct pgb_err *err)
 {
-	char *file = env_file(cfg), *dir;
+	char *file = env_file(cfg), *dir, *stored;
 	int kept = 0, rc;
 
 	if (!file)
 		return 0;
-	dir = xstrdup(file);
-	*strrchr(dir, '/') = '\0';
+	stored = aside_path(file, &dir);
 	rc = remove_file(ctx, file, err);
-	if (rc == 0)
+	/* A dry run removed nothing: restore would see ours and keep it aside. */
+	if (rc == 0 && ctx->dry_run && util_exists(stored))
+		inst_pg_change(ctx, "restore %s (the package's)", file);
+	else if (rc == 0 && !ctx->dry_run)
 		rc = inst_aside_restore(ctx, dir, ASIDE, &kept, err);
+	free(stored);
 	free(dir);
 	free(file);
 	return rc;

@@ -1038,7 +1038,7 @@ static int patroni_prepare(struct inst_ctx *ctx, const struct inst_config *cfg,
 
 	/* Debian's postgresql-N would otherwise make and start MAJOR/main;
 	 * PGDG's packages make no cluster and enable no unit. */
-	if (strcmp(cfg->family, "deb") != 0)
+	if (cfg->family && strcmp(cfg->family, "deb") != 0)
 		return 0;
 	if (!ctx->dry_run && util_mkdir_p("/etc/postgresql-common/createcluster.d", 0755, err) < 0)
 		return -1;

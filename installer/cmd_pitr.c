@@ -297,7 +297,7 @@ static int remove_dcs(struct pitr *p, struct pgb_err *err)
 
 	inst_pg_change(&p->ctx, "remove %s's state from the DCS (patronictl remove)",
 		       p->cfg.pg_cluster);
-	st = inst_patronictl(args, answers, &out, err);
+	st = inst_patronictl(&p->cfg, args, answers, &out, err);
 	if (st > 0)
 		pgb_fail(err, "patronictl remove %s failed (status %d): %.800s", p->cfg.pg_cluster,
 			 st, out.buf ? out.buf : "");

@@ -1,9 +1,10 @@
 /*
  * etcd.c - the etcd cluster Patroni keeps its state in.
  *
- * On hosts with etcd_seq: Debian's etcd-server unit, configured through a
- * drop-in (/etc/systemd/system/etcd.service.d/pgbundle.conf, ETCD_*
- * variables; the package's /etc/default/etcd is left alone), data in
+ * On hosts with etcd_seq: the package's etcd unit (Debian's etcd-server,
+ * PGDG's etcd), made Type=simple by a drop-in
+ * (/etc/systemd/system/etcd.service.d/pgbundle.conf) and configured by
+ * ETCD_* variables where the unit takes them (settings_file below), data in
  * etcd_data (/data/etcd), member name etcd_cluster-etcd_seq.  Clients and
  * peers speak TLS only, with mutual authentication by the cluster's CA
  * (client-cert-auth): a client without a certificate the CA signed gets
@@ -33,6 +34,29 @@
 
 #define UNIT "etcd"
 #define PKI "/etc/etcd/pki"
+#define ASIDE "pgbundle-disabled"	/* under the env file's directory: the packaged one */
+
+/*
+ * Where the ETCD_* settings go.  Debian's unit reads /etc/default/etcd,
+ * which sets nothing, so the drop-in's Environment= lines are all there is.
+ * PGDG's unit has EnvironmentFile=-/etc/etcd/etcd.conf, which sets ETCD_NAME,
+ * ETCD_DATA_DIR, plain-HTTP client URLs and the v2 API, and an
+ * EnvironmentFile's values override every Environment= line: there the
+ * settings go into that file itself.  Resetting EnvironmentFile= in the
+ * drop-in would also win, but a unit that hands the file's values to etcd
+ * as flags (Fedora's etcd.service: --name="${ETCD_NAME}") would then start
+ * it with empty ones; the file works whatever the unit does with it, is
+ * what an admin reads, and a package update keeps it (%config(noreplace):
+ * the update's copy goes to .rpmnew).  The packaged file is moved aside
+ * once (aside.c, ASIDE beside it) and put back by uninstall --purge, so rpm
+ * removes it as it installed it.  Malloc'd path, or NULL for the drop-in.
+ */
+static char *env_file(const struct inst_config *cfg)
+{
+	const char *f = inst_ha_layout(cfg->family)->etcd_env;
+
+	return f ? xstrdup(f) : NULL;
+}
 
 static int etcd_enabled(const struct inst_config *cfg)
 {
@@ -180,13 +204,16 @@ static void initial_from_config(const struct inst_config *cfg, struct sbuf *b)
 }
 
 /*
- * Once the data exists etcd ignores ETCD_INITIAL_*: keep what the drop-in
- * says (a member that joined says "existing"), so a later run does not
- * rewrite it and restart etcd for nothing.  0 when there is no drop-in.
+ * Once the data exists etcd ignores ETCD_INITIAL_*: keep what the settings
+ * say (a member that joined says "existing"), so a later run does not
+ * rewrite them and restart etcd for nothing.  0 when there are none.
+ * Either form: Environment="KEY=VALUE" (drop-in), KEY="VALUE" (env file).
  */
-static int initial_from_dropin(struct etcd_plan *p, char **state)
+static int initial_from_settings(const struct inst_config *cfg, struct etcd_plan *p,
+				 char **state)
 {
-	char *path = inst_dropin_path(UNIT, "pgbundle"), *text = NULL;
+	char *env = env_file(cfg);
+	char *path = env ? env : inst_dropin_path(UNIT, "pgbundle"), *text = NULL;
 	const char *keys[] = { "ETCD_INITIAL_CLUSTER=", "ETCD_INITIAL_CLUSTER_STATE=" };
 	struct pgb_err ignored;
 	size_t len;
@@ -199,6 +226,7 @@ static int initial_from_dropin(struct etcd_plan *p, char **state)
 			if (!v)
 				continue;
 			v += strlen(keys[k]);
+			v += *v == '"';
 			found++;
 			if (k == 0)
 				sbuf_add(&p->initial, v, strcspn(v, "\"\n"));
@@ -241,7 +269,7 @@ static void plan(const struct inst_config *cfg, const struct inst_member *self,
 
 	p->state = "new";
 	p->add = 0;
-	if (data_exists(cfg) && initial_from_dropin(p, &p->kept_state)) {
+	if (data_exists(cfg) && initial_from_settings(cfg, p, &p->kept_state)) {
 		p->state = p->kept_state;
 		free(peer);
 		return;
@@ -270,13 +298,14 @@ static void plan(const struct inst_config *cfg, const struct inst_member *self,
 	free(peer);
 }
 
-static void env(struct strlist *s, const char *key, const char *value)
+static void env(struct inst_pgconf *s, const char *key, const char *value)
 {
-	strlist_add_owned(s, xasprintf("Environment=\"%s=%s\"", key, value));
+	inst_pgconf_set(s, key, value);
 }
 
+/* Every ETCD_* setting of this member, in order. */
 static void settings(const struct inst_config *cfg, const struct inst_member *self,
-		     const struct etcd_plan *p, struct strlist *s)
+		     const struct etcd_plan *p, struct inst_pgconf *s)
 {
 	char *client = url(self->addr, self->etcd_port), *peer = url(self->addr,
 								       self->etcd_peer_port);
@@ -308,19 +337,79 @@ static void settings(const struct inst_config *cfg, const struct inst_member *se
 	env(s, "ETCD_ELECTION_TIMEOUT", num);
 	snprintf(num, sizeof(num), "%d", cfg->etcd_heartbeat_interval);
 	env(s, "ETCD_HEARTBEAT_INTERVAL", num);
-	/* Waiting for peers is normal: a member without its quorum must neither
-	 * hold up the host's boot (Type=notify would, until the peers come) nor
-	 * be killed by a start timeout; install polls its health instead. */
-	strlist_add(s, "Type=simple");
 	free(client);
 	free(peer);
 	free(listen);
 }
 
-static int write_dropin(struct inst_ctx *ctx, struct strlist *s, int *changed,
-			struct pgb_err *err)
+/* Where aside.c keeps the package's file: DIR/ASIDE/NAME; *dir gets DIR. */
+static char *aside_path(const char *file, char **dir)
 {
-	return inst_unit_dropin(ctx, UNIT, "pgbundle", s, changed, err);
+	*dir = xstrdup(file);
+	*strrchr(*dir, '/') = '\0';
+	return xasprintf("%s/" ASIDE "/%s", *dir, strrchr(file, '/') + 1);
+}
+
+/* The package's env file moved aside, once: what is there later is ours. */
+static int aside_packaged(struct inst_ctx *ctx, const char *file, struct pgb_err *err)
+{
+	struct strlist one = STRLIST_INIT;
+	char *dir, *stored = aside_path(file, &dir);
+	int rc = 0;
+
+	if (util_exists(file) && !util_exists(stored)) {
+		strlist_add(&one, strrchr(file, '/') + 1);
+		rc = inst_aside_move(ctx, dir, ASIDE, &one, err);
+	}
+	strlist_free(&one);
+	free(stored);
+	free(dir);
+	return rc;
+}
+
+/* The env file: KEY="VALUE" lines (systemd's EnvironmentFile syntax, as
+ * the packaged file writes them; no value here holds a quote). */
+static int write_env_file(struct inst_ctx *ctx, const char *file, const struct inst_pgconf *s,
+			  int *changed, struct pgb_err *err)
+{
+	struct sbuf b = SBUF_INIT;
+	int c = 0, rc = aside_packaged(ctx, file, err);
+
+	sbuf_adds(&b, "# Written by pgbundle-installer (etcd's settings, read by etcd.service);\n"
+		  "# edits are overwritten.  The package's file is in " ASIDE "/.\n");
+	for (size_t i = 0; i < s->n; i++)
+		sbuf_addf(&b, "%s=\"%s\"\n", s->v[i].key, s->v[i].value);
+	if (rc == 0)
+		rc = inst_pg_write_file(ctx, file, b.buf, 0644, NULL, "etcd's settings", &c, NULL,
+					err);
+	*changed |= c;
+	sbuf_free(&b);
+	return rc;
+}
+
+/* The settings where the unit takes them (env_file), and the drop-in. */
+static int write_settings(struct inst_ctx *ctx, const struct inst_config *cfg,
+			  const struct inst_pgconf *s, int *changed, struct pgb_err *err)
+{
+	struct strlist lines = STRLIST_INIT;
+	char *file = env_file(cfg);
+	int c = 0, rc = 0;
+
+	if (file)
+		rc = write_env_file(ctx, file, s, changed, err);
+	for (size_t i = 0; !file && i < s->n; i++)
+		strlist_add_owned(&lines, xasprintf("Environment=\"%s=%s\"", s->v[i].key,
+						    s->v[i].value));
+	/* Waiting for peers is normal: a member without its quorum must neither
+	 * hold up the host's boot (Type=notify would, until the peers come) nor
+	 * be killed by a start timeout; install polls its health instead. */
+	strlist_add(&lines, "Type=simple");
+	if (rc == 0)
+		rc = inst_unit_dropin(ctx, UNIT, "pgbundle", &lines, &c, err);
+	*changed |= c;
+	strlist_free(&lines);
+	free(file);
+	return rc;
 }
 
 
@@ -487,17 +576,22 @@ static int etcd_prepare(struct inst_ctx *ctx, const struct inst_config *cfg, str
 {
 	const struct inst_member *self = self_member(cfg);
 	struct etcd_plan p = { "new", SBUF_INIT, 0, NULL };
-	struct strlist s = STRLIST_INIT;
+	struct inst_pgconf s = { 0 };
+	char *file = env_file(cfg);
 	int changed = 0, rc;
 
-	/* In place before the package starts etcd, so that it never runs with
-	 * the package's defaults (a stray one-member cluster on localhost). */
-	if (!self || util_exists("/usr/bin/etcd"))
+	/* In place before Debian's package starts etcd, so that it never runs
+	 * with the package's defaults (a stray one-member cluster on
+	 * localhost).  rpm starts nothing, and an env file written before the
+	 * package would send the packaged one to .rpmnew: apply writes it. */
+	if (!self || file || util_exists("/usr/bin/etcd")) {
+		free(file);
 		return 0;
+	}
 	initial_from_config(cfg, &p.initial);
 	settings(cfg, self, &p, &s);
-	rc = write_dropin(ctx, &s, &changed, err);
-	strlist_free(&s);
+	rc = write_settings(ctx, cfg, &s, &changed, err);
+	inst_pgconf_free(&s);
 	sbuf_free(&p.initial);
 	return rc;
 }
@@ -506,7 +600,7 @@ static int etcd_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struc
 {
 	const struct inst_member *self = self_member(cfg);
 	struct etcd_plan p = { "new", SBUF_INIT, 0, NULL };
-	struct strlist s = STRLIST_INIT;
+	struct inst_pgconf s = { 0 };
 	struct etcd_wait w = { cfg, self };
 	int changed = 0, rc;
 
@@ -524,7 +618,7 @@ static int etcd_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struc
 	}
 	if (rc == 0) {
 		settings(cfg, self, &p, &s);
-		rc = write_dropin(ctx, &s, &changed, err);
+		rc = write_settings(ctx, cfg, &s, &changed, err);
 	}
 	if (rc == 0)
 		rc = start(ctx, changed, err);
@@ -532,7 +626,7 @@ static int etcd_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struc
 		rc = inst_wait(ctx, ctx->wait_s, 500, quorum_ready, &w, err);
 	if (rc == 0 && !ctx->dry_run && !ctx->no_start)
 		inst_log_info(ctx->log, "etcd member %s is healthy", self->name);
-	strlist_free(&s);
+	inst_pgconf_free(&s);
 	sbuf_free(&p.initial);
 	free(p.kept_state);
 	return rc;
@@ -623,6 +717,28 @@ static int remove_file(struct inst_ctx *ctx, const char *path, struct pgb_err *e
 	return ctx->dry_run ? 0 : util_rm_rf(path, err);
 }
 
+/* Our env file goes, the packaged one comes back (before rpm removes it). */
+static int restore_packaged(struct inst_ctx *ctx, const struct inst_config *cfg,
+			    struct pgb_err *err)
+{
+	char *file = env_file(cfg), *dir, *stored;
+	int kept = 0, rc;
+
+	if (!file)
+		return 0;
+	stored = aside_path(file, &dir);
+	rc = remove_file(ctx, file, err);
+	/* A dry run removed nothing: restore would see ours and keep it aside. */
+	if (rc == 0 && ctx->dry_run && util_exists(stored))
+		inst_pg_change(ctx, "restore %s (the package's)", file);
+	else if (rc == 0 && !ctx->dry_run)
+		rc = inst_aside_restore(ctx, dir, ASIDE, &kept, err);
+	free(stored);
+	free(dir);
+	free(file);
+	return rc;
+}
+
 static int etcd_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			  struct pgb_err *err)
 {
@@ -663,6 +779,8 @@ static int etcd_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 		rc = remove_file(ctx, PKI, err);
 	if (rc == 0)
 		rc = remove_file(ctx, dropin, err);
+	if (rc == 0)
+		rc = restore_packaged(ctx, cfg, err);
 	dir = xstrdup(dropin);
 	*strrchr(dir, '/') = '\0';
 	if (rc == 0 && !ctx->dry_run) {

@@ -678,6 +678,7 @@ struct inst_service {
 
 struct inst_config {
 	char *path;
+	char *family;		/* the bundle's package family ("deb" without a bundle) */
 	char *pg_cluster;	/* a label (cluster_name); Debian's cluster is <ver>/main */
 	char *pg_version;	/* as written: "auto" or a major */
 	int pg_major;		/* resolved; 0 when "auto" and no bundle was given */
@@ -850,7 +851,18 @@ struct inst_pg_layout {
 	 * go (Debian: the server's socket directory; PGDG: /run/pgbouncer,
 	 * which its tmpfiles.d makes 0700 for that user). */
 	char *pgb_user, *pgb_socket_dir;
+	const struct inst_ha_layout *ha;	/* the family's, below */
 };
+/* What the HA packages of a family expect, whatever the major: postgres's
+ * home (Patroni's .pgpass goes there), the file the patroni unit runs
+ * Patroni with (Debian's patroni.service: config.yml; PGDG's: patroni.yml),
+ * and the environment file the etcd unit reads (NULL: none that sets
+ * anything, Debian's /etc/default/etcd; PGDG's /etc/etcd/etcd.conf: etcd.c). */
+struct inst_ha_layout {
+	const char *home, *patroni_conf, *etcd_env;
+};
+/* family "rpm": PGDG's; anything else (NULL, "deb"): Debian's.  Static. */
+const struct inst_ha_layout *inst_ha_layout(const char *family);
 /* family: the bundle's, "deb" or "rpm".  Free with inst_pg_layout_free(). */
 int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major, int port,
 			struct pgb_err *err);

@@ -783,6 +783,8 @@ int inst_config_load_doc(struct inst_config *c, struct yamldoc *d, const struct 
 	if (rc == 0)
 		for (size_t i = 0; i < v.warnings.n; i++)
 			strlist_add(&c->warnings, v.warnings.v[i]);
+	/* The layout of the HA modules' packages follows it (inst_pg_layout_init). */
+	c->family = xstrdup(b && b->family && *b->family ? b->family : "deb");
 	inv_free(&v);
 	yamldoc_free(d);
 	if (rc < 0)

@@ -217,24 +217,27 @@ struct inst_rto {
 };
 extern const struct inst_rto inst_rto_table[];
 const struct inst_rto *inst_rto(const struct inst_config *cfg);
-/* Where Patroni keeps PostgreSQL: /var/lib/postgresql/MAJOR/CLUSTER, unit patroni. */
+/* Where Patroni keeps PostgreSQL, unit patroni: Debian /var/lib/postgresql/MAJOR/CLUSTER,
+ * EL PGDG's /var/lib/pgsql/MAJOR/data; l->patroni_conf is Patroni's config file. */
 int inst_pg_layout_patroni(struct inst_pg_layout *l, const struct inst_config *cfg,
 			   const char *family, struct pgb_err *err);
-/* patronictl -c /etc/patroni/config.yml ARGS (input on stdin); its status. */
-int inst_patronictl(const char *const *args, const char *input, struct sbuf *out,
-		    struct pgb_err *err);
+/* patronictl -c PATRONI_CONF ARGS (input on stdin), the config file of cfg's
+ * family (inst_pg_layout_patroni); its status. */
+int inst_patronictl(const struct inst_config *cfg, const char *const *args, const char *input,
+		    struct sbuf *out, struct pgb_err *err);
 /* `patronictl list -f json` parsed: [{"Member", "Role", "State", "TL", ...}];
  * NULL (err set) when Patroni's DCS does not answer. */
 json_t *inst_patroni_members(const struct inst_config *cfg, struct pgb_err *err);
-/* PostgreSQL's settings under Patroni: every member's (dcs), this host's (local). */
-void inst_patroni_settings(const struct inst_config *cfg, uint64_t mem, struct inst_pgconf *dcs,
-			   struct inst_pgconf *local);
+/* PostgreSQL's settings under Patroni: every member's (dcs), this host's
+ * (local; its socket directory is l's). */
+void inst_patroni_settings(const struct inst_config *cfg, const struct inst_pg_layout *l,
+			   uint64_t mem, struct inst_pgconf *dcs, struct inst_pgconf *local);
 struct yamlout;
 /* The DCS configuration as a YAML mapping (bootstrap.dcs, edit-config patch);
  * removed: parameters to drop (NULL: none). */
 void inst_patroni_dcs(struct yamlout *y, const struct inst_config *cfg, int patroni_major,
 		      const struct inst_pgconf *dcs, const struct strlist *removed);
-/* Patroni's config.yml for this host of cfg (Debian's layout), malloc'd. */
+/* Patroni's config file for this host of cfg (the layout of cfg->family), malloc'd. */
 int inst_patroni_config(const struct inst_config *cfg, int patroni_major, const char *repl_pw,
 			const char *admin_pw, const char *rest_pw, char **text, struct pgb_err *err);
 /* "https://a:2379,...": the etcd members' client URLs. */

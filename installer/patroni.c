@@ -1,10 +1,13 @@
 /*
  * patroni.c - PostgreSQL under Patroni, on every host of a PostgreSQL cluster.
  *
- * The distribution's default cluster is not made (postgresql-common's
+ * The distribution's default cluster is not made (Debian: postgresql-common's
  * createcluster.d says create_main_cluster = false before the packages go
- * in); Patroni runs PostgreSQL from /var/lib/postgresql/MAJOR/CLUSTER with
- * Debian's patroni.service and /etc/patroni/config.yml, written here with
+ * in; PGDG's packages make none, and postgresql-N.service is never enabled);
+ * Patroni runs PostgreSQL with the patroni.service of the family's package
+ * and the file it names (inst_pg_layout_patroni: Debian's
+ * /etc/patroni/config.yml and /var/lib/postgresql/MAJOR/CLUSTER, PGDG's
+ * /etc/patroni/patroni.yml and /var/lib/pgsql/MAJOR/data), written here with
  * libyaml's emitter (0600 postgres: it holds the replication, rewind and
  * REST passwords).
  *
@@ -53,7 +56,6 @@
 #include "yamlout.h"
 #include "yamldoc.h"
 
-#define CONF "/etc/patroni/config.yml"
 #define PKI "/etc/patroni/pki"
 #define UNIT "patroni"
 #define CREATECLUSTER "/etc/postgresql-common/createcluster.d/pgbundle.conf"
@@ -87,12 +89,16 @@ int inst_pg_layout_patroni(struct inst_pg_layout *l, const struct inst_config *c
 {
 	if (inst_pg_layout_init(l, family, cfg->pg_major, cfg->pg_port, err) < 0)
 		return -1;
+	free(l->unit);
+	l->unit = xstrdup(UNIT);
+	/* EL: PGDG's data directory, where its tools and EL's admins look;
+	 * Debian: beside postgresql-common's MAJOR/main, which is not made. */
+	if (!l->debian)
+		return 0;
 	free(l->data_dir);
 	free(l->conf_dir);
-	free(l->unit);
 	l->data_dir = xasprintf("/var/lib/postgresql/%d/%s", cfg->pg_major, cfg->pg_cluster);
 	l->conf_dir = xstrdup(l->data_dir);
-	l->unit = xstrdup(UNIT);
 	return 0;
 }
 
@@ -113,15 +119,15 @@ static int patroni_major(void)
 
 /* --- patronictl --- */
 
-int inst_patronictl(const char *const *args, const char *input, struct sbuf *out,
-		    struct pgb_err *err)
+int inst_patronictl(const struct inst_config *cfg, const char *const *args, const char *input,
+		    struct sbuf *out, struct pgb_err *err)
 {
 	struct strlist a = STRLIST_INIT;
 	int st;
 
 	strlist_add(&a, "patronictl");
 	strlist_add(&a, "-c");
-	strlist_add(&a, CONF);
+	strlist_add(&a, inst_ha_layout(cfg->family)->patroni_conf);
 	for (size_t i = 0; args[i]; i++)
 		strlist_add(&a, args[i]);
 	strlist_add_owned(&a, NULL);
@@ -139,7 +145,7 @@ json_t *inst_patroni_members(const struct inst_config *cfg, struct pgb_err *err)
 	json_error_t je;
 	json_t *j = NULL;
 	const char *start;
-	int st = inst_patronictl(args, NULL, &out, err);
+	int st = inst_patronictl(cfg, args, NULL, &out, err);
 
 	start = out.buf ? strchr(out.buf, '[') : NULL;
 	if (st == 0 && start)
@@ -198,8 +204,8 @@ static int config_sets(const struct inst_config *cfg, const char *key)
 }
 
 /* What every member shares (dcs) and what is this host's own (local). */
-void inst_patroni_settings(const struct inst_config *cfg, uint64_t mem, struct inst_pgconf *dcs,
-			   struct inst_pgconf *local)
+void inst_patroni_settings(const struct inst_config *cfg, const struct inst_pg_layout *l,
+			   uint64_t mem, struct inst_pgconf *dcs, struct inst_pgconf *local)
 {
 	struct inst_pgconf all = { 0 };
 
@@ -223,7 +229,7 @@ void inst_patroni_settings(const struct inst_config *cfg, uint64_t mem, struct i
 				all.v[i].value);
 	}
 	inst_modules_pg_settings(cfg, dcs);
-	inst_pgconf_set(local, "unix_socket_directories", "/var/run/postgresql");
+	inst_pgconf_set(local, "unix_socket_directories", l->socket_dir);
 	inst_pgconf_set(local, "ssl_cert_file", PKI "/node.crt");
 	inst_pgconf_set(local, "ssl_key_file", PKI "/node.key");
 	inst_pgconf_set(local, "ssl_ca_file", PKI "/ca.crt");
@@ -399,6 +405,7 @@ static void emit_postgresql(struct yamlout *y, const struct pconf *p,
 	char *listen = xasprintf("%s:%d", p->cfg->pg_listen, p->self->pg_port);
 	char *connect = hostport(p->cfg->inventory ? p->self->addr : "127.0.0.1",
 				 p->self->pg_port);
+	char *pgpass = util_path_join(p->l->ha->home, ".pgpass.patroni");
 
 	yamlout_key(y, "postgresql");
 	yamlout_map(y);
@@ -406,7 +413,7 @@ static void emit_postgresql(struct yamlout *y, const struct pconf *p,
 	yamlout_kstr(y, "connect_address", connect);
 	yamlout_kstr(y, "data_dir", p->l->data_dir);
 	yamlout_kstr(y, "bin_dir", p->l->bin_dir);
-	yamlout_kstr(y, "pgpass", "/var/lib/postgresql/.pgpass.patroni");
+	yamlout_kstr(y, "pgpass", pgpass);
 	/* its own connections over the socket, as postgres by peer */
 	yamlout_kbool(y, "use_unix_socket", 1);
 	yamlout_key(y, "authentication");
@@ -441,6 +448,7 @@ static void emit_postgresql(struct yamlout *y, const struct pconf *p,
 	yamlout_end(y);
 	free(listen);
 	free(connect);
+	free(pgpass);
 }
 
 static int render(const struct pconf *p, char **text, struct pgb_err *err);
@@ -453,7 +461,7 @@ int inst_patroni_config(const struct inst_config *cfg, int patroni_major, const 
 			   NULL };
 	int rc;
 
-	if (inst_pg_layout_patroni(&l, cfg, "deb", err) < 0)
+	if (inst_pg_layout_patroni(&l, cfg, cfg->family, err) < 0)
 		return -1;
 	rc = render(&p, text, err);
 	inst_pg_layout_free(&l);
@@ -467,7 +475,7 @@ static int render(const struct pconf *p, char **text, struct pgb_err *err)
 	char *ns = xasprintf("%s/", p->cfg->pg_namespace);
 	int rc;
 
-	inst_patroni_settings(p->cfg, inst_pg_host_memory(), &dcs, &local);
+	inst_patroni_settings(p->cfg, p->l, inst_pg_host_memory(), &dcs, &local);
 	yamlout_map(y);
 	yamlout_kstr(y, "scope", p->cfg->pg_cluster);
 	yamlout_kstr(y, "namespace", ns);
@@ -750,8 +758,8 @@ static int patch_dcs(struct inst_ctx *ctx, const struct pconf *p, struct pgb_err
 
 	if (ctx->dry_run)
 		return 0;
-	inst_patroni_settings(p->cfg, inst_pg_host_memory(), &dcs, &local);
-	st = inst_patronictl(show, NULL, &shown, err);
+	inst_patroni_settings(p->cfg, p->l, inst_pg_host_memory(), &dcs, &local);
+	st = inst_patronictl(p->cfg, show, NULL, &shown, err);
 	if (st != 0) {
 		rc = pgb_fail(err, "patronictl show-config: %.500s", shown.buf ? shown.buf : "");
 		goto out;
@@ -762,7 +770,7 @@ static int patch_dcs(struct inst_ctx *ctx, const struct pconf *p, struct pgb_err
 	rc = yamlout_finish(y, &patch, err);
 	for (int attempt = 0; rc == 0 && attempt < 3; attempt++) {
 		sbuf_reset(&out);
-		st = inst_patronictl(edit, patch, &out, err);
+		st = inst_patronictl(p->cfg, edit, patch, &out, err);
 		if (st == 0)
 			break;
 		/* another member patched at the same moment: read again, retry */
@@ -798,7 +806,7 @@ static int pending_restart(struct inst_ctx *ctx, const struct pconf *p, struct p
 	    *field(me, "Pending restart") == '*') {
 		inst_pg_change(ctx, "restart %s (a setting that needs it changed)", p->self->name);
 		if (!ctx->dry_run && !ctx->no_start)
-			st = inst_patronictl(args, NULL, &out, err);
+			st = inst_patronictl(p->cfg, args, NULL, &out, err);
 		if (st > 0)
 			pgb_fail(err, "patronictl restart failed (status %d): %.500s", st,
 				 out.buf ? out.buf : "");
@@ -931,7 +939,7 @@ static int handover(struct inst_ctx *ctx, const struct inst_config *cfg, json_t 
 		const char *args[] = { "switchover", cfg->pg_cluster, "--leader", w->self->name,
 				       "--candidate", cand, "--force", NULL };
 
-		st = inst_patronictl(args, NULL, &out, err);
+		st = inst_patronictl(cfg, args, NULL, &out, err);
 		if (st != 0) {
 			rc = st < 0 ? -1 : pgb_fail(err, "patronictl switchover to %s failed (status "
 						    "%d): %.500s", cand, st, out.buf ? out.buf : "");
@@ -957,10 +965,14 @@ static int patroni_before_upgrade(struct inst_ctx *ctx, const struct inst_config
 	const char *leader;
 	int rc = 0;
 
-	if (ctx->no_start || cfg->n_pg_members <= 1 || !util_exists(CONF))
+	if (ctx->no_start || cfg->n_pg_members <= 1)
 		return 0;	/* nothing to hand over: a restart in place */
 	if (inst_pg_layout_patroni(&l, cfg, family, err) < 0)
 		return -1;
+	if (!util_exists(l.ha->patroni_conf)) {
+		inst_pg_layout_free(&l);
+		return 0;	/* not under Patroni yet: nothing to hand over */
+	}
 	inst_log_step(ctx->log, "Upgrade of %s, member of cluster %s: a replica at a time, the "
 		      "leader last", w.self->name, cfg->pg_cluster);
 	members = inst_patroni_members(cfg, &e);
@@ -1003,7 +1015,7 @@ static int stale_restart(struct inst_ctx *ctx, const struct pconf *p, struct pwa
 	if (file) {
 		inst_pg_change(ctx, "restart %s's PostgreSQL through Patroni: it still runs %s, "
 			       "which the upgrade replaced", p->self->name, file);
-		st = inst_patronictl(args, NULL, &out, err);
+		st = inst_patronictl(p->cfg, args, NULL, &out, err);
 		if (st != 0)
 			rc = st < 0 ? -1 : pgb_fail(err, "patronictl restart failed (status %d): "
 						    "%.500s", st, out.buf ? out.buf : "");
@@ -1024,7 +1036,10 @@ static int patroni_prepare(struct inst_ctx *ctx, const struct inst_config *cfg,
 {
 	int changed;
 
-	/* postgresql-N's package would otherwise make and start MAJOR/main. */
+	/* Debian's postgresql-N would otherwise make and start MAJOR/main;
+	 * PGDG's packages make no cluster and enable no unit. */
+	if (cfg->family && strcmp(cfg->family, "deb") != 0)
+		return 0;
 	if (!ctx->dry_run && util_mkdir_p("/etc/postgresql-common/createcluster.d", 0755, err) < 0)
 		return -1;
 	return inst_pg_write_file(ctx, CREATECLUSTER, "# Written by pgbundle-installer: "
@@ -1041,8 +1056,8 @@ static int write_config(struct inst_ctx *ctx, const struct pconf *p, int *change
 	if (rc == 0 && !ctx->dry_run)
 		rc = util_mkdir_p("/etc/patroni", 0755, err);
 	if (rc == 0)
-		rc = inst_pg_write_file(ctx, CONF, text, 0600, "postgres", "Patroni's config", &c,
-					NULL, err);
+		rc = inst_pg_write_file(ctx, p->l->ha->patroni_conf, text, 0600, "postgres",
+					"Patroni's config", &c, NULL, err);
 	*changed |= c;
 	if (text)
 		OPENSSL_cleanse(text, strlen(text));
@@ -1200,12 +1215,19 @@ static int patroni_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 			     struct pgb_err *err)
 {
 	const char *family = ctx->bundle && ctx->bundle->family ? ctx->bundle->family : "deb";
-	const char *files[] = { CONF, PKI, CREATECLUSTER, "/var/lib/postgresql/.pgpass.patroni" };
+	const char *files[4];
 	struct inst_pg_layout l;
+	char *pgpass;
 	int rc = 0;
 
 	if (inst_pg_layout_patroni(&l, cfg, family, err) < 0)
 		return -1;
+	pgpass = util_path_join(l.ha->home, ".pgpass.patroni");
+	files[0] = l.ha->patroni_conf;
+	files[1] = PKI;
+	files[2] = CREATECLUSTER;
+	files[3] = pgpass;
+
 	inst_log_step(ctx->log, "Patroni: %s leaves cluster %s", inst_pg_self(cfg)->name,
 		      cfg->pg_cluster);
 	/* A clean stop releases the leader key (another member takes over at
@@ -1235,6 +1257,7 @@ static int patroni_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 		rmdir(parent);		/* MAJOR/, made by install, when nothing else is there */
 		free(parent);
 	}
+	free(pgpass);
 	inst_pg_layout_free(&l);
 	return rc;
 }

@@ -73,7 +73,23 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 	l->pgb_userlist = xstrdup("/etc/pgbouncer/userlist.txt");
 	l->pgb_hba = xstrdup("/etc/pgbouncer/pgb_hba.conf");
 	l->pgb_pidfile = xasprintf("%s/pgbouncer.pid", l->pgb_socket_dir);
+	l->ha = inst_ha_layout(family);
 	return 0;
+}
+
+const struct inst_ha_layout *inst_ha_layout(const char *family)
+{
+	static const struct inst_ha_layout deb = {
+		"/var/lib/postgresql", "/etc/patroni/config.yml", NULL
+	};
+	/* PGDG's packages: postgres's home (postgresqlN-server's %pre), what
+	 * patroni.service runs (`patroni /etc/patroni/patroni.yml`) and
+	 * etcd.service's EnvironmentFile. */
+	static const struct inst_ha_layout rpm = {
+		"/var/lib/pgsql", "/etc/patroni/patroni.yml", "/etc/etcd/etcd.conf"
+	};
+
+	return family && strcmp(family, "rpm") == 0 ? &rpm : &deb;
 }
 
 void inst_pg_layout_free(struct inst_pg_layout *l)

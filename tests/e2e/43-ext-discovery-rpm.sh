@@ -34,7 +34,7 @@ done
 M=$T_TMP/mirror
 for pg in 16 17; do fixture_rpmmd "$M/pgdg/$pg" "$T_TMP/gk" "$R/$pg"/*.rpm; done
 for pg in 13 14 15 18; do fixture_rpmmd "$M/pgdg/$pg" "$T_TMP/gk"; done
-for r in el-baseos el-appstream epel pgdg-yum-common; do fixture_rpmmd "$M/$r" "$T_TMP/gk"; done
+for r in el-baseos el-appstream epel pgdg-yum-common pgdg-yum-extras; do fixture_rpmmd "$M/$r" "$T_TMP/gk"; done
 if [ -f "$M/pgdg/16/repodata/repomd.xml.asc" ] && [ "$(ls "$R/16" | wc -l)" = 5 ]; then
 	ok "fixture: rpms built, rpm-md repositories created and signed"
 else
@@ -46,7 +46,7 @@ fi
 mirrors() {
 	echo "--mirror pgdg-yum=file://$1/{pg} --mirror el-baseos=file://$M/el-baseos" \
 		"--mirror el-appstream=file://$M/el-appstream --mirror epel=file://$M/epel" \
-		"--mirror pgdg-yum-common=file://$M/pgdg-yum-common"
+		"--mirror pgdg-yum-common=file://$M/pgdg-yum-common --mirror pgdg-yum-extras=file://$M/pgdg-yum-extras"
 }
 
 # The expected set, from the rpms themselves: "NAME PG PACKAGE".

@@ -205,10 +205,10 @@ if grep -q 'module postgresql:10 is end of life upstream (modulemd-obsoletes: "p
 else
 	not_ok "el8: module obsoletes" "$(grep -i obsolet "$T_TMP/stream.plan")"
 fi
-sed 's/^upstreams:.*//; s/^target: el9$/target: el9\nupstreams: [el-baseos, el-appstream, pgdg-yum, pgdg-yum-common]/' \
+sed 's/^upstreams:.*//; s/^target: el9$/target: el9\nupstreams: [el-baseos, el-appstream, pgdg-yum, pgdg-yum-common, pgdg-yum-extras]/' \
 	manifests/el9.yml >"$T_TMP/el9-noepel.yml"
 plan noepel "$T_TMP/el9-noepel.yml"
-if grep -q 'unresolved: postgis34_16: postgis34_16-3.4.3-1PGDG.rhel9.x86_64 needs libgdal.so.34()(64bit), from gdal38-libs-3.8.5-1PGDG.rhel9.x86_64, which needs libarmadillo.so.12()(64bit): nothing in el-baseos, el-appstream, pgdg-yum (PG 16), pgdg-yum (PG 17), pgdg-yum-common provides it' "$T_TMP/noepel.plan"; then
+if grep -q 'unresolved: postgis34_16: postgis34_16-3.4.3-1PGDG.rhel9.x86_64 needs libgdal.so.34()(64bit), from gdal38-libs-3.8.5-1PGDG.rhel9.x86_64, which needs libarmadillo.so.12()(64bit): nothing in el-baseos, el-appstream, pgdg-yum (PG 16), pgdg-yum (PG 17), pgdg-yum-common, pgdg-yum-extras provides it' "$T_TMP/noepel.plan"; then
 	ok "el9 without EPEL: postgis34_16's unresolvable dependency named with its chain"
 else
 	not_ok "el9: chain of an unresolvable dependency" "$(grep postgis34_16 "$T_TMP/noepel.plan" | head -c 600)"

@@ -19,10 +19,11 @@
 # them and the EL fixture (BaseOS, AppStream with EL8's and EL9's modular
 # postgresql stream, EPEL).
 #
-# The config is manifests/config/singleton-el.yml (the singleton, but for
-# its modules: EL bundles carry no HA modules yet) with postgis left out of
-# the business database (no PostGIS is repackaged: its libraries are most of
-# a GIS stack); the test prints both differences.  Proved: --dry-run changes
+# The config is manifests/config/singleton.yml without its HA modules
+# (modules: [pgsql, pgbouncer]: PostgreSQL under PGDG's own unit; test 49
+# brings the same singleton up with them) and with postgis left out of the
+# business database (no PostGIS is repackaged: its libraries are most of a
+# GIS stack); the test prints both differences.  Proved: --dry-run changes
 # nothing; the offline install (its time printed); the cluster made by PGDG's
 # setup script with data checksums, UTF8 and C.UTF-8; scram logins over TCP
 # with the generated password and a wrong one refused; pg_hba's rules; the
@@ -65,11 +66,12 @@ export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
 "$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
 
 CONFIG=$T_TMP/el-stack.yml
-sed 's/^\(    extensions: \[\)postgis, /\1/' manifests/config/singleton-el.yml >"$CONFIG"
+sed -e 's/^\(    extensions: \[\)postgis, /\1/' -e 's/^modules: .*/modules: [pgsql, pgbouncer]/' \
+	manifests/config/singleton.yml >"$CONFIG"
 echo "# the config: manifests/config/singleton.yml but for (diff):"
 diff manifests/config/singleton.yml "$CONFIG" | grep '^[<>]' | grep -v '^[<>] *#' | sed 's/^/#   /'
 if [ "$(diff manifests/config/singleton.yml "$CONFIG" | grep '^[<>]' | grep -vc '^[<>] *#')" = 4 ]; then
-	ok "the config is the singleton's but for two lines: modules (no HA on EL yet) and postgis"
+	ok "the config is the singleton's but for two lines: modules (the stack without Patroni; test 49 has it) and postgis"
 else
 	not_ok "the config differs from the singleton in modules and postgis only" \
 		"$(diff manifests/config/singleton.yml "$CONFIG" | head -n 12)"

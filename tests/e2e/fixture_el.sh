@@ -1,5 +1,5 @@
 # tests/e2e/fixture_el.sh - the EL upstream fixtures (tests/fixtures/el_repos.py:
-# Rocky 8/9/10 BaseOS and AppStream, EPEL, PGDG per major and pgdg-common,
+# Rocky 8/9/10 BaseOS and AppStream, EPEL, PGDG per major, pgdg-common and extras,
 # signed with one key per vendor) for the rpm-md tests.  Source after
 # tests/lib.sh and tests/e2e/fixture_setup.sh.
 #
@@ -17,11 +17,12 @@
 #                          justdb: into the rpm database only, no file written
 #                          (a Debian rootfs keeps its programs: tests/e2e/48)
 #   el_real_fixture        PGDG-like EL 8, 9, 10 repositories of real programs (this
-#                          host's PostgreSQL 15 and Debian's pgbouncer and four
-#                          extensions, repackaged: tests/fixtures/el_pgdg_real.py),
-#                          cached like el_fixture; sets EL_REAL.  After el_fixture.
-#   el_real_mirrors        el_mirrors with PGDG's major and common repositories
-#                          taken from EL_REAL
+#                          host's PostgreSQL 15 and Debian's pgbouncer, four
+#                          extensions, patroni, etcd, haproxy and pgbackrest,
+#                          repackaged: tests/fixtures/el_pgdg_real.py), cached
+#                          like el_fixture; sets EL_REAL.  After el_fixture.
+#   el_real_mirrors        el_mirrors with PGDG's major, common and extras
+#                          repositories and AppStream taken from EL_REAL
 #   EL_REAL_DEBS           what a booted Debian host needs besides systemd to
 #                          stand in for EL with those programs (rootfs.sh --include)
 
@@ -52,7 +53,8 @@ el_mirrors() {
 		"--mirror el-appstream=file://$EL_FX/rocky/{release}/AppStream/{arch}/os" \
 		"--mirror epel=file://$EL_FX/epel/{release}/Everything/{arch}" \
 		"--mirror pgdg-yum=file://$pgdir" \
-		"--mirror pgdg-yum-common=file://$EL_FX/pgdg/yum/common/redhat/rhel-{release}-{arch}"
+		"--mirror pgdg-yum-common=file://$EL_FX/pgdg/yum/common/redhat/rhel-{release}-{arch}" \
+		"--mirror pgdg-yum-extras=file://$EL_FX/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}"
 }
 
 # el_repo_file FILE REL: a .repo of the fixture's BaseOS and AppStream for dnf.
@@ -88,9 +90,11 @@ EOR
 }
 
 # Debian's rpm and dnf (the installer's package manager), gpg (repo_gpgcheck),
-# and the libraries PostgreSQL 15 (without its JIT) and pgbouncer link.
-EL_REAL_DEBS=rpm,dnf,gpg,tzdata,libicu72,libxml2,libxslt1.1,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libssl3,libsystemd0,libpam0g,libuuid1,libedit2,libreadline8,libc-ares2,libevent-2.1-7
-EL_REAL_SRC="postgresql-15-cron postgresql-15-pg-stat-kcache postgresql-15-hypopg postgresql-15-repack pgbouncer"
+# the libraries PostgreSQL 15 (without its JIT), pgbouncer, haproxy and
+# pgbackrest link, and the Python modules Patroni imports (its package's
+# Depends; its own modules come in the fixture's patroni rpm).
+EL_REAL_DEBS=rpm,dnf,gpg,tzdata,libicu72,libxml2,libxslt1.1,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libssl3,libsystemd0,libpam0g,libuuid1,libedit2,libreadline8,libc-ares2,libevent-2.1-7,liblua5.3-0,libopentracing-c-wrapper0,libpcre2-8-0,libcrypt1,libbz2-1.0,zlib1g,libpq5,python3,python3-psycopg2,python3-yaml,python3-urllib3,python3-click,python3-prettytable,python3-dateutil,python3-psutil,python3-cdiff,python3-pkg-resources,python3-etcd,python3-dnspython
+EL_REAL_SRC="postgresql-15-cron postgresql-15-pg-stat-kcache postgresql-15-hypopg postgresql-15-repack pgbouncer patroni etcd-server etcd-client haproxy pgbackrest"
 
 el_real_fixture() {
 	c=${PGBUNDLE_TEST_CACHE:-/var/cache/pgbundle-test}
@@ -114,5 +118,7 @@ el_real_fixture() {
 
 el_real_mirrors() {
 	el_mirrors "$EL_REAL/pgdg/yum/{pg}/redhat/rhel-{release}-{arch}" |
-		sed "s|pgdg-yum-common=file://[^ ]*|pgdg-yum-common=file://$EL_REAL/pgdg/yum/common/redhat/rhel-{release}-{arch}|"
+		sed -e "s|pgdg-yum-common=file://[^ ]*|pgdg-yum-common=file://$EL_REAL/pgdg/yum/common/redhat/rhel-{release}-{arch}|" \
+		    -e "s|pgdg-yum-extras=file://[^ ]*|pgdg-yum-extras=file://$EL_REAL/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}|" \
+		    -e "s|el-appstream=file://[^ ]*|el-appstream=file://$EL_REAL/rocky/{release}/AppStream/{arch}/os|"
 }

@@ -182,6 +182,44 @@ static int test_patroni_config_only_the_primary_bootstraps(void)
 	return 0;
 }
 
+/* EL: the same config in PGDG's layout, the file PGDG's patroni.service reads. */
+static int test_patroni_on_el_follows_pgdg_layout(void)
+{
+	struct inst_config c;
+	struct inst_pg_layout l;
+	struct pgb_err err;
+	struct yamldoc *d;
+	char *text;
+
+	CHECK(load_trio_as(&c, "10.10.10.10", NULL) == 0);
+	CHECK(strcmp(c.family, "deb") == 0);
+	free(c.family);
+	c.family = xstrdup("rpm");
+	CHECKF(inst_pg_layout_patroni(&l, &c, c.family, &err) == 0, "%s", err.msg);
+	CHECK(strcmp(l.ha->patroni_conf, "/etc/patroni/patroni.yml") == 0);
+	CHECK(strcmp(l.unit, "patroni") == 0);
+	CHECK(strcmp(l.ha->etcd_env, "/etc/etcd/etcd.conf") == 0);
+	inst_pg_layout_free(&l);
+	CHECKF(inst_patroni_config(&c, 3, "R", "A", "P", &text, &err) == 0, "%s", err.msg);
+	CHECKF(yamldoc_load_mem(&d, "patroni.yml", text, strlen(text), &err) == 0, "%s", err.msg);
+	CHECK(strcmp(AT(d, "postgresql", "data_dir"), "/var/lib/pgsql/15/data") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "bin_dir"), "/usr/pgsql-15/bin") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "pgpass"), "/var/lib/pgsql/.pgpass.patroni") == 0);
+	CHECK(strcmp(AT(d, "postgresql", "parameters", "unix_socket_directories"),
+		     "/run/postgresql") == 0);
+	yamldoc_free(d);
+	free(text);
+	/* Debian's stay as they were */
+	free(c.family);
+	c.family = xstrdup("deb");
+	CHECKF(inst_pg_layout_patroni(&l, &c, c.family, &err) == 0, "%s", err.msg);
+	CHECK(strcmp(l.ha->patroni_conf, "/etc/patroni/config.yml") == 0 && !l.ha->etcd_env);
+	CHECK(strcmp(l.data_dir, "/var/lib/postgresql/15/pg-meta") == 0);
+	inst_pg_layout_free(&l);
+	inst_config_free(&c);
+	return 0;
+}
+
 static int test_patroni_timing_leaves_room_for_the_retries(void)
 {
 	/* Patroni's own rule: loop_wait + 2 * retry_timeout <= ttl */
@@ -306,6 +344,7 @@ int main(void)
 
 	T_RUN(&s, test_yamlout_quotes_what_yaml_would_retype);
 	T_RUN(&s, test_patroni_config_only_the_primary_bootstraps);
+	T_RUN(&s, test_patroni_on_el_follows_pgdg_layout);
 	T_RUN(&s, test_patroni_timing_leaves_room_for_the_retries);
 	T_RUN(&s, test_haproxy_routes_each_service_as_pigsty_does);
 	T_RUN(&s, test_pki_certificates_name_the_node_and_chain_to_the_ca);

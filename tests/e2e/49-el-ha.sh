@@ -1,0 +1,233 @@
+#!/bin/sh
+# tier: all
+# The singleton config brings up on an EL host the HA stack it brings up on
+# Debian, from the same keys: etcd (TLS, mutual authentication), PostgreSQL
+# under Patroni (etcd3), PgBouncer, HAProxy's services 5433 (primary) and
+# 5434 (replica), and pgBackRest with its first full backup, each from the
+# package and in the layout EL and PGDG give it: PGDG's patroni.service
+# (User=postgres, /etc/patroni/patroni.yml), PostgreSQL in /var/lib/pgsql/15/data
+# with /usr/pgsql-15/bin and postgresql-15.service left disabled, PGDG's
+# etcd.service (EnvironmentFile=-/etc/etcd/etcd.conf, which the installer
+# writes, the packaged one set aside), AppStream's haproxy.service.
+#
+# The host is test 48's (ci/airgap/boot.sh: a booted air-gapped bookworm that
+# says it is Rocky Linux R, the ELR fixture's @core in its rpm database,
+# Debian's rpm and dnf) with the Python modules Patroni imports; the
+# packages hold real programs repackaged in PGDG's and EL's layout and
+# signed as theirs (tests/fixtures/el_pgdg_real.py: this host's PostgreSQL
+# 15, Debian's pgbouncer, patroni, etcd, haproxy and pgbackrest).  A
+# manifest of target elR with postgres [15] and the EL manifests' modules
+# builds the bundle; the config is manifests/config/singleton.yml with
+# pgbackrest among its modules and postgis left out (not repackaged).
+#
+# Proved: the offline install (its time printed); etcd healthy over TLS with
+# this node's certificate and refusing a client without one, configured by
+# /etc/etcd/etcd.conf (the package's in /etc/etcd/pgbundle-disabled/);
+# Patroni's leader (patronictl list), running as postgres from PGDG's unit on
+# PGDG's data directory and binaries, postgresql-15.service disabled and
+# inactive; a write through 5433 and a read through 5434; PgBouncer
+# answering; a full pgBackRest backup; status --json; a second run changes
+# nothing; uninstall leaves the stack serving; uninstall --purge removes it
+# and the packaged etcd.conf and haproxy.cfg go as rpm installed them (no
+# .rpmsave: they were put back unmodified before the packages left).
+# Releases: EL_HA_RELEASES (default "9 8 10").
+. tests/lib.sh
+. tests/e2e/fixture_setup.sh
+. tests/e2e/fixture_el.sh
+need_root "EL HA stack in a booted container"
+t_tmpdir
+
+AIRGAP=$TOP/ci/airgap
+NAME=""
+cleanup() {
+	[ -n "$NAME" ] && [ -d "${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}/$NAME" ] &&
+		sh "$AIRGAP/boot.sh" stop "$NAME" >/dev/null 2>&1
+	t_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+inside() { sh "$AIRGAP/boot.sh" exec "$NAME" "$@"; }
+
+el_fixture || { not_ok "fixture: EL upstreams"; exit 1; }
+el_real_fixture || {
+	not_ok "fixture: PGDG-like packages of real programs (el_pgdg_real.py)" \
+		"it repackages this host's postgresql-15 (installed: $(dpkg-query -W -f '${Version}' postgresql-15 2>&1)) and Debian's $EL_REAL_SRC (apt-get download)"
+	exit 1
+}
+el_recipes "$T_TMP/recipes"
+export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
+"$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
+
+CONFIG=$T_TMP/el-ha.yml
+sed -e 's/^\(    extensions: \[\)postgis, /\1/' -e 's/^\(modules: \[.*\)\]$/\1, pgbackrest]/' \
+	manifests/config/singleton.yml >"$CONFIG"
+echo "# the config: manifests/config/singleton.yml but for (diff):"
+diff manifests/config/singleton.yml "$CONFIG" | grep '^[<>]' | sed 's/^/#   /'
+MODULES=$(sed -n 's/^modules: //p' manifests/el9.yml)
+if [ "$(diff manifests/config/singleton.yml "$CONFIG" | grep -c '^[<>]')" = 4 ] &&
+	grep -q '^modules: \[pgsql, pgbouncer, patroni, etcd, haproxy, pgbackrest\]$' "$CONFIG"; then
+	ok "the config is the singleton's with pgbackrest and without postgis; the EL manifests carry $MODULES"
+else
+	not_ok "the config differs from the singleton in modules and postgis only" "$(diff manifests/config/singleton.yml "$CONFIG")"
+fi
+
+# ha R: the whole proof on EL R.
+ha() {
+	R=$1
+	NAME=pgb-elha$R-$$ ROOT=$T_TMP/rootfs-$R
+	cat >"$T_TMP/el$R-ha.yml" <<EOF
+name: pgsql-el$R-ha
+version: "1.0"
+target: el$R
+arch: x86_64
+postgres: [15]
+extensions: [pg_cron, pg_stat_kcache, hypopg, pg_repack]
+modules: $MODULES
+recommends: false
+config: el-ha.yml
+EOF
+	# shellcheck disable=SC2046
+	if "$PGBUNDLE" build "$T_TMP/el$R-ha.yml" -o "$T_TMP/out$R" --key "$T_TMP/keys/pgbundle.key" \
+		$(el_real_mirrors) >"$T_TMP/build.log" 2>&1; then
+		ok "el$R: bundle with patroni, etcd (PGDG's extras), haproxy (AppStream) and pgbackrest built ($(grep -o '[0-9]* packages, [0-9.]* MiB' "$T_TMP/build.log"))"
+	else
+		not_ok "el$R: build the bundle" "$(tail -n 5 "$T_TMP/build.log")"
+		return 1
+	fi
+	RUN=$T_TMP/out$R/pgsql-el$R-ha-1.0.el$R.x86_64.run
+
+	if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd --include "$EL_REAL_DEBS" \
+		>"$T_TMP/rootfs.log" 2>&1; then
+		not_ok "el$R: bookworm rootfs with systemd, rpm, dnf and Patroni's Python modules" "$(tail -n 3 "$T_TMP/rootfs.log")"
+		return 1
+	fi
+	if ! el_root "$ROOT" "$R" justdb || ! rpm --root "$ROOT" -q rocky-release bash >/dev/null; then
+		not_ok "el$R: EL$R's @core in the host's rpm database, EL$R's os-release"
+		return 1
+	fi
+	mkdir -p "$ROOT/etc/yum.repos.d"
+	printf '[baseos]\nname=Rocky Linux %s - BaseOS\nmirrorlist=https://mirrors.rockylinux.org/mirrorlist?repo=BaseOS-%s\ngpgcheck=1\n' \
+		"$R" "$R" >"$ROOT/etc/yum.repos.d/rocky.repo"
+	cp "$RUN" "$ROOT/root/pgbundle.run"
+	cp "$T_TMP/keys/pgbundle.asc" "$ROOT/root/pgbundle.asc"
+	if ! sh "$AIRGAP/boot.sh" start "$ROOT" "$NAME" 2>"$T_TMP/boot.log"; then
+		not_ok "el$R: boot the EL-layout host" "$(cat "$T_TMP/boot.log")"
+		return 1
+	fi
+
+	start=$(date +%s)
+	inside /root/pgbundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/install.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	grep -v '^    |' "$T_TMP/install.log" | sed 's/^/#   /'
+	if [ "$rc" = 0 ] && grep -q '^Done: ' "$T_TMP/install.log"; then
+		ok "el$R: the .run installs offline through dnf and brings up etcd, Patroni, PgBouncer, HAProxy and pgBackRest (${secs} s)"
+	else
+		not_ok "el$R: install the HA stack" "status $rc: $(grep -v '^    |' "$T_TMP/install.log" | tail -n 10)"
+		inside journalctl --no-pager -n 40 -u etcd -u patroni -u haproxy -u pgbouncer 2>&1 | sed 's/^/#   /'
+		return 1
+	fi
+
+	# --- etcd: PGDG's unit, our etcd.conf, TLS only ---
+	ctl() { inside env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --dial-timeout=3s "$@" 2>&1; }
+	health=$(ctl --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/node.crt --key=/etc/etcd/pki/node.key endpoint health)
+	etcd_user=$(inside stat -c %U "/proc/$(inside systemctl show -p MainPID --value etcd)")
+	if echo "$health" | grep -q 'is healthy' && [ "$etcd_user" = etcd ] &&
+		inside grep -q '^ETCD_CLIENT_CERT_AUTH="true"$' /etc/etcd/etcd.conf &&
+		inside grep -q '^ETCD_ENABLE_V2="false"$' /etc/etcd/etcd.conf &&
+		inside grep -q '^ETCD_NAME="default"$' /etc/etcd/pgbundle-disabled/etcd.conf &&
+		inside rpm -V --nomtime etcd 2>&1 | grep -q '/etc/etcd/etcd.conf'; then
+		ok "el$R: etcd (user etcd, PGDG's unit) healthy over TLS with this node's certificate; its settings in /etc/etcd/etcd.conf, the package's set aside"
+	else
+		not_ok "el$R: etcd over TLS, configured by etcd.conf" "health: $health; user '$etcd_user'; $(inside ls -la /etc/etcd /etc/etcd/pgbundle-disabled 2>&1 | tr '\n' ' ')"
+	fi
+	if ctl --insecure-skip-tls-verify get /pg --prefix --keys-only >/dev/null 2>&1 ||
+		inside env ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 --dial-timeout=3s endpoint health >/dev/null 2>&1; then
+		not_ok "el$R: etcd refuses a client without the CA's certificate" "it answered"
+	else
+		ok "el$R: etcd refuses clients without the cluster CA's certificate (plain HTTP, and TLS without one)"
+	fi
+
+	# --- Patroni: PGDG's unit and layout ---
+	list=$(inside runuser -u postgres -- patronictl -c /etc/patroni/patroni.yml list -f json 2>&1)
+	pat_user=$(inside stat -c %U "/proc/$(inside systemctl show -p MainPID --value patroni)")
+	q() { inside runuser -u postgres -- /usr/pgsql-15/bin/psql -XAtq -h /run/postgresql -d "$1" -c "$2" 2>&1; }
+	dd=$(q postgres "SHOW data_directory")
+	pg15="$(inside systemctl is-enabled postgresql-15 2>&1) $(inside systemctl is-active postgresql-15 2>&1)"
+	if echo "$list" | jq -e 'length == 1 and .[0].Role == "Leader" and .[0].State == "running"' >/dev/null 2>&1 &&
+		[ "$pat_user" = postgres ] && [ "$dd" = /var/lib/pgsql/15/data ] &&
+		inside grep -q '^  bin_dir: /usr/pgsql-15/bin$' /etc/patroni/patroni.yml &&
+		[ "$pg15" = "disabled inactive" ] && ! inside test -e /etc/patroni/config.yml; then
+		ok "el$R: Patroni leads (patronictl list), runs as postgres from PGDG's patroni.service with /etc/patroni/patroni.yml, PostgreSQL on /var/lib/pgsql/15/data from /usr/pgsql-15/bin; postgresql-15.service stays disabled and inactive"
+	else
+		not_ok "el$R: Patroni in PGDG's layout" "list: $list; user '$pat_user'; data '$dd'; postgresql-15: $pg15"
+	fi
+
+	# --- HAProxy's services, PgBouncer ---
+	user=dbuser_meta db=meta
+	pw=$(inside awk -F: -v u="$user" '$4 == u { print $5 }' /etc/pgbundle/credentials)
+	sql() { inside /usr/pgsql-15/bin/psql -XAtq "host=127.0.0.1 port=$1 user=$user password=$pw dbname=$db" -c "$2" 2>&1; }
+	w=$(sql 5433 "CREATE TABLE IF NOT EXISTS app.ha_probe (x int); INSERT INTO app.ha_probe VALUES (1) RETURNING x")
+	r=$(sql 5434 "SELECT count(*) > 0 FROM app.ha_probe")
+	b=$(sql 6432 "SELECT current_database()")
+	if [ "$w" = 1 ] && [ "$r" = t ] && [ "$b" = "$db" ] &&
+		inside grep -q '^Environment="CONFIG=/etc/haproxy/pgbundle.cfg"$' /etc/systemd/system/haproxy.service.d/pgbundle.conf; then
+		ok "el$R: a write through HAProxy's 5433 (primary, through PgBouncer), a read through 5434 (replica), PgBouncer on 6432"
+	else
+		not_ok "el$R: HAProxy's services and PgBouncer" "5433: $w; 5434: $r; 6432: $b"
+		inside journalctl --no-pager -n 20 -u haproxy 2>&1 | sed 's/^/#   /'
+	fi
+
+	# --- pgBackRest ---
+	info=$(inside runuser -u postgres -- pgbackrest --stanza=pg-meta --output=json info 2>&1)
+	if echo "$info" | jq -e '.[0].status.code == 0 and ([.[0].backup[] | select(.type == "full" and (.error | not))] | length) >= 1' >/dev/null 2>&1; then
+		ok "el$R: pgBackRest: stanza pg-meta sound, a full backup completed ($(echo "$info" | jq -r '.[0].backup[0].label'))"
+	else
+		not_ok "el$R: a pgBackRest full backup" "$(echo "$info" | head -c 800)"
+	fi
+
+	st=$(inside /root/pgbundle.run status --json 2>&1)
+	if echo "$st" | jq -e '.etcd.healthy and .patroni.role == "Leader" and .patroni.ok and .haproxy.ok and
+	     .pgbouncer.ok and .pgbackrest.ok' >/dev/null 2>&1; then
+		ok "el$R: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer and pgBackRest serve"
+	else
+		not_ok "el$R: status --json" "$(echo "$st" | head -c 1500)"
+	fi
+
+	inside /root/pgbundle.run install --yes >"$T_TMP/install2.log" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q 'nothing to change' "$T_TMP/install2.log" &&
+		! grep -q '^    + ' "$T_TMP/install2.log"; then
+		ok "el$R: a second run exits 0 and says \"nothing to change\""
+	else
+		not_ok "el$R: a second run changes nothing" "status $rc: $(grep -v '^    |' "$T_TMP/install2.log" | grep -v '^    [^+]' | tail -n 12)"
+	fi
+
+	# --- uninstall, then purge ---
+	inside /root/pgbundle.run uninstall >"$T_TMP/uninstall.log" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && ! inside test -e /etc/yum.repos.d/pgbundle.repo &&
+		[ "$(sql 5433 'SELECT count(*) FROM app.ha_probe')" = 1 ]; then
+		ok "el$R: uninstall removes pgbundle.repo and leaves the stack serving"
+	else
+		not_ok "el$R: uninstall" "status $rc: $(tail -n 5 "$T_TMP/uninstall.log")"
+	fi
+	inside /root/pgbundle.run uninstall --purge >"$T_TMP/purge.log" 2>&1
+	rc=$?
+	left=$(inside sh -c 'ls -d /var/lib/pgsql/15/data /etc/patroni/patroni.yml /etc/etcd/etcd.conf* /etc/etcd/pgbundle-disabled \
+		/etc/haproxy/haproxy.cfg* /etc/haproxy/pgbundle.cfg /etc/pgbackrest.conf* /etc/pgbackrest/pgbackrest.conf /data/etcd /pg/backup /etc/pgbundle 2>/dev/null')
+	pkgs=$(inside rpm -qa 'postgresql15*' pgbouncer patroni patroni-etcd etcd haproxy pgbackrest)
+	if [ "$rc" = 0 ] && [ -z "$left$pkgs" ] && inside rpm -q rocky-release >/dev/null; then
+		ok "el$R: uninstall --purge removes the stack, its data and packages; etcd.conf and haproxy.cfg went back unmodified (no .rpmsave)"
+	else
+		not_ok "el$R: uninstall --purge" "status $rc; left: $left $pkgs; $(tail -n 6 "$T_TMP/purge.log")"
+	fi
+}
+
+for rel in ${EL_HA_RELEASES:-9 8 10}; do
+	ha "$rel"
+	[ -d "${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}/$NAME" ] &&
+		sh "$AIRGAP/boot.sh" stop "$NAME" >/dev/null 2>&1
+	rm -rf "$ROOT"
+done

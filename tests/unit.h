@@ -39,10 +39,9 @@ struct t_sum {
 	int failed;
 };
 
-static inline void t_run(struct t_sum *s, const char *name, int (*fn)(void))
+/* Prints the test's line and counts it: rc 0 passed, else failed. */
+static inline void t_report(struct t_sum *s, const char *name, int rc)
 {
-	int rc = fn();
-
 	fflush(stderr);
 	printf("%s - %s\n", rc ? "not ok" : "ok", name);
 	fflush(stdout);
@@ -50,6 +49,11 @@ static inline void t_run(struct t_sum *s, const char *name, int (*fn)(void))
 		s->failed++;
 	else
 		s->passed++;
+}
+
+static inline void t_run(struct t_sum *s, const char *name, int (*fn)(void))
+{
+	t_report(s, name, fn());
 }
 
 #define T_RUN(s, fn) t_run((s), #fn, fn)
@@ -75,13 +79,7 @@ static inline void t_run_within(struct t_sum *s, const char *name, int (*fn)(voi
 	rc = pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 	if (rc && pid > 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 		fprintf(stderr, "# %s: did not finish in %u s\n", name, secs);
-	fflush(stderr);
-	printf("%s - %s\n", rc ? "not ok" : "ok", name);
-	fflush(stdout);
-	if (rc)
-		s->failed++;
-	else
-		s->passed++;
+	t_report(s, name, rc);
 }
 
 #define T_RUN_WITHIN(s, fn, secs) t_run_within((s), #fn, fn, (secs))

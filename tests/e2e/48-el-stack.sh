@@ -42,28 +42,8 @@
 need_root "EL stack in a booted container"
 t_tmpdir
 
-AIRGAP=$TOP/ci/airgap
-NAME=""
-cleanup() {
-	[ -n "$NAME" ] && [ -d "${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}/$NAME" ] &&
-		sh "$AIRGAP/boot.sh" stop "$NAME" >/dev/null 2>&1
-	t_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-inside() { sh "$AIRGAP/boot.sh" exec "$NAME" "$@"; }
-
 # --- the upstreams, the config and the bundle ---
-el_fixture || { not_ok "fixture: EL upstreams"; exit 1; }
-el_real_fixture || {
-	not_ok "fixture: PGDG-like packages of real programs (el_pgdg_real.py)" \
-		"it repackages this host's postgresql-15 (installed: $(dpkg-query -W -f '${Version}' postgresql-15 2>&1)) and Debian's pgbouncer and extensions (apt-get download: $EL_REAL_SRC)"
-	exit 1
-}
-el_recipes "$T_TMP/recipes"
-export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
-"$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
+el_booted_prelude
 
 CONFIG=$T_TMP/el-stack.yml
 sed -e 's/^\(    extensions: \[\)postgis, /\1/' -e 's/^modules: .*/modules: [pgsql, pgbouncer]/' \

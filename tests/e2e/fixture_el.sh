@@ -122,3 +122,33 @@ el_real_mirrors() {
 		    -e "s|pgdg-yum-extras=file://[^ ]*|pgdg-yum-extras=file://$EL_REAL/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}|" \
 		    -e "s|el-appstream=file://[^ ]*|el-appstream=file://$EL_REAL/rocky/{release}/AppStream/{arch}/os|"
 }
+
+# el_booted_prelude: for a test that boots an air-gapped host that is EL to
+# the installer (48, 49): stops its container ($NAME) on exit, inside CMD...
+# runs in it; the EL upstreams, the PGDG-like packages of real programs
+# (el_pgdg_real.py), the recipes in $T_TMP/recipes, the cache and a bundle
+# key in $T_TMP/keys.  A fixture that cannot be made ends the test, not ok.
+el_booted_prelude() {
+	AIRGAP=$TOP/ci/airgap
+	NAME=""
+	trap el_booted_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	el_fixture || { not_ok "fixture: EL upstreams"; exit 1; }
+	el_real_fixture || {
+		not_ok "fixture: PGDG-like packages of real programs (el_pgdg_real.py)" \
+			"it repackages this host's postgresql-15 (installed: $(dpkg-query -W -f '${Version}' postgresql-15 2>&1)) and Debian's $EL_REAL_SRC (apt-get download)"
+		exit 1
+	}
+	el_recipes "$T_TMP/recipes"
+	export PGBUNDLE_RECIPES="$T_TMP/recipes" PGBUNDLE_CACHE="$T_TMP/cache"
+	"$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
+}
+
+el_booted_cleanup() {
+	[ -n "$NAME" ] && [ -d "${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}/$NAME" ] &&
+		sh "$AIRGAP/boot.sh" stop "$NAME" >/dev/null 2>&1
+	t_cleanup
+}
+
+inside() { sh "$AIRGAP/boot.sh" exec "$NAME" "$@"; }

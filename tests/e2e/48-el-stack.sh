@@ -82,25 +82,7 @@ EOF
 	RUN=$T_TMP/out$R/pgsql-el$R-stack-1.0.el$R.x86_64.run
 
 	# --- the host: bookworm with systemd, rpm and dnf, saying it is Rocky R ---
-	if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd --include "$EL_REAL_DEBS" \
-		>"$T_TMP/rootfs.log" 2>&1; then
-		not_ok "el$R: bookworm rootfs with systemd, rpm and dnf" "$(tail -n 3 "$T_TMP/rootfs.log")"
-		return 1
-	fi
-	if ! el_root "$ROOT" "$R" justdb || ! rpm --root "$ROOT" -q rocky-release bash >/dev/null; then
-		not_ok "el$R: EL$R's @core in the host's rpm database, EL$R's os-release"
-		return 1
-	fi
-	mkdir -p "$ROOT/etc/yum.repos.d"
-	printf '[baseos]\nname=Rocky Linux %s - BaseOS\nmirrorlist=https://mirrors.rockylinux.org/mirrorlist?repo=BaseOS-%s\ngpgcheck=1\n' \
-		"$R" "$R" >"$ROOT/etc/yum.repos.d/rocky.repo"
-	cp "$ROOT/etc/yum.repos.d/rocky.repo" "$T_TMP/rocky.repo"
-	cp "$RUN" "$ROOT/root/pgbundle.run"
-	cp "$T_TMP/keys/pgbundle.asc" "$ROOT/root/pgbundle.asc"
-	if ! sh "$AIRGAP/boot.sh" start "$ROOT" "$NAME" 2>"$T_TMP/boot.log"; then
-		not_ok "el$R: boot the EL-layout host" "$(cat "$T_TMP/boot.log")"
-		return 1
-	fi
+	el_booted_host || return 1
 	ok "el$R: booted an air-gapped host with systemd that says $(inside sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), with $(inside rpm --version) and dnf $(inside dnf --version 2>/dev/null | head -n 1)"
 
 	# --- a dry run, then the install ---

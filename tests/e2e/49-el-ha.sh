@@ -77,24 +77,7 @@ EOF
 	fi
 	RUN=$T_TMP/out$R/pgsql-el$R-ha-1.0.el$R.x86_64.run
 
-	if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd --include "$EL_REAL_DEBS" \
-		>"$T_TMP/rootfs.log" 2>&1; then
-		not_ok "el$R: bookworm rootfs with systemd, rpm, dnf and Patroni's Python modules" "$(tail -n 3 "$T_TMP/rootfs.log")"
-		return 1
-	fi
-	if ! el_root "$ROOT" "$R" justdb || ! rpm --root "$ROOT" -q rocky-release bash >/dev/null; then
-		not_ok "el$R: EL$R's @core in the host's rpm database, EL$R's os-release"
-		return 1
-	fi
-	mkdir -p "$ROOT/etc/yum.repos.d"
-	printf '[baseos]\nname=Rocky Linux %s - BaseOS\nmirrorlist=https://mirrors.rockylinux.org/mirrorlist?repo=BaseOS-%s\ngpgcheck=1\n' \
-		"$R" "$R" >"$ROOT/etc/yum.repos.d/rocky.repo"
-	cp "$RUN" "$ROOT/root/pgbundle.run"
-	cp "$T_TMP/keys/pgbundle.asc" "$ROOT/root/pgbundle.asc"
-	if ! sh "$AIRGAP/boot.sh" start "$ROOT" "$NAME" 2>"$T_TMP/boot.log"; then
-		not_ok "el$R: boot the EL-layout host" "$(cat "$T_TMP/boot.log")"
-		return 1
-	fi
+	el_booted_host || return 1
 
 	start=$(date +%s)
 	inside /root/pgbundle.run install --yes --key /root/pgbundle.asc >"$T_TMP/install.log" 2>&1

@@ -145,6 +145,33 @@ el_booted_prelude() {
 	"$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
 }
 
+# el_booted_host: boots $NAME from a bookworm rootfs at $ROOT with systemd,
+# rpm and dnf ($EL_REAL_DEBS) that says it is Rocky $R (EL$R's @core in its
+# rpm database, a BaseOS repository that the install must disable and put
+# back, copied to $T_TMP/rocky.repo), $RUN and the bundle key in /root as
+# pgbundle.run and pgbundle.asc.  Says not ok and returns 1 where it fails.
+el_booted_host() {
+	if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd --include "$EL_REAL_DEBS" \
+		>"$T_TMP/rootfs.log" 2>&1; then
+		not_ok "el$R: bookworm rootfs with systemd, rpm and dnf ($EL_REAL_DEBS)" "$(tail -n 3 "$T_TMP/rootfs.log")"
+		return 1
+	fi
+	if ! el_root "$ROOT" "$R" justdb || ! rpm --root "$ROOT" -q rocky-release bash >/dev/null; then
+		not_ok "el$R: EL$R's @core in the host's rpm database, EL$R's os-release"
+		return 1
+	fi
+	mkdir -p "$ROOT/etc/yum.repos.d"
+	printf '[baseos]\nname=Rocky Linux %s - BaseOS\nmirrorlist=https://mirrors.rockylinux.org/mirrorlist?repo=BaseOS-%s\ngpgcheck=1\n' \
+		"$R" "$R" >"$ROOT/etc/yum.repos.d/rocky.repo"
+	cp "$ROOT/etc/yum.repos.d/rocky.repo" "$T_TMP/rocky.repo"
+	cp "$RUN" "$ROOT/root/pgbundle.run"
+	cp "$T_TMP/keys/pgbundle.asc" "$ROOT/root/pgbundle.asc"
+	if ! sh "$AIRGAP/boot.sh" start "$ROOT" "$NAME" 2>"$T_TMP/boot.log"; then
+		not_ok "el$R: boot the EL-layout host" "$(cat "$T_TMP/boot.log")"
+		return 1
+	fi
+}
+
 el_booted_cleanup() {
 	[ -n "$NAME" ] && [ -d "${PGBUNDLE_TEST_RUN:-/run/pgbundle-test}/$NAME" ] &&
 		sh "$AIRGAP/boot.sh" stop "$NAME" >/dev/null 2>&1

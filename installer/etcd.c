@@ -16,7 +16,10 @@
  * empty first asks the others (those that answer) for the member list: if
  * the cluster exists without it (a member removed by `uninstall --purge`
  * and installed again, or one added later), it is added with `etcdctl
- * member add` and starts as "existing"; otherwise as "new".
+ * member add` and starts as "existing"; otherwise as "new".  A member of
+ * the initial cluster that never started is removed after a while by the
+ * members that run (all_started below), so that nodes installed one after
+ * the other come up; it joins later the same way.
  *
  * install waits until the local member is healthy (a majority answers),
  * saying how many members answer and which are missing, at most --wait
@@ -145,6 +148,7 @@ size_t inst_etcd_parse_members(const char *text, struct inst_etcd_member *m, siz
 		snprintf(m[n].status, sizeof(m[n].status), "%s", f[1]);
 		snprintf(m[n].name, sizeof(m[n].name), "%s", f[2]);
 		snprintf(m[n].peer, sizeof(m[n].peer), "%s", f[3]);
+		snprintf(m[n].client, sizeof(m[n].client), "%s", f[4]);
 		m[n].learner = k > 5 && strncmp(f[5], "true", 4) == 0;
 		n++;
 	}
@@ -541,6 +545,122 @@ static int quorum_ready(void *arg, struct sbuf *why, struct pgb_err *err)
 	return 0;
 }
 
+/*
+ * Members that never started.  etcd raises the cluster version only when
+ * every member has reported its own (etcd's monitorVersions); until then it
+ * stays 3.0, and Patroni's etcd3 client then speaks /v3alpha, which etcd
+ * 3.4 and later no longer serve (patroni/patroni#3279): a majority is up,
+ * yet Patroni cannot work.  That is the state of nodes installed one after
+ * the other, where the last one is installed only once the others serve.
+ * So a member listed but never started is waited for UNSTARTED_GRACE_S,
+ * then removed from the member list, when its peer port stays closed at two
+ * looks UNSTARTED_RECHECK_S apart (a member starting right now opens it
+ * within a second of its install reading the list).  Its own install later
+ * finds the cluster without it and joins with `member add` (plan above).
+ */
+#define UNSTARTED_GRACE_S 60
+#define UNSTARTED_RECHECK_S 5
+
+struct etcd_unstarted {
+	struct inst_ctx *ctx;
+	const struct inst_config *cfg;
+	const struct inst_member *self;
+	double since;			/* first seen with unstarted members; 0: not yet */
+	double closed_at;		/* peer ports first seen closed after the grace */
+};
+
+/* The members listed that never started: their names to names,
+ * their IDs to ids (space-separated); their count. */
+static size_t unstarted(struct etcd_unstarted *u, struct sbuf *names, struct sbuf *ids,
+			int *ports_open)
+{
+	static const char *const args[] = { "member", "list", NULL };
+	struct inst_etcd_member m[32];
+	char *ep = url(u->self->addr, u->self->etcd_port);
+	struct sbuf out = SBUF_INIT;
+	struct pgb_err ignored;
+	size_t n = 0, k = 0;
+
+	if (inst_etcdctl(ep, args, &out, &ignored) == 0 && out.buf)
+		n = inst_etcd_parse_members(out.buf, m, 32);
+	*ports_open = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct inst_member *c = by_peer(u->cfg, m[i].peer);
+
+		/* A member of the initial cluster is listed with its name from
+		 * the start; one that never ran has published no client URL. */
+		if (*m[i].client || m[i].learner)
+			continue;
+		sbuf_addf(names, "%s%s (%s)", k ? ", " : "", c ? c->name : m[i].peer,
+			  c ? c->addr : "not in the config");
+		sbuf_addf(ids, "%s%s", k ? " " : "", m[i].id);
+		if (c && inst_tcp_open(c->addr, c->etcd_peer_port, 300))
+			*ports_open = 1;
+		k++;
+	}
+	free(ep);
+	sbuf_free(&out);
+	return k;
+}
+
+static int remove_unstarted(struct inst_ctx *ctx, const struct etcd_unstarted *u,
+			    const char *names, const char *ids, struct pgb_err *err)
+{
+	char *eps = inst_etcd_endpoints(u->cfg), *list = xstrdup(ids), *save = NULL;
+	struct sbuf out = SBUF_INIT;
+	int rc = 0;
+
+	inst_pg_change(ctx, "remove %s from etcd cluster %s: never started in %d s; it joins "
+		       "with `etcdctl member add` when it is installed", names,
+		       u->cfg->etcd_cluster, UNSTARTED_GRACE_S);
+	for (char *id = strtok_r(list, " ", &save); rc == 0 && id; id = strtok_r(NULL, " ", &save)) {
+		const char *args[] = { "member", "remove", id, NULL };
+		int st;
+
+		sbuf_reset(&out);
+		st = inst_etcdctl(eps, args, &out, err);
+		/* Another member's install may have removed it a moment ago. */
+		if (st > 0 && !(out.buf && strstr(out.buf, "member not found")))
+			rc = pgb_fail(err, "etcdctl member remove %s failed (status %d): %.800s",
+				      id, st, out.buf ? out.buf : "");
+		else if (st < 0)
+			rc = -1;
+	}
+	free(eps);
+	free(list);
+	sbuf_free(&out);
+	return rc;
+}
+
+static int all_started(void *arg, struct sbuf *why, struct pgb_err *err)
+{
+	struct etcd_unstarted *u = arg;
+	struct sbuf names = SBUF_INIT, ids = SBUF_INIT;
+	double now = inst_now();
+	int open, rc = 0;
+
+	if (unstarted(u, &names, &ids, &open) == 0) {
+		rc = 1;
+	} else if (!u->since) {
+		u->since = now;
+	} else if (now - u->since >= UNSTARTED_GRACE_S && !open) {
+		if (!u->closed_at)
+			u->closed_at = now;
+		else if (now - u->closed_at >= UNSTARTED_RECHECK_S)
+			rc = remove_unstarted(u->ctx, u, names.buf, ids.buf, err) < 0 ? -1 : 1;
+	} else {
+		u->closed_at = 0;
+	}
+	if (rc == 0)
+		sbuf_addf(why, "waiting for etcd member %s to start: until every member has "
+			  "started, etcd keeps the cluster version at 3.0, which Patroni cannot "
+			  "use; removed from the member list after %d s", names.buf,
+			  UNSTARTED_GRACE_S);
+	sbuf_free(&names);
+	sbuf_free(&ids);
+	return rc;
+}
+
 static int start(struct inst_ctx *ctx, int changed, struct pgb_err *err)
 {
 	const char *argv[] = { "systemctl", "start", "--no-block", UNIT, NULL };
@@ -602,6 +722,7 @@ static int etcd_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struc
 	struct etcd_plan p = { "new", SBUF_INIT, 0, NULL };
 	struct inst_pgconf s = { 0 };
 	struct etcd_wait w = { cfg, self };
+	struct etcd_unstarted u = { ctx, cfg, self, 0, 0 };
 	int changed = 0, rc;
 
 	if (!self)
@@ -626,6 +747,8 @@ static int etcd_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struc
 		rc = inst_wait(ctx, ctx->wait_s, 500, quorum_ready, &w, err);
 	if (rc == 0 && !ctx->dry_run && !ctx->no_start)
 		inst_log_info(ctx->log, "etcd member %s is healthy", self->name);
+	if (rc == 0 && !ctx->dry_run && !ctx->no_start)
+		rc = inst_wait(ctx, ctx->wait_s, 1000, all_started, &u, err);
 	inst_pgconf_free(&s);
 	sbuf_free(&p.initial);
 	free(p.kept_state);

@@ -251,7 +251,7 @@ int inst_etcdctl_pki(const char *pki, const char *endpoints, const char *const *
 		     struct sbuf *out, struct pgb_err *err);
 /* One line of `etcdctl member list`: "ID, status, name, peer, client[, learner]". */
 struct inst_etcd_member {
-	char id[32], status[16], name[64], peer[256];
+	char id[32], status[16], name[64], peer[256], client[256];
 	int learner;
 };
 /* The members in text (etcdctl's simple output), at most max; their count. */

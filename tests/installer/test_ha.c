@@ -247,7 +247,7 @@ static int test_haproxy_routes_each_service_as_pigsty_does(void)
 	     /* default: straight to PostgreSQL */
 	     strstr(b.buf, "server pg-meta-2 10.10.10.11:5432 check") &&
 	     strstr(b.buf, "bind 127.0.0.1:9101\n") && strstr(b.buf, "stats auth admin:pw\n") &&
-	     strstr(b.buf, "default-server inter 1s fastinter 500ms downinter 250ms rise 2 fall 3 "
+	     strstr(b.buf, "default-server inter 1s fastinter 500ms downinter 250ms rise 1 fall 3 "
 		    "observe layer4 error-limit 1 on-error sudden-death "
 		    "on-marked-down shutdown-sessions");
 	if (!ok)
@@ -338,6 +338,28 @@ static int test_secrets_are_stated_kept_taken_from_pki_or_refused(void)
 	return 0;
 }
 
+/* etcdctl's simple member list: a member of the initial cluster that never
+ * ran has its name but no client URL; one added has neither. */
+static int test_etcd_member_list_tells_the_members_that_never_started(void)
+{
+	static const char text[] =
+		"2b598bfbc0ad43e2, started, etcd-2, https://10.10.10.11:2380, https://10.10.10.11:2379, false\n"
+		"e9d5bfa8781208cd, started, etcd-3, https://10.10.10.12:2380, , false\n"
+		"8e9e05c52164694d, unstarted, , https://10.10.10.13:2380, , false\n"
+		"91bc3c398fb3c146, started, etcd-5, https://10.10.10.14:2380, https://10.10.10.14:2379, true\n"
+		"not a member line\n";
+	struct inst_etcd_member m[8];
+
+	CHECK(inst_etcd_parse_members(text, m, 8) == 4);
+	CHECK(strcmp(m[0].client, "https://10.10.10.11:2379") == 0 && !m[0].learner);
+	CHECK(strcmp(m[1].name, "etcd-3") == 0 && m[1].client[0] == 0);
+	CHECK(strcmp(m[2].status, "unstarted") == 0 && m[2].name[0] == 0 && m[2].client[0] == 0 &&
+	      strcmp(m[2].peer, "https://10.10.10.13:2380") == 0);
+	CHECK(m[3].learner);
+	CHECK(inst_etcd_parse_members(text, m, 2) == 2);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -349,5 +371,6 @@ int main(void)
 	T_RUN(&s, test_haproxy_routes_each_service_as_pigsty_does);
 	T_RUN(&s, test_pki_certificates_name_the_node_and_chain_to_the_ca);
 	T_RUN(&s, test_secrets_are_stated_kept_taken_from_pki_or_refused);
+	T_RUN(&s, test_etcd_member_list_tells_the_members_that_never_started);
 	return t_done(&s);
 }

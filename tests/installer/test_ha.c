@@ -247,7 +247,7 @@ static int test_haproxy_routes_each_service_as_pigsty_does(void)
 	     /* default: straight to PostgreSQL */
 	     strstr(b.buf, "server pg-meta-2 10.10.10.11:5432 check") &&
 	     strstr(b.buf, "bind 127.0.0.1:9101\n") && strstr(b.buf, "stats auth admin:pw\n") &&
-	     strstr(b.buf, "default-server inter 1s fastinter 500ms downinter 250ms rise 1 fall 3 "
+	     strstr(b.buf, "default-server inter 1s fastinter 250ms downinter 250ms rise 1 fall 2 "
 		    "observe layer4 error-limit 1 on-error sudden-death "
 		    "on-marked-down shutdown-sessions");
 	if (!ok)

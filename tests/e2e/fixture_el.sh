@@ -34,6 +34,10 @@ el_fixture() {
 		rm -rf "$EL_FX.tmp.$$"
 		mkdir -p "$c"
 		python3 "$TOP/tests/fixtures/el_repos.py" "$EL_FX.tmp.$$" || return 1
+		# rpmsign left gpg's agent running on the temporary home; renamed
+		# under it, it signs nothing more (el_real_fixture's rpmsign failed
+		# with status 3 on a cold cache).
+		gpgconf --homedir "$EL_FX.tmp.$$/gnupg" --kill gpg-agent 2>/dev/null
 		touch "$EL_FX.tmp.$$/.done"
 		mv "$EL_FX.tmp.$$" "$EL_FX" 2>/dev/null || rm -rf "$EL_FX.tmp.$$"
 	fi

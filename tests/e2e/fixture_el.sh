@@ -149,24 +149,33 @@ el_booted_prelude() {
 	"$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
 }
 
-# el_booted_host: boots $NAME from a bookworm rootfs at $ROOT with systemd,
-# rpm and dnf ($EL_REAL_DEBS) that says it is Rocky $R (EL$R's @core in its
-# rpm database, a BaseOS repository that the install must disable and put
-# back, copied to $T_TMP/rocky.repo), $RUN and the bundle key in /root as
-# pgbundle.run and pgbundle.asc.  Says not ok and returns 1 where it fails.
-el_booted_host() {
-	if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd --include "$EL_REAL_DEBS" \
-		>"$T_TMP/rootfs.log" 2>&1; then
-		not_ok "el$R: bookworm rootfs with systemd, rpm and dnf ($EL_REAL_DEBS)" "$(tail -n 3 "$T_TMP/rootfs.log")"
+# el_host_root ROOT R: a bookworm rootfs at ROOT with systemd, rpm and dnf
+# ($EL_REAL_DEBS) that says it is Rocky R: EL R's @core in its rpm
+# database, a BaseOS repository that the install must disable and put back.
+# Its last line says what failed when it returns 1.
+el_host_root() {
+	if ! sh "$AIRGAP/rootfs.sh" bookworm "$1" --with-systemd --include "$EL_REAL_DEBS"; then
+		echo "bookworm rootfs with systemd, rpm and dnf ($EL_REAL_DEBS)"
 		return 1
 	fi
-	if ! el_root "$ROOT" "$R" justdb || ! rpm --root "$ROOT" -q rocky-release bash >/dev/null; then
-		not_ok "el$R: EL$R's @core in the host's rpm database, EL$R's os-release"
+	if ! el_root "$1" "$2" justdb || ! rpm --root "$1" -q rocky-release bash >/dev/null; then
+		echo "EL$2's @core in the host's rpm database, EL$2's os-release"
 		return 1
 	fi
-	mkdir -p "$ROOT/etc/yum.repos.d"
+	mkdir -p "$1/etc/yum.repos.d"
 	printf '[baseos]\nname=Rocky Linux %s - BaseOS\nmirrorlist=https://mirrors.rockylinux.org/mirrorlist?repo=BaseOS-%s\ngpgcheck=1\n' \
-		"$R" "$R" >"$ROOT/etc/yum.repos.d/rocky.repo"
+		"$2" "$2" >"$1/etc/yum.repos.d/rocky.repo"
+}
+
+# el_booted_host: boots $NAME from el_host_root's host at $ROOT for Rocky $R
+# (its rocky.repo copied to $T_TMP/rocky.repo), $RUN and the bundle key in
+# /root as pgbundle.run and pgbundle.asc.  Says not ok and returns 1 where
+# it fails.
+el_booted_host() {
+	if ! (el_host_root "$ROOT" "$R") >"$T_TMP/rootfs.log" 2>&1; then
+		not_ok "el$R: the EL-layout host: $(tail -n 1 "$T_TMP/rootfs.log")" "$(tail -n 4 "$T_TMP/rootfs.log" | head -n 3)"
+		return 1
+	fi
 	cp "$ROOT/etc/yum.repos.d/rocky.repo" "$T_TMP/rocky.repo"
 	cp "$RUN" "$ROOT/root/pgbundle.run"
 	cp "$T_TMP/keys/pgbundle.asc" "$ROOT/root/pgbundle.asc"

@@ -17,6 +17,7 @@
 #                          copied in)
 #   ha_in I CMD...         run CMD in node I
 #   ha_install I [ARGS]    the .run's install in node I, output in $T_TMP/installI.log
+#   ha_install_all N       the N installs at once; HA_READY (time to a write through 5433)
 #   ha_poweroff I          pull the plug: SIGKILL to its init, and its NIC goes
 #                          (the veth is deleted with every address on it);
 #                          HA_BROKE_AT: the time of the SIGKILL
@@ -26,6 +27,14 @@
 #
 # HA_CONFIG is the config the nodes install (default: trio.yml with the
 # test's changes in $T_TMP/cluster.yml).
+#
+# Another kind of host (the EL-layout hosts of tests/e2e/68) sets, before
+# ha_init: HA_RUN and KEYDIR (its .run and publisher's key), HA_MKROOT (a
+# command "HA_MKROOT ROOT I" that makes node I's root instead of a plain
+# bookworm with systemd), HA_PATRONI_CONF (Patroni's config file on the
+# nodes, default Debian's) and HA_PSQL (psql on the nodes, default psql).
+HA_PATRONI_CONF=${HA_PATRONI_CONF:-/etc/patroni/config.yml}
+HA_PSQL=${HA_PSQL:-psql}
 
 HA_NS=pgbha$$
 HA_NET=10.10.10
@@ -55,11 +64,13 @@ ha_net_up() {
 	ip -n "$ns" link set eth0 up
 }
 
+# ha_mkroot ROOT I: node I's root, a bookworm with systemd (HA_MKROOT's default).
+ha_mkroot() { sh "$TOP/ci/airgap/rootfs.sh" bookworm "$1" --with-systemd; }
+
 ha_boot() {
 	root=$(ha_root "$1")
 	if [ ! -d "$root" ]; then
-		sh "$TOP/ci/airgap/rootfs.sh" bookworm "$root" --with-systemd \
-			>"$T_TMP/rootfs$1.log" 2>&1 || return 1
+		("${HA_MKROOT:-ha_mkroot}" "$root" "$1") >"$T_TMP/rootfs$1.log" 2>&1 || return 1
 		cp "$RUN" "$root/root/$HA_RUNNAME"
 		install_key "$root"
 		cp "$HA_CONFIG" "$root/root/trio.yml"
@@ -106,14 +117,14 @@ ha_poweron() {
 # psql inside node I over TCP: ha_psql I PORT USER DB SQL (password from the pki dir).
 ha_psql() {
 	pw=$(awk -F: -v u="$3" '$4 == u { print $5 }' "$T_TMP/pki/credentials")
-	ha_in "$1" env PGPASSWORD="$pw" PGCONNECT_TIMEOUT=3 psql -XAtq \
+	ha_in "$1" env PGPASSWORD="$pw" PGCONNECT_TIMEOUT=3 "$HA_PSQL" -XAtq \
 		"host=127.0.0.1 port=$2 user=$3 dbname=$4" -c "$5"
 }
 
 # The leader's member name, asked of the first node that answers.
 ha_leader() {
 	for i in $(seq 1 "$HA_N"); do
-		l=$(ha_in "$i" patronictl -c /etc/patroni/config.yml list -f json 2>/dev/null |
+		l=$(ha_in "$i" patronictl -c "$HA_PATRONI_CONF" list -f json 2>/dev/null |
 			jq -r '.[] | select(.Role == "Leader") | .Member' 2>/dev/null)
 		[ -n "$l" ] && { echo "$l"; return 0; }
 	done
@@ -164,6 +175,15 @@ ha_cluster_up() {
 	for i in $(seq 1 "$1"); do
 		ha_boot "$i" || { not_ok "boot node $i" "$(tail -n 3 "$T_TMP/boot$i.log")"; return 1; }
 	done
+	ha_install_all "$1" || return 1
+	ha_image_save "$1" "$hc_img"
+}
+
+# ha_install_all N: the N installs at once, as the README says; HA_READY:
+# seconds from their start to the first write through node 1's 5433 (empty
+# when none succeeded while they ran).  A node whose install did not finish
+# fails it (not_ok, the end of its log).
+ha_install_all() {
 	hc_t0=$(date +%s.%N)
 	for i in $(seq 1 "$1"); do
 		(ha_install "$i"; echo $? >"$T_TMP/installed$i") &
@@ -177,7 +197,6 @@ ha_cluster_up() {
 			return 1
 		fi
 	done
-	ha_image_save "$1" "$hc_img"
 }
 
 # ha_image_save N DIR: shut the nodes down cleanly, keep their disks and the
@@ -247,7 +266,7 @@ ha_wait_healthy() {
 	hw_end=$(($(date +%s) + $1))
 	while [ "$(date +%s)" -lt "$hw_end" ]; do
 		for i in $(seq 1 "$HA_N"); do
-			l=$(ha_in "$i" patronictl -c /etc/patroni/config.yml list -f json 2>/dev/null) || continue
+			l=$(ha_in "$i" patronictl -c "$HA_PATRONI_CONF" list -f json 2>/dev/null) || continue
 			if echo "$l" | jq -e --argjson n "$HA_N" '
 			     ([.[] | select(.Role == "Leader" and .State == "running")] | length) == 1 and
 			     ([.[] | select(.State == "running" or .State == "streaming")] | length) == $n and
@@ -273,11 +292,11 @@ ha_load_start() {
 		while [ ! -e /root/stop ]; do
 			i=$((i + 1))
 			s=$(date +%s.%N)
-			if PGPASSWORD="$0" PGCONNECT_TIMEOUT=2 psql -XAtq "host=127.0.0.1 port=5433 user=dbuser_meta dbname=meta" \
+			if PGPASSWORD="$0" PGCONNECT_TIMEOUT=2 "$2" -XAtq "host=127.0.0.1 port=5433 user=dbuser_meta dbname=meta" \
 			     -c "insert into app.load (id) values ($i)" >/dev/null 2>&1; then
 				echo "$i $(date +%s.%N) $s" >>/root/acked
 			fi
-		done' "$pw" "${2:-0}" >/dev/null 2>&1 &
+		done' "$pw" "${2:-0}" "$HA_PSQL" >/dev/null 2>&1 &
 	HA_LOAD_PID=$!
 }
 
@@ -294,7 +313,7 @@ ha_worst() { sort -n | tail -n 1; }
 # ha_lost NODE: acknowledged commits ($T_TMP/acked) missing from app.load on NODE.
 ha_lost() {
 	cut -d' ' -f1 "$T_TMP/acked" | sort >"$T_TMP/acked.ids"
-	ha_in "$1" runuser -u postgres -- psql -XAtq -d meta -c "select id from app.load" |
+	ha_in "$1" runuser -u postgres -- "$HA_PSQL" -XAtq -d meta -c "select id from app.load" |
 		sort >"$T_TMP/have.ids"
 	comm -23 "$T_TMP/acked.ids" "$T_TMP/have.ids" | wc -l
 }
@@ -367,7 +386,7 @@ ha_outage_runs() {
 		HA_RUNS_DONE=$run
 		"$4" "$ho_ln" || { not_ok "run $run: mend $ho_leader's node"; return 1; }
 		if ! ha_wait_healthy 300; then
-			not_ok "run $run: the cluster is whole again within 300 s" "$(ha_in "$ho_nn" patronictl -c /etc/patroni/config.yml list 2>&1 | tail -n 6)"
+			not_ok "run $run: the cluster is whole again within 300 s" "$(ha_in "$ho_nn" patronictl -c "$HA_PATRONI_CONF" list 2>&1 | tail -n 6)"
 			return 1
 		fi
 		if [ "$ho_vip" = 1 ]; then

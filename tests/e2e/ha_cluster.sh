@@ -17,7 +17,10 @@
 #                          copied in)
 #   ha_in I CMD...         run CMD in node I
 #   ha_install I [ARGS]    the .run's install in node I, output in $T_TMP/installI.log
+#   ha_pki_boot N          ha_pki, then N nodes booted (ok / not ok lines)
 #   ha_install_all N       the N installs at once; HA_READY (time to a write through 5433)
+#   ha_status_agrees L     status --json on every node names leader L (ok / not ok)
+#   ha_rerun_unchanged I   installing node I again changes nothing (ok / not ok)
 #   ha_poweroff I          pull the plug: SIGKILL to its init, and its NIC goes
 #                          (the veth is deleted with every address on it);
 #                          HA_BROKE_AT: the time of the SIGKILL
@@ -153,6 +156,20 @@ ha_pki() {
 	cp "$HA_CONFIG" "$T_TMP/trio.yml"
 	ln -sf "$RUN" "$T_TMP/$HA_RUNNAME"
 	(cd "$T_TMP" && "./$HA_RUNNAME" pki init pki --config trio.yml) >"$T_TMP/pki.log" 2>&1
+}
+
+# ha_pki_boot N: ha_pki (ok, or not ok and 1), then the N nodes booted (not
+# ok naming the node that did not boot, and 1).
+ha_pki_boot() {
+	if ha_pki; then
+		ok "pki init: a CA, three certificates and the cluster's secrets ($(sed -n 1p "$T_TMP/pki.log" | cut -c1-100))"
+	else
+		not_ok "pki init" "$(tail -n 3 "$T_TMP/pki.log")"
+		return 1
+	fi
+	for i in $(seq 1 "$1"); do
+		ha_boot "$i" || { not_ok "boot node $i" "$(cat "$T_TMP/boot$i.log" "$T_TMP/rootfs$i.log" 2>/dev/null | tail -n 3)"; return 1; }
+	done
 }
 
 # ha_cluster_up N: pki init, N hosts booted, installed all at once; fails
@@ -320,6 +337,32 @@ ha_lost() {
 
 # ha_vip_on NODE: 1 when NODE's eth0 holds the VIP 10.10.10.2.
 ha_vip_on() { ip -n "$HA_NS-n$1" -4 addr show dev eth0 | grep -c ' 10.10.10.2/'; }
+
+# ha_status_agrees LEADER: ok when `status --json` on every node says etcd
+# is healthy, LEADER leads Patroni and it has HA_N members.
+ha_status_agrees() {
+	hs_good=1
+	for i in $(seq 1 "$HA_N"); do
+		ha_run "$i" status --json >"$T_TMP/status$i.json" 2>&1 || hs_good=0
+		jq -e --arg l "$1" --argjson n "$HA_N" \
+			'.etcd.healthy and .patroni.leader == $l and (.patroni.members | length) == $n' \
+			"$T_TMP/status$i.json" >/dev/null 2>&1 || hs_good=0
+	done
+	if [ "$hs_good" = 1 ]; then
+		ok "status --json on every node: etcd healthy, leader $1, $HA_N members"
+	else
+		not_ok "status --json" "$(head -c 800 "$T_TMP/status2.json")"
+	fi
+}
+
+# ha_rerun_unchanged I: ok when installing node I again (a replica) changes nothing.
+ha_rerun_unchanged() {
+	if ha_install "$1" && grep -q 'nothing to change' "$T_TMP/install$1.log"; then
+		ok "a second run on a replica changes nothing"
+	else
+		not_ok "a second run changes nothing" "$(grep -E '^ +\+ ' "$T_TMP/install$1.log" | head -n 5)"
+	fi
+}
 
 # ha_etcd_leader_node: the node whose etcd member leads etcd (nothing when
 # none answers).

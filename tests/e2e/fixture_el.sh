@@ -127,6 +127,34 @@ el_real_mirrors() {
 		    -e "s|el-appstream=file://[^ ]*|el-appstream=file://$EL_REAL/rocky/{release}/AppStream/{arch}/os|"
 }
 
+# el_real_build KIND EXTENSIONS MODULES CONFIG WHAT: the manifest
+# $T_TMP/el$R-KIND.yml (target el$R, postgres [15], the EXTENSIONS and
+# MODULES lists, CONFIG: a file in $T_TMP) built from the PGDG-like
+# repositories into $T_TMP/out$R with the prelude's key; RUN is its .run.
+# ok "el$R: WHAT built ...", or not ok and 1.
+el_real_build() {
+	cat >"$T_TMP/el$R-$1.yml" <<EOF
+name: pgsql-el$R-$1
+version: "1.0"
+target: el$R
+arch: x86_64
+postgres: [15]
+extensions: $2
+modules: $3
+recommends: false
+config: $4
+EOF
+	# shellcheck disable=SC2046
+	if "$PGBUNDLE" build "$T_TMP/el$R-$1.yml" -o "$T_TMP/out$R" --key "$T_TMP/keys/pgbundle.key" \
+		$(el_real_mirrors) >"$T_TMP/build.log" 2>&1; then
+		ok "el$R: $5 built from the PGDG-like repositories ($(grep -o '[0-9]* packages, [0-9.]* MiB' "$T_TMP/build.log"))"
+	else
+		not_ok "el$R: build the bundle" "$(tail -n 5 "$T_TMP/build.log")"
+		return 1
+	fi
+	RUN=$T_TMP/out$R/pgsql-el$R-$1-1.0.el$R.x86_64.run
+}
+
 # el_booted_prelude: for a test that boots an air-gapped host that is EL to
 # the installer (48, 49): stops its container ($NAME) on exit, inside CMD...
 # runs in it; the EL upstreams, the PGDG-like packages of real programs

@@ -60,26 +60,8 @@ fi
 stack() {
 	R=$1
 	NAME=pgb-el$R-$$ ROOT=$T_TMP/rootfs-$R
-	cat >"$T_TMP/el$R-stack.yml" <<EOF
-name: pgsql-el$R-stack
-version: "1.0"
-target: el$R
-arch: x86_64
-postgres: [15]
-extensions: [pg_cron, pg_stat_kcache, hypopg, pg_repack]
-modules: [pgsql, pgbouncer]
-recommends: false
-config: el-stack.yml
-EOF
-	# shellcheck disable=SC2046
-	if "$PGBUNDLE" build "$T_TMP/el$R-stack.yml" -o "$T_TMP/out$R" --key "$T_TMP/keys/pgbundle.key" \
-		$(el_real_mirrors) >"$T_TMP/build.log" 2>&1; then
-		ok "el$R: bundle of PostgreSQL 15, its contrib, four extensions and pgbouncer built from the PGDG-like repositories ($(grep -o '[0-9]* packages, [0-9.]* MiB' "$T_TMP/build.log"))"
-	else
-		not_ok "el$R: build the bundle" "$(tail -n 5 "$T_TMP/build.log")"
-		return 1
-	fi
-	RUN=$T_TMP/out$R/pgsql-el$R-stack-1.0.el$R.x86_64.run
+	el_real_build stack "[pg_cron, pg_stat_kcache, hypopg, pg_repack]" "[pgsql, pgbouncer]" el-stack.yml \
+		"bundle of PostgreSQL 15, its contrib, four extensions and pgbouncer" || return 1
 
 	# --- the host: bookworm with systemd, rpm and dnf, saying it is Rocky R ---
 	el_booted_host || return 1

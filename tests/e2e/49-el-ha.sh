@@ -56,26 +56,8 @@ fi
 ha() {
 	R=$1
 	NAME=pgb-elha$R-$$ ROOT=$T_TMP/rootfs-$R
-	cat >"$T_TMP/el$R-ha.yml" <<EOF
-name: pgsql-el$R-ha
-version: "1.0"
-target: el$R
-arch: x86_64
-postgres: [15]
-extensions: [pg_cron, pg_stat_kcache, hypopg, pg_repack]
-modules: $MODULES
-recommends: false
-config: el-ha.yml
-EOF
-	# shellcheck disable=SC2046
-	if "$PGBUNDLE" build "$T_TMP/el$R-ha.yml" -o "$T_TMP/out$R" --key "$T_TMP/keys/pgbundle.key" \
-		$(el_real_mirrors) >"$T_TMP/build.log" 2>&1; then
-		ok "el$R: bundle with patroni, etcd (PGDG's extras), haproxy (AppStream) and pgbackrest built ($(grep -o '[0-9]* packages, [0-9.]* MiB' "$T_TMP/build.log"))"
-	else
-		not_ok "el$R: build the bundle" "$(tail -n 5 "$T_TMP/build.log")"
-		return 1
-	fi
-	RUN=$T_TMP/out$R/pgsql-el$R-ha-1.0.el$R.x86_64.run
+	el_real_build ha "[pg_cron, pg_stat_kcache, hypopg, pg_repack]" "$MODULES" el-ha.yml \
+		"bundle with patroni, etcd (PGDG's extras), haproxy (AppStream) and pgbackrest" || return 1
 
 	el_booted_host || return 1
 

@@ -34,6 +34,10 @@ el_fixture() {
 		rm -rf "$EL_FX.tmp.$$"
 		mkdir -p "$c"
 		python3 "$TOP/tests/fixtures/el_repos.py" "$EL_FX.tmp.$$" || return 1
+		# rpmsign left gpg's agent running on the temporary home; renamed
+		# under it, it signs nothing more (el_real_fixture's rpmsign failed
+		# with status 3 on a cold cache).
+		gpgconf --homedir "$EL_FX.tmp.$$/gnupg" --kill gpg-agent 2>/dev/null
 		touch "$EL_FX.tmp.$$/.done"
 		mv "$EL_FX.tmp.$$" "$EL_FX" 2>/dev/null || rm -rf "$EL_FX.tmp.$$"
 	fi
@@ -123,6 +127,34 @@ el_real_mirrors() {
 		    -e "s|el-appstream=file://[^ ]*|el-appstream=file://$EL_REAL/rocky/{release}/AppStream/{arch}/os|"
 }
 
+# el_real_build KIND EXTENSIONS MODULES CONFIG WHAT: the manifest
+# $T_TMP/el$R-KIND.yml (target el$R, postgres [15], the EXTENSIONS and
+# MODULES lists, CONFIG: a file in $T_TMP) built from the PGDG-like
+# repositories into $T_TMP/out$R with the prelude's key; RUN is its .run.
+# ok "el$R: WHAT built ...", or not ok and 1.
+el_real_build() {
+	cat >"$T_TMP/el$R-$1.yml" <<EOF
+name: pgsql-el$R-$1
+version: "1.0"
+target: el$R
+arch: x86_64
+postgres: [15]
+extensions: $2
+modules: $3
+recommends: false
+config: $4
+EOF
+	# shellcheck disable=SC2046
+	if "$PGBUNDLE" build "$T_TMP/el$R-$1.yml" -o "$T_TMP/out$R" --key "$T_TMP/keys/pgbundle.key" \
+		$(el_real_mirrors) >"$T_TMP/build.log" 2>&1; then
+		ok "el$R: $5 built from the PGDG-like repositories ($(grep -o '[0-9]* packages, [0-9.]* MiB' "$T_TMP/build.log"))"
+	else
+		not_ok "el$R: build the bundle" "$(tail -n 5 "$T_TMP/build.log")"
+		return 1
+	fi
+	RUN=$T_TMP/out$R/pgsql-el$R-$1-1.0.el$R.x86_64.run
+}
+
 # el_booted_prelude: for a test that boots an air-gapped host that is EL to
 # the installer (48, 49): stops its container ($NAME) on exit, inside CMD...
 # runs in it; the EL upstreams, the PGDG-like packages of real programs
@@ -145,24 +177,33 @@ el_booted_prelude() {
 	"$PGBUNDLE" keygen -o "$T_TMP/keys" >/dev/null
 }
 
-# el_booted_host: boots $NAME from a bookworm rootfs at $ROOT with systemd,
-# rpm and dnf ($EL_REAL_DEBS) that says it is Rocky $R (EL$R's @core in its
-# rpm database, a BaseOS repository that the install must disable and put
-# back, copied to $T_TMP/rocky.repo), $RUN and the bundle key in /root as
-# pgbundle.run and pgbundle.asc.  Says not ok and returns 1 where it fails.
-el_booted_host() {
-	if ! sh "$AIRGAP/rootfs.sh" bookworm "$ROOT" --with-systemd --include "$EL_REAL_DEBS" \
-		>"$T_TMP/rootfs.log" 2>&1; then
-		not_ok "el$R: bookworm rootfs with systemd, rpm and dnf ($EL_REAL_DEBS)" "$(tail -n 3 "$T_TMP/rootfs.log")"
+# el_host_root ROOT R: a bookworm rootfs at ROOT with systemd, rpm and dnf
+# ($EL_REAL_DEBS) that says it is Rocky R: EL R's @core in its rpm
+# database, a BaseOS repository that the install must disable and put back.
+# Its last line says what failed when it returns 1.
+el_host_root() {
+	if ! sh "$AIRGAP/rootfs.sh" bookworm "$1" --with-systemd --include "$EL_REAL_DEBS"; then
+		echo "bookworm rootfs with systemd, rpm and dnf ($EL_REAL_DEBS)"
 		return 1
 	fi
-	if ! el_root "$ROOT" "$R" justdb || ! rpm --root "$ROOT" -q rocky-release bash >/dev/null; then
-		not_ok "el$R: EL$R's @core in the host's rpm database, EL$R's os-release"
+	if ! el_root "$1" "$2" justdb || ! rpm --root "$1" -q rocky-release bash >/dev/null; then
+		echo "EL$2's @core in the host's rpm database, EL$2's os-release"
 		return 1
 	fi
-	mkdir -p "$ROOT/etc/yum.repos.d"
+	mkdir -p "$1/etc/yum.repos.d"
 	printf '[baseos]\nname=Rocky Linux %s - BaseOS\nmirrorlist=https://mirrors.rockylinux.org/mirrorlist?repo=BaseOS-%s\ngpgcheck=1\n' \
-		"$R" "$R" >"$ROOT/etc/yum.repos.d/rocky.repo"
+		"$2" "$2" >"$1/etc/yum.repos.d/rocky.repo"
+}
+
+# el_booted_host: boots $NAME from el_host_root's host at $ROOT for Rocky $R
+# (its rocky.repo copied to $T_TMP/rocky.repo), $RUN and the bundle key in
+# /root as pgbundle.run and pgbundle.asc.  Says not ok and returns 1 where
+# it fails.
+el_booted_host() {
+	if ! (el_host_root "$ROOT" "$R") >"$T_TMP/rootfs.log" 2>&1; then
+		not_ok "el$R: the EL-layout host: $(tail -n 1 "$T_TMP/rootfs.log")" "$(tail -n 4 "$T_TMP/rootfs.log" | head -n 3)"
+		return 1
+	fi
 	cp "$ROOT/etc/yum.repos.d/rocky.repo" "$T_TMP/rocky.repo"
 	cp "$RUN" "$ROOT/root/pgbundle.run"
 	cp "$T_TMP/keys/pgbundle.asc" "$ROOT/root/pgbundle.asc"

@@ -17,6 +17,10 @@
 #                          copied in)
 #   ha_in I CMD...         run CMD in node I
 #   ha_install I [ARGS]    the .run's install in node I, output in $T_TMP/installI.log
+#   ha_pki_boot N          ha_pki, then N nodes booted (ok / not ok lines)
+#   ha_install_all N       the N installs at once; HA_READY (time to a write through 5433)
+#   ha_status_agrees L     status --json on every node names leader L (ok / not ok)
+#   ha_rerun_unchanged I   installing node I again changes nothing (ok / not ok)
 #   ha_poweroff I          pull the plug: SIGKILL to its init, and its NIC goes
 #                          (the veth is deleted with every address on it);
 #                          HA_BROKE_AT: the time of the SIGKILL
@@ -26,6 +30,14 @@
 #
 # HA_CONFIG is the config the nodes install (default: trio.yml with the
 # test's changes in $T_TMP/cluster.yml).
+#
+# Another kind of host (the EL-layout hosts of tests/e2e/68) sets, before
+# ha_init: HA_RUN and KEYDIR (its .run and publisher's key), HA_MKROOT (a
+# command "HA_MKROOT ROOT I" that makes node I's root instead of a plain
+# bookworm with systemd), HA_PATRONI_CONF (Patroni's config file on the
+# nodes, default Debian's) and HA_PSQL (psql on the nodes, default psql).
+HA_PATRONI_CONF=${HA_PATRONI_CONF:-/etc/patroni/config.yml}
+HA_PSQL=${HA_PSQL:-psql}
 
 HA_NS=pgbha$$
 HA_NET=10.10.10
@@ -55,11 +67,13 @@ ha_net_up() {
 	ip -n "$ns" link set eth0 up
 }
 
+# ha_mkroot ROOT I: node I's root, a bookworm with systemd (HA_MKROOT's default).
+ha_mkroot() { sh "$TOP/ci/airgap/rootfs.sh" bookworm "$1" --with-systemd; }
+
 ha_boot() {
 	root=$(ha_root "$1")
 	if [ ! -d "$root" ]; then
-		sh "$TOP/ci/airgap/rootfs.sh" bookworm "$root" --with-systemd \
-			>"$T_TMP/rootfs$1.log" 2>&1 || return 1
+		("${HA_MKROOT:-ha_mkroot}" "$root" "$1") >"$T_TMP/rootfs$1.log" 2>&1 || return 1
 		cp "$RUN" "$root/root/$HA_RUNNAME"
 		install_key "$root"
 		cp "$HA_CONFIG" "$root/root/trio.yml"
@@ -106,14 +120,14 @@ ha_poweron() {
 # psql inside node I over TCP: ha_psql I PORT USER DB SQL (password from the pki dir).
 ha_psql() {
 	pw=$(awk -F: -v u="$3" '$4 == u { print $5 }' "$T_TMP/pki/credentials")
-	ha_in "$1" env PGPASSWORD="$pw" PGCONNECT_TIMEOUT=3 psql -XAtq \
+	ha_in "$1" env PGPASSWORD="$pw" PGCONNECT_TIMEOUT=3 "$HA_PSQL" -XAtq \
 		"host=127.0.0.1 port=$2 user=$3 dbname=$4" -c "$5"
 }
 
 # The leader's member name, asked of the first node that answers.
 ha_leader() {
 	for i in $(seq 1 "$HA_N"); do
-		l=$(ha_in "$i" patronictl -c /etc/patroni/config.yml list -f json 2>/dev/null |
+		l=$(ha_in "$i" patronictl -c "$HA_PATRONI_CONF" list -f json 2>/dev/null |
 			jq -r '.[] | select(.Role == "Leader") | .Member' 2>/dev/null)
 		[ -n "$l" ] && { echo "$l"; return 0; }
 	done
@@ -144,6 +158,20 @@ ha_pki() {
 	(cd "$T_TMP" && "./$HA_RUNNAME" pki init pki --config trio.yml) >"$T_TMP/pki.log" 2>&1
 }
 
+# ha_pki_boot N: ha_pki (ok, or not ok and 1), then the N nodes booted (not
+# ok naming the node that did not boot, and 1).
+ha_pki_boot() {
+	if ha_pki; then
+		ok "pki init: a CA, three certificates and the cluster's secrets ($(sed -n 1p "$T_TMP/pki.log" | cut -c1-100))"
+	else
+		not_ok "pki init" "$(tail -n 3 "$T_TMP/pki.log")"
+		return 1
+	fi
+	for i in $(seq 1 "$1"); do
+		ha_boot "$i" || { not_ok "boot node $i" "$(cat "$T_TMP/boot$i.log" "$T_TMP/rootfs$i.log" 2>/dev/null | tail -n 3)"; return 1; }
+	done
+}
+
 # ha_cluster_up N: pki init, N hosts booted, installed all at once; fails
 # (not_ok) naming the node.  Sets HA_READY: seconds to the first write
 # through 5433 of node 1.  A cluster installed once from the same .run and
@@ -164,6 +192,15 @@ ha_cluster_up() {
 	for i in $(seq 1 "$1"); do
 		ha_boot "$i" || { not_ok "boot node $i" "$(tail -n 3 "$T_TMP/boot$i.log")"; return 1; }
 	done
+	ha_install_all "$1" || return 1
+	ha_image_save "$1" "$hc_img"
+}
+
+# ha_install_all N: the N installs at once, as the README says; HA_READY:
+# seconds from their start to the first write through node 1's 5433 (empty
+# when none succeeded while they ran).  A node whose install did not finish
+# fails it (not_ok, the end of its log).
+ha_install_all() {
 	hc_t0=$(date +%s.%N)
 	for i in $(seq 1 "$1"); do
 		(ha_install "$i"; echo $? >"$T_TMP/installed$i") &
@@ -177,7 +214,6 @@ ha_cluster_up() {
 			return 1
 		fi
 	done
-	ha_image_save "$1" "$hc_img"
 }
 
 # ha_image_save N DIR: shut the nodes down cleanly, keep their disks and the
@@ -247,7 +283,7 @@ ha_wait_healthy() {
 	hw_end=$(($(date +%s) + $1))
 	while [ "$(date +%s)" -lt "$hw_end" ]; do
 		for i in $(seq 1 "$HA_N"); do
-			l=$(ha_in "$i" patronictl -c /etc/patroni/config.yml list -f json 2>/dev/null) || continue
+			l=$(ha_in "$i" patronictl -c "$HA_PATRONI_CONF" list -f json 2>/dev/null) || continue
 			if echo "$l" | jq -e --argjson n "$HA_N" '
 			     ([.[] | select(.Role == "Leader" and .State == "running")] | length) == 1 and
 			     ([.[] | select(.State == "running" or .State == "streaming")] | length) == $n and
@@ -273,11 +309,11 @@ ha_load_start() {
 		while [ ! -e /root/stop ]; do
 			i=$((i + 1))
 			s=$(date +%s.%N)
-			if PGPASSWORD="$0" PGCONNECT_TIMEOUT=2 psql -XAtq "host=127.0.0.1 port=5433 user=dbuser_meta dbname=meta" \
+			if PGPASSWORD="$0" PGCONNECT_TIMEOUT=2 "$2" -XAtq "host=127.0.0.1 port=5433 user=dbuser_meta dbname=meta" \
 			     -c "insert into app.load (id) values ($i)" >/dev/null 2>&1; then
 				echo "$i $(date +%s.%N) $s" >>/root/acked
 			fi
-		done' "$pw" "${2:-0}" >/dev/null 2>&1 &
+		done' "$pw" "${2:-0}" "$HA_PSQL" >/dev/null 2>&1 &
 	HA_LOAD_PID=$!
 }
 
@@ -294,13 +330,39 @@ ha_worst() { sort -n | tail -n 1; }
 # ha_lost NODE: acknowledged commits ($T_TMP/acked) missing from app.load on NODE.
 ha_lost() {
 	cut -d' ' -f1 "$T_TMP/acked" | sort >"$T_TMP/acked.ids"
-	ha_in "$1" runuser -u postgres -- psql -XAtq -d meta -c "select id from app.load" |
+	ha_in "$1" runuser -u postgres -- "$HA_PSQL" -XAtq -d meta -c "select id from app.load" |
 		sort >"$T_TMP/have.ids"
 	comm -23 "$T_TMP/acked.ids" "$T_TMP/have.ids" | wc -l
 }
 
 # ha_vip_on NODE: 1 when NODE's eth0 holds the VIP 10.10.10.2.
 ha_vip_on() { ip -n "$HA_NS-n$1" -4 addr show dev eth0 | grep -c ' 10.10.10.2/'; }
+
+# ha_status_agrees LEADER: ok when `status --json` on every node says etcd
+# is healthy, LEADER leads Patroni and it has HA_N members.
+ha_status_agrees() {
+	hs_good=1
+	for i in $(seq 1 "$HA_N"); do
+		ha_run "$i" status --json >"$T_TMP/status$i.json" 2>&1 || hs_good=0
+		jq -e --arg l "$1" --argjson n "$HA_N" \
+			'.etcd.healthy and .patroni.leader == $l and (.patroni.members | length) == $n' \
+			"$T_TMP/status$i.json" >/dev/null 2>&1 || hs_good=0
+	done
+	if [ "$hs_good" = 1 ]; then
+		ok "status --json on every node: etcd healthy, leader $1, $HA_N members"
+	else
+		not_ok "status --json" "$(head -c 800 "$T_TMP/status2.json")"
+	fi
+}
+
+# ha_rerun_unchanged I: ok when installing node I again (a replica) changes nothing.
+ha_rerun_unchanged() {
+	if ha_install "$1" && grep -q 'nothing to change' "$T_TMP/install$1.log"; then
+		ok "a second run on a replica changes nothing"
+	else
+		not_ok "a second run changes nothing" "$(grep -E '^ +\+ ' "$T_TMP/install$1.log" | head -n 5)"
+	fi
+}
 
 # ha_etcd_leader_node: the node whose etcd member leads etcd (nothing when
 # none answers).
@@ -367,7 +429,7 @@ ha_outage_runs() {
 		HA_RUNS_DONE=$run
 		"$4" "$ho_ln" || { not_ok "run $run: mend $ho_leader's node"; return 1; }
 		if ! ha_wait_healthy 300; then
-			not_ok "run $run: the cluster is whole again within 300 s" "$(ha_in "$ho_nn" patronictl -c /etc/patroni/config.yml list 2>&1 | tail -n 6)"
+			not_ok "run $run: the cluster is whole again within 300 s" "$(ha_in "$ho_nn" patronictl -c "$HA_PATRONI_CONF" list 2>&1 | tail -n 6)"
 			return 1
 		fi
 		if [ "$ho_vip" = 1 ]; then

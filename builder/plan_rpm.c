@@ -118,6 +118,7 @@ static void fill_lock(struct plan *p, const struct rpm_inputs *r, const struct u
 		l->filename = xstrdup(k->filename);
 		l->requested = k->requested;
 		l->stanza = rpm_stanza(k, r->names[k->repo]);
+		l->why = k->why ? xstrdup(k->why) : NULL;
 	}
 	if (res->modules_yaml) {
 		strlist_add(&p->lock.index_names, "modules.yaml");

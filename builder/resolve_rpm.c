@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <solv/bitmap.h>
+#include <solv/evr.h>
 #include <solv/pool.h>
 #include <solv/poolarch.h>
 #include <solv/problems.h>
@@ -752,6 +753,84 @@ static int pkg_from_solvable(const struct rsess *ss, Id p, struct resolve_pkg *o
 	return 0;
 }
 
+/* ---- why a package comes from the repository it does ---- */
+
+/* The highest version of name in a repository other than not_repo (the
+ * installed system and packages modular filtering hides left out); 0 when
+ * none. */
+static Id best_elsewhere(const struct rsess *ss, Id name, Repo *not_repo)
+{
+	Pool *pool = ss->pool;
+	Id p, pp, best = 0;
+
+	FOR_PROVIDES(p, pp, name) {
+		Solvable *s = pool->solvables + p;
+
+		if (s->name != name || s->repo == not_repo || s->repo == pool->installed ||
+		    !pool_installable(pool, s) || (ss->hide && ss->hide[p]))
+			continue;
+		if (!best || pool_evrcmp(pool, s->evr, pool->solvables[best].evr, EVRCMP_COMPARE) > 0)
+			best = p;
+	}
+	return best;
+}
+
+/* A package of the solution that requires name in a way chosen meets and
+ * other does not, with that requirement; 0 when none. */
+static Id requirer(Solver *solv, Id chosen, Id other, Id *dep)
+{
+	Pool *pool = solv->pool;
+
+	for (Id p = 2; p < pool->nsolvables; p++) {
+		Solvable *r = pool->solvables + p;
+
+		if (!r->repo || !r->requires || solver_get_decisionlevel(solv, p) <= 0)
+			continue;
+		for (Id *dp = r->repo->idarraydata + r->requires; *dp; dp++)
+			if (*dp != SOLVABLE_PREREQMARKER &&
+			    pool_match_nevr(pool, pool->solvables + chosen, *dp) &&
+			    !pool_match_nevr(pool, pool->solvables + other, *dp)) {
+				*dep = *dp;
+				return p;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Where another repository carries the name of package p of the solution
+ * too (the distribution's and PGDG's pgbouncer or libpq), why p's was taken,
+ * for plan and the lock.  The EL upstreams have no priorities, so dnf's rule
+ * decides: the highest version, and on equal versions the repository listed
+ * first (libsolv keeps the first it loaded); a lower one is taken only
+ * because a package of the solution needs it.  NULL when no other
+ * repository carries the name.
+ */
+static char *explain_origin(const struct rsess *ss, Solver *solv, Id p)
+{
+	Pool *pool = ss->pool;
+	Solvable *s = pool->solvables + p;
+	Id o = best_elsewhere(ss, s->name, s->repo), req, dep = 0;
+	const char *orepo, *oevr;
+	int cmp;
+
+	if (!o)
+		return NULL;
+	orepo = pool->solvables[o].repo->name;
+	oevr = pool_id2str(pool, pool->solvables[o].evr);
+	cmp = pool_evrcmp(pool, s->evr, pool->solvables[o].evr, EVRCMP_COMPARE);
+	if (cmp > 0)
+		return xasprintf("the highest version: over %s's %s", orepo, oevr);
+	if (cmp == 0)
+		return xasprintf("%s has the same version; of equal versions the repository "
+				 "listed first wins", orepo);
+	req = requirer(solv, p, o, &dep);
+	if (req)
+		return xasprintf("not %s's %s: %s needs %s", orepo, oevr, nevra(pool, req),
+				 pool_dep2str(pool, dep));
+	return xasprintf("not %s's %s: it cannot be installed with the rest", orepo, oevr);
+}
+
 /* What the transaction installs (new or upgraded), from the repositories. */
 static void installs(Pool *pool, Solver *solv, Queue *out)
 {
@@ -782,6 +861,7 @@ static int collect(const struct rsess *ss, Solver *solv, const struct jobs *js, 
 		rc = pkg_from_solvable(ss, in.elements[i], pk, err);
 		if (rc < 0)
 			break;
+		pk->why = explain_origin(ss, solv, in.elements[i]);
 		for (size_t r = 0; r < nreq; r++)
 			for (int k = 0; k < js->start[r].count; k++)
 				pk->requested |= js->start[r].elements[k] == in.elements[i];

@@ -4,8 +4,9 @@
  * hide one of its packages from dnf (resolve_rpm.h rpm_hidden_by_modules),
  * the baseline's comps groups only when one of their packages is bundled
  * (comps.h), module obsoletes named, not applied (modmd.h), the proof
- * that refuses a bundle lacking a dependency, naming it, and a request for a
- * name another package obsoletes taking that package, as dnf does.  The
+ * that refuses a bundle lacking a dependency, naming it, a request for a
+ * name another package obsoletes taking that package, as dnf does, and the
+ * why of a name two repositories carry (plan's "^" line).  The
  * end-to-end cases are tests/e2e/46 and 47.
  */
 #include <stdlib.h>
@@ -350,6 +351,85 @@ static int test_a_request_for_an_obsoleted_name_takes_its_replacement(void)
 	return 0;
 }
 
+/* The distribution and PGDG both carry pgbouncer: the highest version is
+ * taken and says over whose; an older one only where a package needs it,
+ * naming that package; on equal versions the repository listed first. */
+static int test_a_name_two_repositories_carry_says_why_this_one(void)
+{
+	struct sbuf b = SBUF_INIT;
+	char *appstream, *pgdg, *base = scratch("baseline-why.solv");
+	char *comps = put("core-why.xml", "<comps><group><id>core</id><packagelist>"
+			  "<packagereq type=\"mandatory\">bash</packagereq></packagelist>"
+			  "</group></comps>");
+	struct strlist none = STRLIST_INIT, groups = STRLIST_INIT;
+	struct rpm_resolve_opts o = { "x86_64", "el9", &none, &none, &groups, 0, NULL, NULL };
+	const char *req_new[] = { "pgbouncer", "libevent" }, *req_old[] = { "app" };
+	struct rpm_resolution res;
+	struct pgb_err err = { { 0 } };
+	const char *why_bouncer = NULL, *why_event = NULL, *why_old = NULL;
+	int rc1, rc2;
+
+	sbuf_adds(&b, primary_head);
+	pkg(&b, "bash", "5.1", "1.el9", NULL);
+	pkg(&b, "pgbouncer", "1.21.0", "1.el9", NULL);
+	pkg(&b, "libevent", "2.1.12", "8.el9", NULL);
+	sbuf_adds(&b, "<package type=\"rpm\"><name>app</name><arch>x86_64</arch>"
+		  "<version epoch=\"0\" ver=\"1\" rel=\"1\"/><checksum type=\"sha256\" "
+		  "pkgid=\"YES\">1111111111111111111111111111111111111111111111111111111111111111"
+		  "</checksum><location href=\"pool/app-1-1.x86_64.rpm\"/><format>"
+		  "<rpm:provides><rpm:entry name=\"app\"/></rpm:provides><rpm:requires>"
+		  "<rpm:entry name=\"pgbouncer\" flags=\"LT\" epoch=\"0\" ver=\"1.22\"/>"
+		  "</rpm:requires></format></package>\n");
+	sbuf_adds(&b, "</metadata>\n");
+	appstream = put("appstream-why.xml", b.buf);
+	sbuf_reset(&b);
+	sbuf_adds(&b, primary_head);
+	pkg(&b, "pgbouncer", "1.23.1", "1PGDG.rhel9", NULL);
+	pkg(&b, "libevent", "2.1.12", "8.el9", NULL);
+	sbuf_adds(&b, "</metadata>\n");
+	pgdg = put("pgdg-why.xml", b.buf);
+	sbuf_free(&b);
+	strlist_add(&groups, "core");
+	{
+		struct rpm_repo_in in[] = {
+			{ "appstream", appstream, NULL, comps, NULL, NULL, 0 },
+			{ "pgdg-common", pgdg, NULL, NULL, NULL, NULL, 0 },
+		};
+
+		rc1 = rpm_resolve(in, 2, req_new, 2, &o, base, &res, &err);
+		for (size_t i = 0; rc1 == 0 && i < res.res.npkgs; i++) {
+			if (!strcmp(res.res.pkgs[i].name, "pgbouncer") &&
+			    !strcmp(res.res.pkgs[i].version, "1.23.1-1PGDG.rhel9"))
+				why_bouncer = res.res.pkgs[i].why;
+			if (!strcmp(res.res.pkgs[i].name, "libevent") && res.res.pkgs[i].repo == 0)
+				why_event = res.res.pkgs[i].why;
+		}
+		CHECKF(rc1 == 0, "%s", err.msg);
+		CHECKF(why_bouncer && !strcmp(why_bouncer, "the highest version: over appstream's "
+					      "1.21.0-1.el9"), "%s", why_bouncer ? why_bouncer : "-");
+		CHECKF(why_event && strstr(why_event, "pgdg-common has the same version"), "%s",
+		       why_event ? why_event : "-");
+		if (rc1 == 0)
+			rpm_resolution_free(&res);
+		rc2 = rpm_resolve(in, 2, req_old, 1, &o, base, &res, &err);
+		for (size_t i = 0; rc2 == 0 && i < res.res.npkgs; i++)
+			if (!strcmp(res.res.pkgs[i].name, "pgbouncer"))
+				why_old = res.res.pkgs[i].why;
+		CHECKF(rc2 == 0, "%s", err.msg);
+		CHECKF(why_old && !strcmp(why_old, "not pgdg-common's 1.23.1-1PGDG.rhel9: "
+					  "app-1-1.x86_64 needs pgbouncer < 1.22"),
+		       "%s", why_old ? why_old : "-");
+		if (rc2 == 0)
+			rpm_resolution_free(&res);
+	}
+	free(appstream);
+	free(pgdg);
+	free(base);
+	free(comps);
+	strlist_free(&groups);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -360,5 +440,6 @@ int main(void)
 	T_RUN(&s, test_module_obsoletes_are_named_not_applied);
 	T_RUN(&s, test_proof_names_what_the_bundle_lacks_and_the_chain);
 	T_RUN(&s, test_a_request_for_an_obsoleted_name_takes_its_replacement);
+	T_RUN(&s, test_a_name_two_repositories_carry_says_why_this_one);
 	return t_done(&s);
 }

@@ -843,6 +843,11 @@ struct inst_pg_layout {
 	char *hba_file;
 	char *bin_dir, *lib_dir;	/* server programs, shared libraries */
 	char *socket_dir;
+	/* Where postgres writes a log of ours outside the data directory (the
+	 * server pitr starts by pg_ctl): Debian's /var/log/postgresql
+	 * (postgresql-common's); PGDG has none, its setup script writes
+	 * initdb.log to /var/lib/pgsql/MAJOR, postgres's. */
+	char *log_dir;
 	char *unit;		/* postgresql@15-main (Debian), postgresql-15 (EL) */
 	char *pgb_ini, *pgb_userlist, *pgb_hba;	/* PgBouncer's files */
 	char *pgb_pidfile, *pgb_logfile;	/* needed where an init script daemonizes it (bullseye) */

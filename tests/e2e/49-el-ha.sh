@@ -26,11 +26,15 @@
 # Patroni's leader (patronictl list), running as postgres from PGDG's unit on
 # PGDG's data directory and binaries, postgresql-15.service disabled and
 # inactive; a write through 5433 and a read through 5434; PgBouncer
-# answering; a full pgBackRest backup; status --json; a second run changes
-# nothing; uninstall leaves the stack serving; uninstall --purge removes it
-# and the packaged etcd.conf and haproxy.cfg go as rpm installed them (no
+# answering; a full pgBackRest backup; status --json; pitr: rows inserted
+# through 5433, the time noted, the table dropped, the README's restore
+# command (the EL bundle's name for this release) brings the rows back,
+# Patroni leads again on a later timeline and a write through 5433 works
+# (the restore's time printed); a second run changes nothing; uninstall
+# leaves the stack serving; uninstall --purge removes it and the packaged etcd.conf and haproxy.cfg go as rpm installed them (no
 # .rpmsave: they were put back unmodified before the packages left).
 # Releases: EL_HA_RELEASES (default "9 8 10").
+# readme: ./pgsql-el9-1.0.el9.x86_64.run pitr --time "$T"
 . tests/lib.sh
 . tests/e2e/fixture_setup.sh
 . tests/e2e/fixture_el.sh
@@ -140,6 +144,8 @@ ha() {
 		not_ok "el$R: status --json" "$(echo "$st" | head -c 1500)"
 	fi
 
+	pitr
+
 	inside /root/pgbundle.run install --yes >"$T_TMP/install2.log" 2>&1
 	rc=$?
 	if [ "$rc" = 0 ] && grep -q 'nothing to change' "$T_TMP/install2.log" &&
@@ -167,6 +173,48 @@ ha() {
 		ok "el$R: uninstall --purge removes the stack, its data and packages; etcd.conf and haproxy.cfg went back unmodified (no .rpmsave)"
 	else
 		not_ok "el$R: uninstall --purge" "status $rc; left: $left $pkgs; $(tail -n 6 "$T_TMP/purge.log")"
+	fi
+}
+
+# pitr: the README's restore command on this host, with the EL bundle of
+# release R by the name the README gives EL 9's (after el_booted_host; ha's
+# sql and q).
+PITR='./pgsql-el9-1.0.el9.x86_64.run pitr --time "$T"'
+pitr() {
+	t_readme_cmd "$PITR" || return 1
+	cmd=$(echo "$PITR" | sed "s/el9/el$R/g")
+	run=${cmd%% *}
+	inside cp /root/pgbundle.run "/root/${run#./}" || return 1
+	tl0=$(inside runuser -u postgres -- patronictl -c /etc/patroni/patroni.yml list -f json 2>/dev/null | jq -r '.[0].TL')
+	c=$(sql 5433 "CREATE TABLE app.pitr_probe AS SELECT generate_series(1, 1000) AS i; SELECT count(*) FROM app.pitr_probe")
+	T=$(sql 5433 "SELECT now()")
+	sleep 2
+	sql 5433 "DROP TABLE app.pitr_probe" >/dev/null
+	gone=$(sql 5433 "SELECT to_regclass('app.pitr_probe') IS NULL")
+	t0=$(date +%s)
+	if [ "$c" != 1000 ] || [ "$gone" != t ] ||
+		! inside sh -c "cd /root && T='$T' && $cmd" >"$T_TMP/pitr.log" 2>&1; then
+		grep -v '^    |' "$T_TMP/pitr.log" | tail -n 15 | sed 's/^/#   /'
+		not_ok "el$R: pitr --time" "rows made: $c; dropped: $gone; see above"
+		return 1
+	fi
+	secs=$(( $(date +%s) - t0 ))
+	w=""
+	for _ in $(seq 1 30); do	# HAProxy's check finds the leader again
+		w=$(sql 5433 "INSERT INTO app.pitr_probe VALUES (1001) RETURNING i")
+		[ "$w" = 1001 ] && break
+		sleep 1
+	done
+	rows=$(sql 5433 "SELECT count(*) FROM app.pitr_probe")
+	list=$(inside runuser -u postgres -- patronictl -c /etc/patroni/patroni.yml list -f json 2>&1)
+	if [ "$w" = 1001 ] && [ "$rows" = 1001 ] &&
+		echo "$list" | jq -e --argjson tl "${tl0:-0}" 'length == 1 and .[0].Role == "Leader" and
+		  .[0].State == "running" and .[0].TL > $tl' >/dev/null 2>&1 &&
+		inside test -s /var/lib/pgsql/15/pgbundle-pitr.log; then
+		ok "el$R: $cmd (T='$T') brings the 1000 dropped rows back; Patroni leads again (timeline ${tl0} -> $(echo "$list" | jq -r '.[0].TL')), a write through 5433 works (${secs} s, $(grep -o 'restored in [0-9.]* s' "$T_TMP/pitr.log"))"
+	else
+		not_ok "el$R: pitr brings the rows back under Patroni" "write: $w; rows: $rows; list: $list; $(inside ls -la /var/lib/pgsql/15 2>&1 | tr '\n' ' ')"
+		return 1
 	fi
 }
 

@@ -679,6 +679,7 @@ struct inst_service {
 struct inst_config {
 	char *path;
 	char *family;		/* the bundle's package family ("deb" without a bundle) */
+	char *target;		/* the bundle's target ("el10"); NULL without a bundle */
 	char *pg_cluster;	/* a label (cluster_name); Debian's cluster is <ver>/main */
 	char *pg_version;	/* as written: "auto" or a major */
 	int pg_major;		/* resolved; 0 when "auto" and no bundle was given */

@@ -3,22 +3,26 @@
 # The singleton config brings up on an EL host the HA stack it brings up on
 # Debian, from the same keys: etcd (TLS, mutual authentication), PostgreSQL
 # under Patroni (etcd3), PgBouncer, HAProxy's services 5433 (primary) and
-# 5434 (replica), and pgBackRest with its first full backup, each from the
-# package and in the layout EL and PGDG give it: PGDG's patroni.service
+# 5434 (replica), pgBackRest with its first full backup, and Redis (a
+# primary on 6379, a replica on 6380), each from the package and in the
+# layout EL and PGDG give it: PGDG's patroni.service
 # (User=postgres, /etc/patroni/patroni.yml), PostgreSQL in /var/lib/pgsql/15/data
 # with /usr/pgsql-15/bin and postgresql-15.service left disabled, PGDG's
 # etcd.service (EnvironmentFile=-/etc/etcd/etcd.conf, which the installer
-# writes, the packaged one set aside), AppStream's haproxy.service.
+# writes, the packaged one set aside), AppStream's haproxy.service, and
+# AppStream's redis (EL 8, 9: its user redis, /etc/redis, /var/log/redis;
+# redis.service left stopped) or, on EL 10, valkey under its own names.
 #
 # The host is test 48's (ci/airgap/boot.sh: a booted air-gapped bookworm that
 # says it is Rocky Linux R, the ELR fixture's @core in its rpm database,
 # Debian's rpm and dnf) with the Python modules Patroni imports; the
 # packages hold real programs repackaged in PGDG's and EL's layout and
 # signed as theirs (tests/fixtures/el_pgdg_real.py: this host's PostgreSQL
-# 15, Debian's pgbouncer, patroni, etcd, haproxy and pgbackrest).  A
+# 15, Debian's pgbouncer, patroni, etcd, haproxy, pgbackrest and Redis).  A
 # manifest of target elR with postgres [15] and the EL manifests' modules
-# builds the bundle; the config is manifests/config/singleton.yml with
-# pgbackrest among its modules and postgis left out (not repackaged).
+# plus redis builds the bundle; the config is manifests/config/singleton.yml
+# with pgbackrest and redis among its modules (test 36's two instances) and
+# postgis left out (not repackaged).
 #
 # Proved: the offline install (its time printed); etcd healthy over TLS with
 # this node's certificate and refusing a client without one, configured by
@@ -26,7 +30,9 @@
 # Patroni's leader (patronictl list), running as postgres from PGDG's unit on
 # PGDG's data directory and binaries, postgresql-15.service disabled and
 # inactive; a write through 5433 and a read through 5434; PgBouncer
-# answering; a full pgBackRest backup; status --json; pitr: rows inserted
+# answering; a full pgBackRest backup; Redis answering with its password
+# and refusing without it, 6380 replicating 6379, run as the package's user
+# from our units; status --json; pitr: rows inserted
 # through 5433, the time noted, the table dropped, the README's restore
 # command (the EL bundle's name for this release) brings the rows back,
 # Patroni leads again on a later timeline and a write through 5433 works
@@ -44,17 +50,22 @@ t_tmpdir
 el_booted_prelude
 
 CONFIG=$T_TMP/el-ha.yml
-sed -e 's/^\(    extensions: \[\)postgis, /\1/' -e 's/^\(modules: \[.*\)\]$/\1, pgbackrest]/' \
+sed -e 's/^\(    extensions: \[\)postgis, /\1/' -e 's/^\(modules: \[.*\)\]$/\1, pgbackrest, redis]/' \
 	manifests/config/singleton.yml >"$CONFIG"
+cat >>"$CONFIG" <<'EOF'
+redis_cluster: redis-meta
+redis_instances: {6379: {}, 6380: {replica_of: '127.0.0.1 6379'}}
+EOF
 echo "# the config: manifests/config/singleton.yml but for (diff):"
 diff manifests/config/singleton.yml "$CONFIG" | grep '^[<>]' | sed 's/^/#   /'
 MODULES=$(sed -n 's/^modules: //p' manifests/el9.yml)
-if [ "$(diff manifests/config/singleton.yml "$CONFIG" | grep -c '^[<>]')" = 4 ] &&
-	grep -q '^modules: \[pgsql, pgbouncer, patroni, etcd, haproxy, pgbackrest\]$' "$CONFIG"; then
-	ok "the config is the singleton's with pgbackrest and without postgis; the EL manifests carry $MODULES"
+if [ "$(diff manifests/config/singleton.yml "$CONFIG" | grep -c '^[<>]')" = 6 ] &&
+	grep -q '^modules: \[pgsql, pgbouncer, patroni, etcd, haproxy, pgbackrest, redis\]$' "$CONFIG"; then
+	ok "the config is the singleton's with pgbackrest and redis (two instances) and without postgis; the EL manifests carry $MODULES, the bundle adds redis"
 else
-	not_ok "the config differs from the singleton in modules and postgis only" "$(diff manifests/config/singleton.yml "$CONFIG")"
+	not_ok "the config differs from the singleton in modules, redis and postgis only" "$(diff manifests/config/singleton.yml "$CONFIG")"
 fi
+MODULES="${MODULES%]}, redis]"
 
 # ha R: the whole proof on EL R.
 ha() {
@@ -136,10 +147,33 @@ ha() {
 		not_ok "el$R: a pgBackRest full backup" "$(echo "$info" | head -c 800)"
 	fi
 
+	# --- Redis: AppStream's redis (EL 10: valkey), our units ---
+	n=redis
+	[ "$R" -ge 10 ] && n=valkey
+	rpw=$(inside awk -F: '$4 == "redis_password" { print $5 }' /etc/pgbundle/secrets)
+	rcli() { rp=$1; shift; inside env REDISCLI_AUTH="$rpw" "$n-cli" -p "$rp" "$@" 2>&1; }
+	with=$(rcli 6379 ping) without=$(inside "$n-cli" -p 6379 ping 2>&1)
+	rcli 6379 set pgbundle-probe 42 >/dev/null
+	sleep 1
+	rep=$(rcli 6380 get pgbundle-probe)
+	r_user=$(inside stat -c %U "/proc/$(inside systemctl show -p MainPID --value redis-meta-1-6380)")
+	conf_own=$(inside stat -c '%U %a' "/etc/$n/redis-meta-1-6379.conf" 2>&1)
+	pkg_unit="$(inside systemctl is-active "$n" 2>&1)"
+	if [ "$with" = PONG ] && echo "$without" | grep -q NOAUTH && [ "$rep" = 42 ] &&
+		[ "$r_user" = "$n" ] && [ "$conf_own" = "$n 600" ] && [ "$pkg_unit" != active ] &&
+		inside grep -q "^ExecStart=/usr/bin/$n-server /etc/$n/redis-meta-1-6380.conf\$" \
+			/etc/systemd/system/redis-meta-1-6380.service &&
+		inside test -s "/var/log/$n/redis-meta-1-6379.log"; then
+		ok "el$R: Redis ($n from AppStream) answers with its password and refuses without it; 6380 replicates 6379; run as $n from /etc/$n, logs in /var/log/$n; $n.service not running"
+	else
+		not_ok "el$R: Redis in EL's layout" "with: $with; without: $without; replica: $rep; user '$r_user'; conf: $conf_own; $n.service: $pkg_unit"
+		inside journalctl --no-pager -n 20 -u redis-meta-1-6379 -u redis-meta-1-6380 2>&1 | sed 's/^/#   /'
+	fi
+
 	st=$(inside /root/pgbundle.run status --json 2>&1)
 	if echo "$st" | jq -e '.etcd.healthy and .patroni.role == "Leader" and .patroni.ok and .haproxy.ok and
-	     .pgbouncer.ok and .pgbackrest.ok' >/dev/null 2>&1; then
-		ok "el$R: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer and pgBackRest serve"
+	     .pgbouncer.ok and .pgbackrest.ok and .redis.ok' >/dev/null 2>&1; then
+		ok "el$R: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer, pgBackRest and Redis serve"
 	else
 		not_ok "el$R: status --json" "$(echo "$st" | head -c 1500)"
 	fi
@@ -167,8 +201,9 @@ ha() {
 	inside /root/pgbundle.run uninstall --purge >"$T_TMP/purge.log" 2>&1
 	rc=$?
 	left=$(inside sh -c 'ls -d /var/lib/pgsql/15/data /etc/patroni/patroni.yml /etc/etcd/etcd.conf* /etc/etcd/pgbundle-disabled \
-		/etc/haproxy/haproxy.cfg* /etc/haproxy/pgbundle.cfg /etc/pgbackrest.conf* /etc/pgbackrest/pgbackrest.conf /data/etcd /pg/backup /etc/pgbundle 2>/dev/null')
-	pkgs=$(inside rpm -qa 'postgresql15*' pgbouncer patroni patroni-etcd etcd haproxy pgbackrest)
+		/etc/haproxy/haproxy.cfg* /etc/haproxy/pgbundle.cfg /etc/pgbackrest.conf* /etc/pgbackrest/pgbackrest.conf /data/etcd /pg/backup /etc/pgbundle \
+		/etc/redis /etc/redis.conf* /etc/valkey /data/redis /etc/systemd/system/redis-meta-1-6379.service 2>/dev/null')
+	pkgs=$(inside rpm -qa 'postgresql15*' pgbouncer patroni patroni-etcd etcd haproxy pgbackrest redis valkey)
 	if [ "$rc" = 0 ] && [ -z "$left$pkgs" ] && inside rpm -q rocky-release >/dev/null; then
 		ok "el$R: uninstall --purge removes the stack, its data and packages; etcd.conf and haproxy.cfg went back unmodified (no .rpmsave)"
 	else

@@ -5,8 +5,8 @@
 # under Patroni (etcd3), PgBouncer, HAProxy's services 5433 (primary) and
 # 5434 (replica), pgBackRest with its first full backup, and Redis (a
 # primary on 6379, a replica on 6380), each from the package and in the
-# layout EL and PGDG give it: PGDG's patroni.service
-# (User=postgres, /etc/patroni/patroni.yml), PostgreSQL in /var/lib/pgsql/15/data
+# layout EL and PGDG give it: PGDG's patroni.service (User=postgres,
+# /etc/patroni/patroni.yml), PostgreSQL in /var/lib/pgsql/15/data
 # with /usr/pgsql-15/bin and postgresql-15.service left disabled, PGDG's
 # etcd.service (EnvironmentFile=-/etc/etcd/etcd.conf, which the installer
 # writes, the packaged one set aside), AppStream's haproxy.service, and
@@ -32,13 +32,14 @@
 # inactive; a write through 5433 and a read through 5434; PgBouncer
 # answering; a full pgBackRest backup; Redis answering with its password
 # and refusing without it, 6380 replicating 6379, run as the package's user
-# from our units; status --json; pitr: rows inserted
-# through 5433, the time noted, the table dropped, the README's restore
-# command (the EL bundle's name for this release) brings the rows back,
-# Patroni leads again on a later timeline and a write through 5433 works
-# (the restore's time printed); a second run changes nothing; uninstall
-# leaves the stack serving; uninstall --purge removes it and the packaged etcd.conf and haproxy.cfg go as rpm installed them (no
-# .rpmsave: they were put back unmodified before the packages left).
+# from our units; status --json; pitr: rows inserted through 5433, the time
+# noted, the table dropped, the README's restore command (the EL bundle's
+# name for this release) brings the rows back, Patroni leads again on a
+# later timeline and a write through 5433 works (the restore's time
+# printed); a second run changes nothing; uninstall leaves the stack
+# serving; uninstall --purge removes it and the packaged etcd.conf and
+# haproxy.cfg go as rpm installed them (no .rpmsave: they were put back
+# unmodified before the packages left).
 # Releases: EL_HA_RELEASES (default "9 8 10").
 # readme: ./pgsql-el9-1.0.el9.x86_64.run pitr --time "$T"
 . tests/lib.sh
@@ -72,7 +73,7 @@ ha() {
 	R=$1
 	NAME=pgb-elha$R-$$ ROOT=$T_TMP/rootfs-$R
 	el_real_build ha "[pg_cron, pg_stat_kcache, hypopg, pg_repack]" "$MODULES" el-ha.yml \
-		"bundle with patroni, etcd (PGDG's extras), haproxy (AppStream) and pgbackrest" || return 1
+		"bundle with patroni, etcd (PGDG's extras), haproxy and redis or valkey (AppStream) and pgbackrest" || return 1
 
 	el_booted_host || return 1
 
@@ -82,7 +83,7 @@ ha() {
 	secs=$(( $(date +%s) - start ))
 	grep -v '^    |' "$T_TMP/install.log" | sed 's/^/#   /'
 	if [ "$rc" = 0 ] && grep -q '^Done: ' "$T_TMP/install.log"; then
-		ok "el$R: the .run installs offline through dnf and brings up etcd, Patroni, PgBouncer, HAProxy and pgBackRest (${secs} s)"
+		ok "el$R: the .run installs offline through dnf and brings up etcd, Patroni, PgBouncer, HAProxy, pgBackRest and Redis (${secs} s)"
 	else
 		not_ok "el$R: install the HA stack" "status $rc: $(grep -v '^    |' "$T_TMP/install.log" | tail -n 10)"
 		inside journalctl --no-pager -n 40 -u etcd -u patroni -u haproxy -u pgbouncer 2>&1 | sed 's/^/#   /'

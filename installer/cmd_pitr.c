@@ -227,13 +227,15 @@ static int systemctl(struct pitr *p, const char *verb, const char *unit, struct 
 	return inst_pg_systemctl(verb, unit, err);
 }
 
-/* The server pg_ctl starts writes here: on pg_ctl's own output it would
- * hold the pipe inst_run reads open for as long as it runs. */
-#define PG_CTL_LOG "/var/log/postgresql/pgbundle-pitr.log"
+/* The server pg_ctl starts writes to PG_CTL_LOG in the layout's log_dir:
+ * on pg_ctl's own output it would hold the pipe inst_run reads open for as
+ * long as it runs. */
+#define PG_CTL_LOG "pgbundle-pitr.log"
 
 static int pg_ctl(struct pitr *p, const char *verb, struct pgb_err *err)
 {
 	char *prog = xasprintf("%s/pg_ctl", p->l.bin_dir);
+	char *log = xasprintf("%s/" PG_CTL_LOG, p->l.log_dir);
 	const char *argv[] = { prog, verb, "-D", p->l.data_dir, "-w", "-t", "600", "-m", "fast",
 			       NULL };
 	struct sbuf out = SBUF_INIT;
@@ -241,14 +243,15 @@ static int pg_ctl(struct pitr *p, const char *verb, struct pgb_err *err)
 
 	if (strcmp(verb, "start") == 0) {
 		argv[7] = "-l";		/* no -m */
-		argv[8] = PG_CTL_LOG;
+		argv[8] = log;
 	}
 	inst_pg_change(&p->ctx, "pg_ctl %s (%s)", verb, p->l.data_dir);
 	st = inst_run_as("postgres", argv, NULL, &out, err);
 	if (st > 0)
-		pgb_fail(err, "pg_ctl %s -D %s failed (status %d): %.800s", verb, p->l.data_dir, st,
-			 out.buf ? out.buf : "");
+		pgb_fail(err, "pg_ctl %s -D %s failed (status %d): %.800s (the server's log: %s)",
+			 verb, p->l.data_dir, st, out.buf ? out.buf : "", log);
 	free(prog);
+	free(log);
 	sbuf_free(&out);
 	return st == 0 ? 0 : -1;
 }

@@ -1900,6 +1900,7 @@ static void cluster_free(struct inst_config *c)
 void inst_config_free(struct inst_config *c)
 {
 	free(c->family);
+	free(c->target);
 	for (size_t i = 0; i < c->n_pg_users; i++)
 		user_free(&c->pg_users[i]);
 	for (size_t i = 0; i < c->n_pg_databases; i++)

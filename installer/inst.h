@@ -679,6 +679,7 @@ struct inst_service {
 struct inst_config {
 	char *path;
 	char *family;		/* the bundle's package family ("deb" without a bundle) */
+	char *target;		/* the bundle's target ("el10"); NULL without a bundle */
 	char *pg_cluster;	/* a label (cluster_name); Debian's cluster is <ver>/main */
 	char *pg_version;	/* as written: "auto" or a major */
 	int pg_major;		/* resolved; 0 when "auto" and no bundle was given */
@@ -843,6 +844,11 @@ struct inst_pg_layout {
 	char *hba_file;
 	char *bin_dir, *lib_dir;	/* server programs, shared libraries */
 	char *socket_dir;
+	/* Where postgres writes a log of ours outside the data directory (the
+	 * server pitr starts by pg_ctl): Debian's /var/log/postgresql
+	 * (postgresql-common's); PGDG has none, its setup script writes
+	 * initdb.log to /var/lib/pgsql/MAJOR, postgres's. */
+	char *log_dir;
 	char *unit;		/* postgresql@15-main (Debian), postgresql-15 (EL) */
 	char *pgb_ini, *pgb_userlist, *pgb_hba;	/* PgBouncer's files */
 	char *pgb_pidfile, *pgb_logfile;	/* needed where an init script daemonizes it (bullseye) */

@@ -785,6 +785,8 @@ int inst_config_load_doc(struct inst_config *c, struct yamldoc *d, const struct 
 			strlist_add(&c->warnings, v.warnings.v[i]);
 	/* The layout of the HA modules' packages follows it (inst_pg_layout_init). */
 	c->family = xstrdup(b && b->family && *b->family ? b->family : "deb");
+	/* Where a release renames a package (EL 10's Valkey: inst_redis_layout). */
+	c->target = b && b->target && *b->target ? xstrdup(b->target) : NULL;
 	inv_free(&v);
 	yamldoc_free(d);
 	if (rc < 0)

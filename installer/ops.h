@@ -94,15 +94,28 @@ extern const struct inst_module inst_module_prometheus;
 
 /* --- Redis (redis.c) --- */
 
+/* What a distribution's Redis package provides: its server and client
+ * programs, the user it made (who runs our instances and owns their
+ * files), the directories of our NAME.conf and NAME.log, and its own
+ * service (stopped: the instances are ours). */
+struct inst_redis_layout {
+	const char *family, *target;	/* target NULL: any target of the family */
+	const char *server, *cli, *user, *conf_dir, *log_dir, *unit;
+};
+/* The layout of family and target (cfg->family, cfg->target); Debian's for
+ * an unknown family.  Static. */
+const struct inst_redis_layout *inst_redis_layout(const char *family, const char *target);
+
 /* The instance's name: CLUSTER-NODE-PORT (its unit, its files). */
 char *inst_redis_name(const struct inst_config *cfg, const struct inst_redis_instance *r);
 /* maxmemory in bytes for one instance on a host with mem bytes of RAM. */
 unsigned long long inst_redis_maxmemory(const struct inst_config *cfg, unsigned long long mem);
 /* redis.conf of instance r (password pw), rendered into out. */
-void inst_redis_conf(const struct inst_config *cfg, const struct inst_redis_instance *r,
-		     const char *pw, unsigned long long maxmemory, struct sbuf *out);
-void inst_redis_unit(const struct inst_config *cfg, const struct inst_redis_instance *r,
-		     struct sbuf *out);
+void inst_redis_conf(const struct inst_config *cfg, const struct inst_redis_layout *l,
+		     const struct inst_redis_instance *r, const char *pw,
+		     unsigned long long maxmemory, struct sbuf *out);
+void inst_redis_unit(const struct inst_config *cfg, const struct inst_redis_layout *l,
+		     const struct inst_redis_instance *r, struct sbuf *out);
 extern const struct inst_module inst_module_redis;
 
 #endif

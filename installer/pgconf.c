@@ -44,6 +44,7 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->bin_dir = xasprintf("/usr/lib/postgresql/%d/bin", major);
 		l->lib_dir = xasprintf("/usr/lib/postgresql/%d/lib", major);
 		l->socket_dir = xstrdup("/var/run/postgresql");
+		l->log_dir = xstrdup("/var/log/postgresql");
 		l->unit = xasprintf("postgresql@%d-main", major);
 		l->pgb_logfile = xstrdup("/var/log/postgresql/pgbouncer.log");
 		l->pgb_user = xstrdup("postgres");
@@ -59,6 +60,7 @@ int inst_pg_layout_init(struct inst_pg_layout *l, const char *family, int major,
 		l->bin_dir = xasprintf("/usr/pgsql-%d/bin", major);
 		l->lib_dir = xasprintf("/usr/pgsql-%d/lib", major);
 		l->socket_dir = xstrdup("/run/postgresql");
+		l->log_dir = xasprintf("/var/lib/pgsql/%d", major);
 		l->unit = xasprintf("postgresql-%d", major);
 		l->pgb_logfile = xstrdup("/var/log/pgbouncer/pgbouncer.log");
 		l->pgb_user = xstrdup("pgbouncer");
@@ -101,6 +103,7 @@ void inst_pg_layout_free(struct inst_pg_layout *l)
 	free(l->bin_dir);
 	free(l->lib_dir);
 	free(l->socket_dir);
+	free(l->log_dir);
 	free(l->unit);
 	free(l->pgb_ini);
 	free(l->pgb_userlist);

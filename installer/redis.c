@@ -7,6 +7,8 @@
  *   /etc/systemd/system/NAME.service      Type=notify, User=redis
  *   REDIS_FS_MAIN/NAME/                   its RDB (and AOF) files, 0700 redis
  *   /var/log/redis/NAME.log
+ * (Debian's and EL 8's and 9's names; EL 10 has Valkey: valkey-server,
+ * user valkey, /etc/valkey, /var/log/valkey.  inst_redis_layout.)
  * Every instance asks for the same password (requirepass; masterauth for a
  * replica's link): redis_password, else the cluster secret of that name,
  * the same on every node.  A replica follows 'IP PORT' of replica_of.
@@ -26,8 +28,36 @@
 #include "ops.h"
 
 #define MiB (1024ull * 1024ull)
-#define DISTRO_UNIT "redis-server.service"
 #define READY_TIMEOUT_S 60
+
+/* Debian's redis-server; EL 8's and 9's redis in AppStream (EL 8 keeps its
+ * config in /etc/redis.conf, with no /etc/redis: the instances' directory
+ * is made as EL 9's package makes it, redis's, 0750); EL 10's valkey, the
+ * fork RHEL 10 ships instead, under its own names. */
+static const struct inst_redis_layout layouts[] = {
+	{ "rpm", "el10", "/usr/bin/valkey-server", "valkey-cli", "valkey", "/etc/valkey",
+	  "/var/log/valkey", "valkey.service" },
+	{ "rpm", NULL, "/usr/bin/redis-server", "redis-cli", "redis", "/etc/redis",
+	  "/var/log/redis", "redis.service" },
+	{ "deb", NULL, "/usr/bin/redis-server", "redis-cli", "redis", "/etc/redis",
+	  "/var/log/redis", "redis-server.service" },
+};
+
+const struct inst_redis_layout *inst_redis_layout(const char *family, const char *target)
+{
+	size_t n = sizeof(layouts) / sizeof(layouts[0]);
+
+	for (size_t i = 0; i < n; i++)
+		if (family && strcmp(layouts[i].family, family) == 0 &&
+		    (!layouts[i].target || (target && strcmp(layouts[i].target, target) == 0)))
+			return &layouts[i];
+	return &layouts[n - 1];
+}
+
+static const struct inst_redis_layout *layout_of(const struct inst_config *cfg)
+{
+	return inst_redis_layout(cfg->family, cfg->target);
+}
 
 char *inst_redis_name(const struct inst_config *cfg, const struct inst_redis_instance *r)
 {
@@ -72,8 +102,9 @@ static void quoted(struct sbuf *out, const char *key, const char *v)
 	sbuf_adds(out, "\"\n");
 }
 
-void inst_redis_conf(const struct inst_config *cfg, const struct inst_redis_instance *r,
-		     const char *pw, unsigned long long maxmemory, struct sbuf *out)
+void inst_redis_conf(const struct inst_config *cfg, const struct inst_redis_layout *l,
+		     const struct inst_redis_instance *r, const char *pw,
+		     unsigned long long maxmemory, struct sbuf *out)
 {
 	char *name = inst_redis_name(cfg, r);
 
@@ -82,7 +113,7 @@ void inst_redis_conf(const struct inst_config *cfg, const struct inst_redis_inst
 	sbuf_addf(out, "bind %s\nprotected-mode no\nport %d\n", cfg->redis_bind_address, r->port);
 	sbuf_adds(out, "tcp-backlog 511\ntimeout 0\ntcp-keepalive 300\n"
 		  "daemonize no\nsupervised systemd\nloglevel notice\n");
-	sbuf_addf(out, "logfile /var/log/redis/%s.log\ndatabases 16\n", name);
+	sbuf_addf(out, "logfile %s/%s.log\ndatabases 16\n", l->log_dir, name);
 	for (size_t i = 0; i < cfg->redis_rdb_save.n; i++)
 		sbuf_addf(out, "save %s\n", cfg->redis_rdb_save.v[i]);
 	if (!cfg->redis_rdb_save.n)
@@ -100,16 +131,16 @@ void inst_redis_conf(const struct inst_config *cfg, const struct inst_redis_inst
 	free(name);
 }
 
-void inst_redis_unit(const struct inst_config *cfg, const struct inst_redis_instance *r,
-		     struct sbuf *out)
+void inst_redis_unit(const struct inst_config *cfg, const struct inst_redis_layout *l,
+		     const struct inst_redis_instance *r, struct sbuf *out)
 {
 	char *name = inst_redis_name(cfg, r);
 
 	sbuf_adds(out, "# Written by pgbundle-installer; edits are overwritten.\n[Unit]\n");
 	sbuf_addf(out, "Description=Redis instance %s (port %d)\n", name, r->port);
-	sbuf_addf(out, "After=network.target\nAssertPathExists=/etc/redis/%s.conf\n", name);
-	sbuf_adds(out, "\n[Service]\nType=notify\nUser=redis\nGroup=redis\n");
-	sbuf_addf(out, "ExecStart=/usr/bin/redis-server /etc/redis/%s.conf\n", name);
+	sbuf_addf(out, "After=network.target\nAssertPathExists=%s/%s.conf\n", l->conf_dir, name);
+	sbuf_addf(out, "\n[Service]\nType=notify\nUser=%s\nGroup=%s\n", l->user, l->user);
+	sbuf_addf(out, "ExecStart=%s %s/%s.conf\n", l->server, l->conf_dir, name);
 	sbuf_addf(out, "WorkingDirectory=%s/%s\n", cfg->redis_fs_main, name);
 	sbuf_adds(out, "LimitNOFILE=10032\nTimeoutStopSec=60\nUMask=0077\nRestart=on-failure\n"
 		  "\n[Install]\nWantedBy=multi-user.target\n");
@@ -120,11 +151,11 @@ void inst_redis_unit(const struct inst_config *cfg, const struct inst_redis_inst
 
 /* redis-cli against port, authenticated on stdin (no password in argv):
  * the output of "AUTH pw" then command.  Its status, -1 when it cannot run. */
-static int ask(int port, const char *pw, const char *command, struct sbuf *out,
-	       struct pgb_err *err)
+static int ask(const struct inst_redis_layout *l, int port, const char *pw, const char *command,
+	       struct sbuf *out, struct pgb_err *err)
 {
 	char p[16];
-	const char *argv[] = { "redis-cli", "-h", "127.0.0.1", "-p", p, NULL };
+	const char *argv[] = { l->cli, "-h", "127.0.0.1", "-p", p, NULL };
 	char *input = xasprintf("AUTH \"%s\"\n%s\n", pw, command);
 	int st;
 
@@ -136,11 +167,11 @@ static int ask(int port, const char *pw, const char *command, struct sbuf *out,
 }
 
 /* 1 when the instance answers PING once authenticated. */
-static int answers(int port, const char *pw)
+static int answers(const struct inst_redis_layout *l, int port, const char *pw)
 {
 	struct sbuf out = SBUF_INIT;
 	struct pgb_err ignored;
-	int yes = ask(port, pw, "PING", &out, &ignored) == 0 && out.buf &&
+	int yes = ask(l, port, pw, "PING", &out, &ignored) == 0 && out.buf &&
 		  strstr(out.buf, "PONG");
 
 	sbuf_free(&out);
@@ -152,6 +183,7 @@ static int answers(int port, const char *pw)
 struct rds {
 	struct inst_ctx *ctx;
 	const struct inst_config *cfg;
+	const struct inst_redis_layout *l;
 	const char *pw;		/* belongs to sec */
 	struct inst_secrets sec;
 	unsigned long long maxmemory;
@@ -166,13 +198,13 @@ static int ready(void *arg, struct sbuf *why, struct pgb_err *err)
 	char *unit;
 	int failed;
 
-	if (answers(r->port, d->pw))
+	if (answers(d->l, r->port, d->pw))
 		return 1;
 	unit = xasprintf("%s-%d-%d.service", d->cfg->redis_cluster, d->cfg->redis_node, r->port);
 	failed = inst_unit_failed(unit);
 	if (failed)
-		pgb_fail(err, "Redis %s failed to start: see journalctl -u %s and /var/log/redis/",
-			 unit, unit);
+		pgb_fail(err, "Redis %s failed to start: see journalctl -u %s and %s/", unit, unit,
+			 d->l->log_dir);
 	else
 		sbuf_addf(why, "waiting for Redis on port %d to answer", r->port);
 	free(unit);
@@ -184,17 +216,17 @@ static int instance(struct rds *d, size_t i, struct pgb_err *err)
 	const struct inst_redis_instance *r = &d->cfg->redis_instances[i];
 	char *name = inst_redis_name(d->cfg, r);
 	char *dir = xasprintf("%s/%s", d->cfg->redis_fs_main, name);
-	char *conf = xasprintf("/etc/redis/%s.conf", name);
+	char *conf = xasprintf("%s/%s.conf", d->l->conf_dir, name);
 	char *unit = xasprintf("%s.service", name);
 	struct sbuf c = SBUF_INIT, u = SBUF_INIT;
 	int cc = 0, uc = 0, rc;
 
-	inst_redis_conf(d->cfg, r, d->pw, d->maxmemory, &c);
-	inst_redis_unit(d->cfg, r, &u);
-	rc = inst_ops_own_dir(d->ctx, dir, "redis", 0700, err);
+	inst_redis_conf(d->cfg, d->l, r, d->pw, d->maxmemory, &c);
+	inst_redis_unit(d->cfg, d->l, r, &u);
+	rc = inst_ops_own_dir(d->ctx, dir, d->l->user, 0700, err);
 	if (rc == 0)
-		rc = inst_pg_write_file(d->ctx, conf, c.buf, 0600, "redis", "Redis' settings", &cc,
-					NULL, err);
+		rc = inst_pg_write_file(d->ctx, conf, c.buf, 0600, d->l->user, "Redis' settings",
+					&cc, NULL, err);
 	if (rc == 0)
 		rc = inst_ops_unit_file(d->ctx, unit, u.buf, &uc, err);
 	if (rc == 0)
@@ -214,7 +246,7 @@ static int instance(struct rds *d, size_t i, struct pgb_err *err)
 
 static int redis_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struct pgb_err *err)
 {
-	struct rds d = { ctx, cfg, NULL, { 0 }, 0, 0 };
+	struct rds d = { ctx, cfg, layout_of(cfg), NULL, { 0 }, 0, 0 };
 	int rc;
 
 	d.maxmemory = inst_redis_maxmemory(cfg, inst_pg_host_memory());
@@ -226,7 +258,9 @@ static int redis_apply(struct inst_ctx *ctx, const struct inst_config *cfg, stru
 		rc = inst_secret(&d.sec, ctx, "redis_password", cfg->redis_password, &d.pw, err);
 	/* The package's own instance would hold 6379. */
 	if (rc == 0)
-		rc = inst_ops_unit_stop(ctx, DISTRO_UNIT, err);
+		rc = inst_ops_unit_stop(ctx, d.l->unit, err);
+	if (rc == 0)
+		rc = inst_ops_own_dir(ctx, d.l->conf_dir, d.l->user, 0750, err);
 	for (size_t i = 0; rc == 0 && i < cfg->n_redis_instances; i++)
 		rc = instance(&d, i, err);
 	inst_secrets_free(&d.sec);
@@ -238,18 +272,19 @@ static int redis_apply(struct inst_ctx *ctx, const struct inst_config *cfg, stru
 static json_t *instance_status(const struct inst_config *cfg, const struct inst_redis_instance *r,
 			       const char *pw)
 {
+	const struct inst_redis_layout *l = layout_of(cfg);
 	char *name = inst_redis_name(cfg, r), *unit = xasprintf("%s.service", name);
 	struct sbuf out = SBUF_INIT;
 	struct pgb_err ignored;
 	const char *role;
 	json_t *o = json_object();
-	int up = pw && answers(r->port, pw);
+	int up = pw && answers(l, r->port, pw);
 
 	json_object_set_new(o, "name", json_string(name));
 	json_object_set_new(o, "port", json_integer(r->port));
 	json_object_set_new(o, "active", json_boolean(inst_pg_unit_active(unit)));
 	json_object_set_new(o, "answers", json_boolean(up));
-	if (up && ask(r->port, pw, "INFO replication", &out, &ignored) == 0 && out.buf) {
+	if (up && ask(l, r->port, pw, "INFO replication", &out, &ignored) == 0 && out.buf) {
 		role = strstr(out.buf, "role:");
 		if (role)
 			json_object_set_new(o, "role", json_stringn(role + 5, strcspn(role + 5,
@@ -298,6 +333,7 @@ static int redis_status(struct inst_ctx *ctx, const struct inst_config *cfg, jso
 static int redis_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			   struct pgb_err *err)
 {
+	const struct inst_redis_layout *l = layout_of(cfg);
 	int rc = 0;
 
 	inst_log_step(ctx->log, "Redis %s node %d: the instances, their files and data",
@@ -306,9 +342,9 @@ static int redis_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 		char *name = inst_redis_name(cfg, &cfg->redis_instances[i]);
 		char *unit = xasprintf("%s.service", name);
 		char *unit_path = xasprintf("/etc/systemd/system/%s", unit);
-		char *conf = xasprintf("/etc/redis/%s.conf", name);
+		char *conf = xasprintf("%s/%s.conf", l->conf_dir, name);
 		char *dir = xasprintf("%s/%s", cfg->redis_fs_main, name);
-		char *log = xasprintf("/var/log/redis/%s.log", name);
+		char *log = xasprintf("%s/%s.log", l->log_dir, name);
 
 		rc = inst_ops_unit_stop(ctx, unit, err);
 		if (rc == 0)
@@ -328,8 +364,10 @@ static int redis_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 	}
 	if (rc == 0 && !ctx->dry_run)
 		rc = inst_daemon_reload(err);
-	if (rc == 0 && !ctx->dry_run)
+	if (rc == 0 && !ctx->dry_run) {
 		rmdir(cfg->redis_fs_main);	/* when nothing else is in it */
+		rmdir(l->conf_dir);	/* EL 8's, made by apply; the others hold the package's */
+	}
 	return rc;
 }
 

@@ -3,22 +3,26 @@
 # The singleton config brings up on an EL host the HA stack it brings up on
 # Debian, from the same keys: etcd (TLS, mutual authentication), PostgreSQL
 # under Patroni (etcd3), PgBouncer, HAProxy's services 5433 (primary) and
-# 5434 (replica), and pgBackRest with its first full backup, each from the
-# package and in the layout EL and PGDG give it: PGDG's patroni.service
-# (User=postgres, /etc/patroni/patroni.yml), PostgreSQL in /var/lib/pgsql/15/data
+# 5434 (replica), pgBackRest with its first full backup, and Redis (a
+# primary on 6379, a replica on 6380), each from the package and in the
+# layout EL and PGDG give it: PGDG's patroni.service (User=postgres,
+# /etc/patroni/patroni.yml), PostgreSQL in /var/lib/pgsql/15/data
 # with /usr/pgsql-15/bin and postgresql-15.service left disabled, PGDG's
 # etcd.service (EnvironmentFile=-/etc/etcd/etcd.conf, which the installer
-# writes, the packaged one set aside), AppStream's haproxy.service.
+# writes, the packaged one set aside), AppStream's haproxy.service, and
+# AppStream's redis (EL 8, 9: its user redis, /etc/redis, /var/log/redis;
+# redis.service left stopped) or, on EL 10, valkey under its own names.
 #
 # The host is test 48's (ci/airgap/boot.sh: a booted air-gapped bookworm that
 # says it is Rocky Linux R, the ELR fixture's @core in its rpm database,
 # Debian's rpm and dnf) with the Python modules Patroni imports; the
 # packages hold real programs repackaged in PGDG's and EL's layout and
 # signed as theirs (tests/fixtures/el_pgdg_real.py: this host's PostgreSQL
-# 15, Debian's pgbouncer, patroni, etcd, haproxy and pgbackrest).  A
+# 15, Debian's pgbouncer, patroni, etcd, haproxy, pgbackrest and Redis).  A
 # manifest of target elR with postgres [15] and the EL manifests' modules
-# builds the bundle; the config is manifests/config/singleton.yml with
-# pgbackrest among its modules and postgis left out (not repackaged).
+# plus redis builds the bundle; the config is manifests/config/singleton.yml
+# with pgbackrest and redis among its modules (test 36's two instances) and
+# postgis left out (not repackaged).
 #
 # Proved: the offline install (its time printed); etcd healthy over TLS with
 # this node's certificate and refusing a client without one, configured by
@@ -26,11 +30,18 @@
 # Patroni's leader (patronictl list), running as postgres from PGDG's unit on
 # PGDG's data directory and binaries, postgresql-15.service disabled and
 # inactive; a write through 5433 and a read through 5434; PgBouncer
-# answering; a full pgBackRest backup; status --json; a second run changes
-# nothing; uninstall leaves the stack serving; uninstall --purge removes it
-# and the packaged etcd.conf and haproxy.cfg go as rpm installed them (no
-# .rpmsave: they were put back unmodified before the packages left).
+# answering; a full pgBackRest backup; Redis answering with its password
+# and refusing without it, 6380 replicating 6379, run as the package's user
+# from our units; status --json; pitr: rows inserted through 5433, the time
+# noted, the table dropped, the README's restore command (the EL bundle's
+# name for this release) brings the rows back, Patroni leads again on a
+# later timeline and a write through 5433 works (the restore's time
+# printed); a second run changes nothing; uninstall leaves the stack
+# serving; uninstall --purge removes it and the packaged etcd.conf and
+# haproxy.cfg go as rpm installed them (no .rpmsave: they were put back
+# unmodified before the packages left).
 # Releases: EL_HA_RELEASES (default "9 8 10").
+# readme: ./pgsql-el9-1.0.el9.x86_64.run pitr --time "$T"
 . tests/lib.sh
 . tests/e2e/fixture_setup.sh
 . tests/e2e/fixture_el.sh
@@ -40,24 +51,29 @@ t_tmpdir
 el_booted_prelude
 
 CONFIG=$T_TMP/el-ha.yml
-sed -e 's/^\(    extensions: \[\)postgis, /\1/' -e 's/^\(modules: \[.*\)\]$/\1, pgbackrest]/' \
+sed -e 's/^\(    extensions: \[\)postgis, /\1/' -e 's/^\(modules: \[.*\)\]$/\1, pgbackrest, redis]/' \
 	manifests/config/singleton.yml >"$CONFIG"
+cat >>"$CONFIG" <<'EOF'
+redis_cluster: redis-meta
+redis_instances: {6379: {}, 6380: {replica_of: '127.0.0.1 6379'}}
+EOF
 echo "# the config: manifests/config/singleton.yml but for (diff):"
 diff manifests/config/singleton.yml "$CONFIG" | grep '^[<>]' | sed 's/^/#   /'
 MODULES=$(sed -n 's/^modules: //p' manifests/el9.yml)
-if [ "$(diff manifests/config/singleton.yml "$CONFIG" | grep -c '^[<>]')" = 4 ] &&
-	grep -q '^modules: \[pgsql, pgbouncer, patroni, etcd, haproxy, pgbackrest\]$' "$CONFIG"; then
-	ok "the config is the singleton's with pgbackrest and without postgis; the EL manifests carry $MODULES"
+if [ "$(diff manifests/config/singleton.yml "$CONFIG" | grep -c '^[<>]')" = 6 ] &&
+	grep -q '^modules: \[pgsql, pgbouncer, patroni, etcd, haproxy, pgbackrest, redis\]$' "$CONFIG"; then
+	ok "the config is the singleton's with pgbackrest and redis (two instances) and without postgis; the EL manifests carry $MODULES, the bundle adds redis"
 else
-	not_ok "the config differs from the singleton in modules and postgis only" "$(diff manifests/config/singleton.yml "$CONFIG")"
+	not_ok "the config differs from the singleton in modules, redis and postgis only" "$(diff manifests/config/singleton.yml "$CONFIG")"
 fi
+MODULES="${MODULES%]}, redis]"
 
 # ha R: the whole proof on EL R.
 ha() {
 	R=$1
 	NAME=pgb-elha$R-$$ ROOT=$T_TMP/rootfs-$R
 	el_real_build ha "[pg_cron, pg_stat_kcache, hypopg, pg_repack]" "$MODULES" el-ha.yml \
-		"bundle with patroni, etcd (PGDG's extras), haproxy (AppStream) and pgbackrest" || return 1
+		"bundle with patroni, etcd (PGDG's extras), haproxy and redis or valkey (AppStream) and pgbackrest" || return 1
 
 	el_booted_host || return 1
 
@@ -67,7 +83,7 @@ ha() {
 	secs=$(( $(date +%s) - start ))
 	grep -v '^    |' "$T_TMP/install.log" | sed 's/^/#   /'
 	if [ "$rc" = 0 ] && grep -q '^Done: ' "$T_TMP/install.log"; then
-		ok "el$R: the .run installs offline through dnf and brings up etcd, Patroni, PgBouncer, HAProxy and pgBackRest (${secs} s)"
+		ok "el$R: the .run installs offline through dnf and brings up etcd, Patroni, PgBouncer, HAProxy, pgBackRest and Redis (${secs} s)"
 	else
 		not_ok "el$R: install the HA stack" "status $rc: $(grep -v '^    |' "$T_TMP/install.log" | tail -n 10)"
 		inside journalctl --no-pager -n 40 -u etcd -u patroni -u haproxy -u pgbouncer 2>&1 | sed 's/^/#   /'
@@ -132,13 +148,38 @@ ha() {
 		not_ok "el$R: a pgBackRest full backup" "$(echo "$info" | head -c 800)"
 	fi
 
+	# --- Redis: AppStream's redis (EL 10: valkey), our units ---
+	n=redis
+	[ "$R" -ge 10 ] && n=valkey
+	rpw=$(inside awk -F: '$4 == "redis_password" { print $5 }' /etc/pgbundle/secrets)
+	rcli() { rp=$1; shift; inside env REDISCLI_AUTH="$rpw" "$n-cli" -p "$rp" "$@" 2>&1; }
+	with=$(rcli 6379 ping) without=$(inside "$n-cli" -p 6379 ping 2>&1)
+	rcli 6379 set pgbundle-probe 42 >/dev/null
+	sleep 1
+	rep=$(rcli 6380 get pgbundle-probe)
+	r_user=$(inside stat -c %U "/proc/$(inside systemctl show -p MainPID --value redis-meta-1-6380)")
+	conf_own=$(inside stat -c '%U %a' "/etc/$n/redis-meta-1-6379.conf" 2>&1)
+	pkg_unit="$(inside systemctl is-active "$n" 2>&1)"
+	if [ "$with" = PONG ] && echo "$without" | grep -q NOAUTH && [ "$rep" = 42 ] &&
+		[ "$r_user" = "$n" ] && [ "$conf_own" = "$n 600" ] && [ "$pkg_unit" != active ] &&
+		inside grep -q "^ExecStart=/usr/bin/$n-server /etc/$n/redis-meta-1-6380.conf\$" \
+			/etc/systemd/system/redis-meta-1-6380.service &&
+		inside test -s "/var/log/$n/redis-meta-1-6379.log"; then
+		ok "el$R: Redis ($n from AppStream) answers with its password and refuses without it; 6380 replicates 6379; run as $n from /etc/$n, logs in /var/log/$n; $n.service not running"
+	else
+		not_ok "el$R: Redis in EL's layout" "with: $with; without: $without; replica: $rep; user '$r_user'; conf: $conf_own; $n.service: $pkg_unit"
+		inside journalctl --no-pager -n 20 -u redis-meta-1-6379 -u redis-meta-1-6380 2>&1 | sed 's/^/#   /'
+	fi
+
 	st=$(inside /root/pgbundle.run status --json 2>&1)
 	if echo "$st" | jq -e '.etcd.healthy and .patroni.role == "Leader" and .patroni.ok and .haproxy.ok and
-	     .pgbouncer.ok and .pgbackrest.ok' >/dev/null 2>&1; then
-		ok "el$R: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer and pgBackRest serve"
+	     .pgbouncer.ok and .pgbackrest.ok and .redis.ok' >/dev/null 2>&1; then
+		ok "el$R: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer, pgBackRest and Redis serve"
 	else
 		not_ok "el$R: status --json" "$(echo "$st" | head -c 1500)"
 	fi
+
+	pitr
 
 	inside /root/pgbundle.run install --yes >"$T_TMP/install2.log" 2>&1
 	rc=$?
@@ -161,12 +202,55 @@ ha() {
 	inside /root/pgbundle.run uninstall --purge >"$T_TMP/purge.log" 2>&1
 	rc=$?
 	left=$(inside sh -c 'ls -d /var/lib/pgsql/15/data /etc/patroni/patroni.yml /etc/etcd/etcd.conf* /etc/etcd/pgbundle-disabled \
-		/etc/haproxy/haproxy.cfg* /etc/haproxy/pgbundle.cfg /etc/pgbackrest.conf* /etc/pgbackrest/pgbackrest.conf /data/etcd /pg/backup /etc/pgbundle 2>/dev/null')
-	pkgs=$(inside rpm -qa 'postgresql15*' pgbouncer patroni patroni-etcd etcd haproxy pgbackrest)
+		/etc/haproxy/haproxy.cfg* /etc/haproxy/pgbundle.cfg /etc/pgbackrest.conf* /etc/pgbackrest/pgbackrest.conf /data/etcd /pg/backup /etc/pgbundle \
+		/etc/redis /etc/redis.conf* /etc/valkey /data/redis /etc/systemd/system/redis-meta-1-6379.service 2>/dev/null')
+	pkgs=$(inside rpm -qa 'postgresql15*' pgbouncer patroni patroni-etcd etcd haproxy pgbackrest redis valkey)
 	if [ "$rc" = 0 ] && [ -z "$left$pkgs" ] && inside rpm -q rocky-release >/dev/null; then
 		ok "el$R: uninstall --purge removes the stack, its data and packages; etcd.conf and haproxy.cfg went back unmodified (no .rpmsave)"
 	else
 		not_ok "el$R: uninstall --purge" "status $rc; left: $left $pkgs; $(tail -n 6 "$T_TMP/purge.log")"
+	fi
+}
+
+# pitr: the README's restore command on this host, with the EL bundle of
+# release R by the name the README gives EL 9's (after el_booted_host; ha's
+# sql and q).
+PITR='./pgsql-el9-1.0.el9.x86_64.run pitr --time "$T"'
+pitr() {
+	t_readme_cmd "$PITR" || return 1
+	cmd=$(echo "$PITR" | sed "s/el9/el$R/g")
+	run=${cmd%% *}
+	inside cp /root/pgbundle.run "/root/${run#./}" || return 1
+	tl0=$(inside runuser -u postgres -- patronictl -c /etc/patroni/patroni.yml list -f json 2>/dev/null | jq -r '.[0].TL')
+	c=$(sql 5433 "CREATE TABLE app.pitr_probe AS SELECT generate_series(1, 1000) AS i; SELECT count(*) FROM app.pitr_probe")
+	T=$(sql 5433 "SELECT now()")
+	sleep 2
+	sql 5433 "DROP TABLE app.pitr_probe" >/dev/null
+	gone=$(sql 5433 "SELECT to_regclass('app.pitr_probe') IS NULL")
+	t0=$(date +%s)
+	if [ "$c" != 1000 ] || [ "$gone" != t ] ||
+		! inside sh -c "cd /root && T='$T' && $cmd" >"$T_TMP/pitr.log" 2>&1; then
+		grep -v '^    |' "$T_TMP/pitr.log" | tail -n 15 | sed 's/^/#   /'
+		not_ok "el$R: pitr --time" "rows made: $c; dropped: $gone; see above"
+		return 1
+	fi
+	secs=$(( $(date +%s) - t0 ))
+	w=""
+	for _ in $(seq 1 30); do	# HAProxy's check finds the leader again
+		w=$(sql 5433 "INSERT INTO app.pitr_probe VALUES (1001) RETURNING i")
+		[ "$w" = 1001 ] && break
+		sleep 1
+	done
+	rows=$(sql 5433 "SELECT count(*) FROM app.pitr_probe")
+	list=$(inside runuser -u postgres -- patronictl -c /etc/patroni/patroni.yml list -f json 2>&1)
+	if [ "$w" = 1001 ] && [ "$rows" = 1001 ] &&
+		echo "$list" | jq -e --argjson tl "${tl0:-0}" 'length == 1 and .[0].Role == "Leader" and
+		  .[0].State == "running" and .[0].TL > $tl' >/dev/null 2>&1 &&
+		inside test -s /var/lib/pgsql/15/pgbundle-pitr.log; then
+		ok "el$R: $cmd (T='$T') brings the 1000 dropped rows back; Patroni leads again (timeline ${tl0} -> $(echo "$list" | jq -r '.[0].TL')), a write through 5433 works (${secs} s, $(grep -o 'restored in [0-9.]* s' "$T_TMP/pitr.log"))"
+	else
+		not_ok "el$R: pitr brings the rows back under Patroni" "write: $w; rows: $rows; list: $list; $(inside ls -la /var/lib/pgsql/15 2>&1 | tr '\n' ' ')"
+		return 1
 	fi
 }
 

@@ -18,8 +18,9 @@
 #                          (a Debian rootfs keeps its programs: tests/e2e/48)
 #   el_real_fixture        PGDG-like EL 8, 9, 10 repositories of real programs (this
 #                          host's PostgreSQL 15 and Debian's pgbouncer, four
-#                          extensions, patroni, etcd, haproxy and pgbackrest,
-#                          repackaged: tests/fixtures/el_pgdg_real.py), cached
+#                          extensions, patroni, etcd, haproxy, pgbackrest and
+#                          Redis (EL's redis, EL 10's valkey), repackaged:
+#                          tests/fixtures/el_pgdg_real.py), cached
 #                          like el_fixture; sets EL_REAL.  After el_fixture.
 #   el_real_mirrors        el_mirrors with PGDG's major, common and extras
 #                          repositories and AppStream taken from EL_REAL
@@ -94,11 +95,11 @@ EOR
 }
 
 # Debian's rpm and dnf (the installer's package manager), gpg (repo_gpgcheck),
-# the libraries PostgreSQL 15 (without its JIT), pgbouncer, haproxy and
-# pgbackrest link, and the Python modules Patroni imports (its package's
+# the libraries PostgreSQL 15 (without its JIT), pgbouncer, haproxy,
+# pgbackrest and Redis link, and the Python modules Patroni imports (its package's
 # Depends; its own modules come in the fixture's patroni rpm).
-EL_REAL_DEBS=rpm,dnf,gpg,tzdata,libicu72,libxml2,libxslt1.1,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libssl3,libsystemd0,libpam0g,libuuid1,libedit2,libreadline8,libc-ares2,libevent-2.1-7,liblua5.3-0,libopentracing-c-wrapper0,libpcre2-8-0,libcrypt1,libbz2-1.0,zlib1g,libpq5,python3,python3-psycopg2,python3-yaml,python3-urllib3,python3-click,python3-prettytable,python3-dateutil,python3-psutil,python3-cdiff,python3-pkg-resources,python3-etcd,python3-dnspython
-EL_REAL_SRC="postgresql-15-cron postgresql-15-pg-stat-kcache postgresql-15-hypopg postgresql-15-repack pgbouncer patroni etcd-server etcd-client haproxy pgbackrest"
+EL_REAL_DEBS=rpm,dnf,gpg,tzdata,libjemalloc2,liblzf1,libatomic1,libicu72,libxml2,libxslt1.1,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libssl3,libsystemd0,libpam0g,libuuid1,libedit2,libreadline8,libc-ares2,libevent-2.1-7,liblua5.3-0,libopentracing-c-wrapper0,libpcre2-8-0,libcrypt1,libbz2-1.0,zlib1g,libpq5,python3,python3-psycopg2,python3-yaml,python3-urllib3,python3-click,python3-prettytable,python3-dateutil,python3-psutil,python3-cdiff,python3-pkg-resources,python3-etcd,python3-dnspython
+EL_REAL_SRC="postgresql-15-cron postgresql-15-pg-stat-kcache postgresql-15-hypopg postgresql-15-repack pgbouncer patroni etcd-server etcd-client haproxy pgbackrest redis-tools"
 
 el_real_fixture() {
 	c=${PGBUNDLE_TEST_CACHE:-/var/cache/pgbundle-test}

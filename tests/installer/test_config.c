@@ -876,6 +876,13 @@ static int test_layout_knows_el_and_refuses_unknown_families(void)
 	CHECK(strcmp(l.data_dir, "/var/lib/pgsql/16/data") == 0);
 	CHECK(strcmp(l.unit, "postgresql-16") == 0 && !l.debian);
 	inst_pg_layout_free(&l);
+	/* pitr's pg_ctl log: EL has no /var/log/postgresql (postgresql-common's). */
+	CHECK(inst_pg_layout_init(&l, "rpm", 15, 5432, &err) == 0);
+	CHECK(strcmp(l.log_dir, "/var/lib/pgsql/15") == 0);
+	inst_pg_layout_free(&l);
+	CHECK(inst_pg_layout_init(&l, "deb", 15, 5432, &err) == 0);
+	CHECK(strcmp(l.log_dir, "/var/log/postgresql") == 0);
+	inst_pg_layout_free(&l);
 	CHECK(inst_pg_layout_init(&l, "apk", 16, 5432, &err) == -1);
 	CHECK(strstr(err.msg, "unknown package family 'apk'"));
 	CHECK(inst_pg_layout_init(&l, "deb", 0, 5432, &err) == -1);

@@ -317,7 +317,8 @@ static int test_redis_files_and_memory(void)
 	name = inst_redis_name(&c, &c.redis_instances[1]);
 	CHECK(strcmp(name, "redis-test-1-6380") == 0);
 	free(name);
-	inst_redis_conf(&c, &c.redis_instances[1], "pa\"ss", 128ull << 20, &t);
+	inst_redis_conf(&c, inst_redis_layout("deb", "d12"), &c.redis_instances[1], "pa\"ss",
+			128ull << 20, &t);
 	CHECKF(strstr(t.buf, "bind 0.0.0.0\nprotected-mode no\nport 6380\n") &&
 	       strstr(t.buf, "save 1200 1\n") && strstr(t.buf, "dbfilename redis-test-1-6380.rdb\n"
 							  "dir /data/redis/redis-test-1-6380\n"
@@ -327,7 +328,7 @@ static int test_redis_files_and_memory(void)
 	       strstr(t.buf, "maxmemory 134217728\nmaxmemory-policy allkeys-lru\nappendonly no\n"),
 	       "%s", t.buf);
 	sbuf_reset(&t);
-	inst_redis_unit(&c, &c.redis_instances[0], &t);
+	inst_redis_unit(&c, inst_redis_layout("deb", "d12"), &c.redis_instances[0], &t);
 	CHECKF(strstr(t.buf, "Type=notify\nUser=redis\nGroup=redis\nExecStart=/usr/bin/redis-server "
 		      "/etc/redis/redis-test-1-6379.conf\n"), "%s", t.buf);
 	sbuf_free(&t);
@@ -335,8 +336,38 @@ static int test_redis_files_and_memory(void)
 	CHECKF(load(&c, FLAT "redis_max_memory: 64MB\nredis_rdb_save: []\n", "127.0.0.1", &err) == 0,
 	       "%s", err.msg);
 	CHECK(inst_redis_maxmemory(&c, 2048ull << 20) == 64ull << 20);
-	inst_redis_conf(&c, &c.redis_instances[0], "x", 64ull << 20, &t);
+	inst_redis_conf(&c, inst_redis_layout("deb", "d12"), &c.redis_instances[0], "x",
+			64ull << 20, &t);
 	CHECKF(strstr(t.buf, "save \"\"\n"), "%s", t.buf);
+	sbuf_free(&t);
+	inst_config_free(&c);
+	return 0;
+}
+
+/* EL 8 and 9 run Redis as Debian does but for its service's name; EL 10
+ * has Valkey under its own names, and the instances follow them. */
+static int test_redis_follows_each_family_and_els_valkey(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	struct sbuf t = SBUF_INIT;
+	const struct inst_redis_layout *d = inst_redis_layout("deb", "d12");
+	const struct inst_redis_layout *e8 = inst_redis_layout("rpm", "el8");
+	const struct inst_redis_layout *e9 = inst_redis_layout("rpm", "el9");
+	const struct inst_redis_layout *e10 = inst_redis_layout("rpm", "el10");
+
+	CHECK(strcmp(d->unit, "redis-server.service") == 0 && strcmp(d->user, "redis") == 0);
+	CHECK(strcmp(e9->unit, "redis.service") == 0 && strcmp(e9->conf_dir, "/etc/redis") == 0);
+	CHECK(e8 == e9 && inst_redis_layout(NULL, NULL) == d);
+	CHECK(strcmp(e10->unit, "valkey.service") == 0 && strcmp(e10->cli, "valkey-cli") == 0);
+	CHECKF(load(&c, FLAT, "127.0.0.1", &err) == 0, "%s", err.msg);
+	inst_redis_unit(&c, e10, &c.redis_instances[0], &t);
+	CHECKF(strstr(t.buf, "AssertPathExists=/etc/valkey/redis-test-1-6379.conf\n") &&
+	       strstr(t.buf, "User=valkey\nGroup=valkey\nExecStart=/usr/bin/valkey-server "
+		      "/etc/valkey/redis-test-1-6379.conf\n"), "%s", t.buf);
+	sbuf_reset(&t);
+	inst_redis_conf(&c, e10, &c.redis_instances[0], "x", 64ull << 20, &t);
+	CHECKF(strstr(t.buf, "logfile /var/log/valkey/redis-test-1-6379.log\n"), "%s", t.buf);
 	sbuf_free(&t);
 	inst_config_free(&c);
 	return 0;
@@ -376,6 +407,7 @@ int main(void)
 	T_RUN(&s, test_monitor_user_and_exporter_files);
 	T_RUN(&s, test_prometheus_scrapes_every_exporter_of_the_inventory);
 	T_RUN(&s, test_redis_files_and_memory);
+	T_RUN(&s, test_redis_follows_each_family_and_els_valkey);
 	T_RUN(&s, test_tiny_is_chosen_for_small_hosts_unless_stated);
 	return t_done(&s);
 }

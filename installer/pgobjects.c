@@ -359,11 +359,17 @@ static int available(json_t *in, const char *ext)
 	return 0;
 }
 
-static int create_ext(struct pgo *o, const struct inst_pg_database *db,
-		      const struct inst_pg_ext *e, json_t *in, struct pgb_err *err)
+/*
+ * The statement creating extension e in db appended to script, its values
+ * as psql variables numbered k: 1 when added, 0 when left out (a system
+ * database's default the bundle lacks), -1 when the config asks for one
+ * PostgreSQL cannot find.
+ */
+static int add_ext(struct pgo *o, const struct inst_pg_database *db, const struct inst_pg_ext *e,
+		   json_t *in, int k, struct strlist *vars, struct sbuf *script,
+		   struct pgb_err *err)
 {
-	struct strlist vars = STRLIST_INIT;
-	int rc;
+	char ext[32], schema[32];
 
 	if (json_object_get(in, "available") && !available(in, e->name) && db->system) {
 		inst_log_info(o->ctx->log, "database %s: extension %s is not in the bundle: left "
@@ -376,36 +382,47 @@ static int create_ext(struct pgo *o, const struct inst_pg_database *db,
 				"installed; add it to the bundle's extensions or drop it from the "
 				"config", db->where, db->name, e->name, o->l->major, e->name);
 	inst_pg_change(o->ctx, "create extension %s in database %s", e->name, db->name);
-	var(&vars, "v_ext", e->name);
+	snprintf(ext, sizeof(ext), "v_ext_%d", k);
+	snprintf(schema, sizeof(schema), "v_schema_%d", k);
+	var(vars, ext, e->name);
 	if (e->schema)
-		var(&vars, "v_schema", e->schema);
-	/* CASCADE: postgis_raster needs postgis, pg_stat_kcache pg_stat_statements. */
-	rc = apply(o, db->name, &vars, e->schema ?
-		   "CREATE EXTENSION IF NOT EXISTS :\"v_ext\" SCHEMA :\"v_schema\" CASCADE;\n" :
-		   "CREATE EXTENSION IF NOT EXISTS :\"v_ext\" CASCADE;\n", err);
-	strlist_free(&vars);
-	return rc;
+		var(vars, schema, e->schema);
+	/* CASCADE: postgis_raster needs postgis, pg_stat_kcache pg_stat_statements;
+	 * IF NOT EXISTS: one of the list a CASCADE before it created. */
+	sbuf_addf(script, "CREATE EXTENSION IF NOT EXISTS :\"%s\"", ext);
+	if (e->schema)
+		sbuf_addf(script, " SCHEMA :\"%s\"", schema);
+	sbuf_adds(script, " CASCADE;\n");
+	return 1;
 }
 
-static int ensure_extensions(struct pgo *o, const struct inst_pg_database *db, json_t **in,
+/*
+ * Every missing extension of db in one psql session: a process and a
+ * connection each cost as much as a CREATE EXTENSION on a busy host, and a
+ * leader's first install creates some thirty (test 61's logs: about a second
+ * each, one by one).  psql stops at the first error and names its line.
+ */
+static int ensure_extensions(struct pgo *o, const struct inst_pg_database *db, json_t *in,
 			     struct pgb_err *err)
 {
-	for (size_t i = 0; i < db->n_extensions; i++) {
+	struct strlist vars = STRLIST_INIT;
+	struct sbuf script = SBUF_INIT;
+	int rc = 0, n = 0;
+
+	for (size_t i = 0; rc >= 0 && i < db->n_extensions; i++) {
 		const struct inst_pg_ext *e = &db->extensions[i];
 
-		if (json_object_get(json_object_get(*in, "extensions"), e->name))
+		if (json_object_get(json_object_get(in, "extensions"), e->name))
 			continue;
-		if (create_ext(o, db, e, *in, err) < 0)
-			return -1;
-		if (o->ctx->dry_run)
-			continue;
-		/* CASCADE may have created others of the list: look again. */
-		json_decref(*in);
-		*in = query(o, db->name, q_in_db, err);
-		if (!*in)
-			return -1;
+		rc = add_ext(o, db, e, in, n + 1, &vars, &script, err);
+		if (rc > 0)
+			n++;
 	}
-	return 0;
+	if (rc >= 0 && n)
+		rc = apply(o, db->name, &vars, script.buf, err);
+	strlist_free(&vars);
+	sbuf_free(&script);
+	return rc < 0 ? -1 : 0;
 }
 
 static int database(struct pgo *o, const struct inst_pg_database *db, struct pgb_err *err)
@@ -435,7 +452,7 @@ static int database(struct pgo *o, const struct inst_pg_database *db, struct pgb
 		inst_log_info(o->ctx->log, "database %s: \"all\" leaves out %s", db->name,
 			      db->left_out.v[i]);
 	if (rc == 0)
-		rc = ensure_extensions(o, db, &in, err);
+		rc = ensure_extensions(o, db, in, err);
 	json_decref(in);
 	return rc;
 }

@@ -603,32 +603,36 @@ static size_t unstarted(struct etcd_unstarted *u, struct sbuf *names, struct sbu
 	return k;
 }
 
+/* etcdctl member remove id, asked of eps; with gone_ok, a member another
+ * install removed a moment ago counts as removed. */
+static int remove_id(const char *eps, const char *id, int gone_ok, struct pgb_err *err)
+{
+	const char *args[] = { "member", "remove", id, NULL };
+	struct sbuf out = SBUF_INIT;
+	int st = inst_etcdctl(eps, args, &out, err), rc = 0;
+
+	if (st > 0 && !(gone_ok && out.buf && strstr(out.buf, "member not found")))
+		rc = pgb_fail(err, "etcdctl member remove %s failed (status %d): %.800s", id, st,
+			      out.buf ? out.buf : "");
+	else if (st < 0)
+		rc = -1;
+	sbuf_free(&out);
+	return rc;
+}
+
 static int remove_unstarted(struct inst_ctx *ctx, const struct etcd_unstarted *u,
 			    const char *names, const char *ids, struct pgb_err *err)
 {
 	char *eps = inst_etcd_endpoints(u->cfg), *list = xstrdup(ids), *save = NULL;
-	struct sbuf out = SBUF_INIT;
 	int rc = 0;
 
 	inst_pg_change(ctx, "remove %s from etcd cluster %s: never started in %d s; it joins "
 		       "with `etcdctl member add` when it is installed", names,
 		       u->cfg->etcd_cluster, UNSTARTED_GRACE_S);
-	for (char *id = strtok_r(list, " ", &save); rc == 0 && id; id = strtok_r(NULL, " ", &save)) {
-		const char *args[] = { "member", "remove", id, NULL };
-		int st;
-
-		sbuf_reset(&out);
-		st = inst_etcdctl(eps, args, &out, err);
-		/* Another member's install may have removed it a moment ago. */
-		if (st > 0 && !(out.buf && strstr(out.buf, "member not found")))
-			rc = pgb_fail(err, "etcdctl member remove %s failed (status %d): %.800s",
-				      id, st, out.buf ? out.buf : "");
-		else if (st < 0)
-			rc = -1;
-	}
+	for (char *id = strtok_r(list, " ", &save); rc == 0 && id; id = strtok_r(NULL, " ", &save))
+		rc = remove_id(eps, id, 1, err);
 	free(eps);
 	free(list);
-	sbuf_free(&out);
 	return rc;
 }
 
@@ -804,13 +808,9 @@ static int member_remove(struct inst_ctx *ctx, const struct inst_config *cfg,
 	struct inst_etcd_member m[32];
 	size_t n = live_members(cfg, m, 32);
 	char *peer = url(self->addr, self->etcd_peer_port), *eps = inst_etcd_endpoints(cfg);
-	struct sbuf out = SBUF_INIT;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const char *args[] = { "member", "remove", m[i].id, NULL };
-		int st;
-
 		if (strcmp(m[i].peer, peer) != 0)
 			continue;
 		if (n == 1)
@@ -819,16 +819,10 @@ static int member_remove(struct inst_ctx *ctx, const struct inst_config *cfg,
 			       cfg->etcd_cluster);
 		if (ctx->dry_run)
 			break;
-		st = inst_etcdctl(eps, args, &out, err);
-		if (st > 0)
-			rc = pgb_fail(err, "etcdctl member remove %s failed (status %d): %.800s",
-				      m[i].id, st, out.buf ? out.buf : "");
-		else if (st < 0)
-			rc = -1;
+		rc = remove_id(eps, m[i].id, 0, err);
 	}
 	free(peer);
 	free(eps);
-	sbuf_free(&out);
 	return rc;
 }
 

@@ -17,6 +17,7 @@
 #include <solv/transaction.h>
 
 #include "solvfile.h"
+#include "solvwhy.h"
 #include "util.h"
 
 /*
@@ -327,23 +328,10 @@ static void add_versions(Pool *pool, const Queue *q, struct sbuf *b)
 		sbuf_addf(b, "%s%s", i ? ", " : "", pool_id2str(pool, q->elements[i]));
 }
 
-/* The package name a dependency is on: "perl:any (>= 5)" -> perl. */
-static Id dep_name(Pool *pool, Id dep)
-{
-	while (ISRELDEP(dep)) {
-		Reldep *rd = GETRELDEP(pool, dep);
-
-		if (rd->flags >= 8 && rd->flags != REL_MULTIARCH)
-			break;
-		dep = rd->name;
-	}
-	return dep;
-}
-
 static void explain_nothing_provides(struct session *ss, Id dep, struct sbuf *b)
 {
 	Pool *pool = ss->pool;
-	Id name = dep_name(pool, dep);
+	Id name = solvwhy_dep_name(pool, dep);
 	Queue q;
 
 	queue_init(&q);
@@ -575,11 +563,6 @@ static int request_job(struct session *ss, const char *req, Queue *job, Id *chos
 	return rc;
 }
 
-static int in_solution(Solver *solv, Id p)
-{
-	return solver_get_decisionlevel(solv, p) > 0;
-}
-
 /* ---- why a package comes from the repo it does ---- */
 
 /* The highest version of the package called name in the repos whose
@@ -600,40 +583,6 @@ static Id best_elsewhere(Pool *pool, Id name, int prio, int sign)
 	return best;
 }
 
-/* Does dep (alternatives included) name the package `name`? */
-static int dep_mentions(Pool *pool, Id dep, Id name)
-{
-	if (ISRELDEP(dep) && GETRELDEP(pool, dep)->flags == REL_OR)
-		return dep_mentions(pool, GETRELDEP(pool, dep)->name, name) ||
-		       dep_mentions(pool, GETRELDEP(pool, dep)->evr, name);
-	return dep_name(pool, dep) == name;
-}
-
-/* A package of the solution with a dependency that chosen satisfies and
- * other does not: why the preferred repo's version was not taken. */
-static int find_requirer(Solver *solv, Id chosen, Id other, Id *req, Id *dep)
-{
-	Pool *pool = solv->pool;
-	Id name = pool->solvables[chosen].name;
-
-	for (Id p = 2; p < pool->nsolvables; p++) {
-		Solvable *r = pool->solvables + p;
-
-		if (!r->repo || !r->requires || !in_solution(solv, p))
-			continue;
-		for (Id *dp = r->repo->idarraydata + r->requires; *dp; dp++) {
-			if (*dp == SOLVABLE_PREREQMARKER || !dep_mentions(pool, *dp, name) ||
-			    !pool_match_nevr(pool, pool->solvables + chosen, *dp) ||
-			    pool_match_nevr(pool, pool->solvables + other, *dp))
-				continue;
-			*req = p;
-			*dep = *dp;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /*
  * Where repos of different priority (resolve_repo.priority) both carry the
  * package p of the solution, say why p's repo won: the preferred one
@@ -650,7 +599,7 @@ static char *explain_origin(struct session *ss, Solver *solv, Id p)
 	if (hi) {
 		sbuf_addf(&b, "not %s's %s: ", pool->solvables[hi].repo->name,
 			  pool_id2str(pool, pool->solvables[hi].evr));
-		if (find_requirer(solv, p, hi, &req, &dep)) {
+		if (solvwhy_requirer(solv, p, hi, &req, &dep)) {
 			add_pkg(pool, req, &b);
 			sbuf_adds(&b, " depends on ");
 			add_dep(pool, dep, &b);
@@ -906,7 +855,7 @@ static void apt_preference(Pool *pool, Id dep, Queue *pref)
 			cur = GETRELDEP(pool, alt)->name;
 			next = GETRELDEP(pool, alt)->evr;
 		}
-		name = dep_name(pool, cur);
+		name = solvwhy_dep_name(pool, cur);
 		FOR_PROVIDES(p, pp, cur)
 			if (pool->solvables[p].name == name && pool_installable(pool, pool->solvables + p))
 				queue_push(pref, p);
@@ -926,11 +875,11 @@ static int favor_dep(Pool *pool, Solver *solv, Id dep, Queue *pref, Queue *favor
 	int grew = 0;
 
 	FOR_PROVIDES(p, pp, dep)
-		if (pool->solvables[p].repo == pool->installed && in_solution(solv, p))
+		if (pool->solvables[p].repo == pool->installed && solvwhy_in_solution(solv, p))
 			return 0;
 	apt_preference(pool, dep, pref);
 	for (int i = 0; i < pref->count; i++)
-		if (in_solution(solv, pref->elements[i]))
+		if (solvwhy_in_solution(solv, pref->elements[i]))
 			return 0;
 	for (int i = 0; i < pref->count; i++) {
 		int known = 0;
@@ -974,7 +923,7 @@ static int favor_apt_choices(Pool *pool, Solver *solv, int recommends, Queue *fa
 	for (Id p = 2; p < pool->nsolvables; p++) {
 		Solvable *s = pool->solvables + p;
 
-		if (!s->repo || s->repo == pool->installed || !in_solution(solv, p))
+		if (!s->repo || s->repo == pool->installed || !solvwhy_in_solution(solv, p))
 			continue;
 		grew |= favor_deps(pool, solv, s->repo, s->requires, &pref, favor);
 		if (recommends)

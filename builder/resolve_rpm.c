@@ -24,6 +24,7 @@
 #include "comps.h"
 #include "modmd.h"
 #include "solvfile.h"
+#include "solvwhy.h"
 
 /* The solv cache carries this, so that a cache from another format is rebuilt. */
 #define KEY_FORMAT	"pgbundle:cache-format"
@@ -775,28 +776,6 @@ static Id best_elsewhere(const struct rsess *ss, Id name, Repo *not_repo)
 	return best;
 }
 
-/* A package of the solution that requires name in a way chosen meets and
- * other does not, with that requirement; 0 when none. */
-static Id requirer(Solver *solv, Id chosen, Id other, Id *dep)
-{
-	Pool *pool = solv->pool;
-
-	for (Id p = 2; p < pool->nsolvables; p++) {
-		Solvable *r = pool->solvables + p;
-
-		if (!r->repo || !r->requires || solver_get_decisionlevel(solv, p) <= 0)
-			continue;
-		for (Id *dp = r->repo->idarraydata + r->requires; *dp; dp++)
-			if (*dp != SOLVABLE_PREREQMARKER &&
-			    pool_match_nevr(pool, pool->solvables + chosen, *dp) &&
-			    !pool_match_nevr(pool, pool->solvables + other, *dp)) {
-				*dep = *dp;
-				return p;
-			}
-	}
-	return 0;
-}
-
 /*
  * Where another repository carries the name of package p of the solution
  * too (the distribution's and PGDG's pgbouncer or libpq), why p's was taken,
@@ -810,7 +789,7 @@ static char *explain_origin(const struct rsess *ss, Solver *solv, Id p)
 {
 	Pool *pool = ss->pool;
 	Solvable *s = pool->solvables + p;
-	Id o = best_elsewhere(ss, s->name, s->repo), req, dep = 0;
+	Id o = best_elsewhere(ss, s->name, s->repo), req = 0, dep = 0;
 	const char *orepo, *oevr;
 	int cmp;
 
@@ -824,8 +803,7 @@ static char *explain_origin(const struct rsess *ss, Solver *solv, Id p)
 	if (cmp == 0)
 		return xasprintf("%s has the same version; of equal versions the repository "
 				 "listed first wins", orepo);
-	req = requirer(solv, p, o, &dep);
-	if (req)
+	if (solvwhy_requirer(solv, p, o, &req, &dep))
 		return xasprintf("not %s's %s: %s needs %s", orepo, oevr, nevra(pool, req),
 				 pool_dep2str(pool, dep));
 	return xasprintf("not %s's %s: it cannot be installed with the rest", orepo, oevr);

@@ -995,6 +995,16 @@ struct json_t *inst_pg_query(const struct inst_pg_layout *l, const char *db,
 void inst_pg_change(struct inst_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
+ * Every library of cfg->pg_preload is in l's lib_dir, or fail naming the
+ * file, whether pg_libs or an extension asked for it, and what to do: a
+ * server told to preload a library it lacks does not start, and Patroni
+ * would retry it until the install gives up.  A dry run before the packages
+ * are in only warns.  Used before the server's config is written, by both
+ * the plain cluster (pgsetup.c) and Patroni (patroni.c).
+ */
+int inst_pg_check_libs(struct inst_ctx *ctx, const struct inst_config *cfg,
+		       const struct inst_pg_layout *l, struct pgb_err *err);
+/*
  * Make path hold text with mode, owned by owner (a local user; NULL: leave
  * it).  Does nothing when it already does; otherwise logs the change (what
  * says what the file is) and, unless dry run, writes it atomically.

@@ -1136,6 +1136,8 @@ static int patroni_apply(struct inst_ctx *ctx, const struct inst_config *cfg,
 	rc = p.major ? 0 : pgb_fail(err, "patroni is not installed (or does not run): is the "
 				    "patroni module in the bundle?");
 	if (rc == 0)
+		rc = inst_pg_check_libs(ctx, cfg, &l, err);
+	if (rc == 0)
 		rc = secrets(ctx, cfg, &sec, &p, err);
 	if (rc == 0)
 		rc = certs(ctx, &changed, err);

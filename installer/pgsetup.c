@@ -50,6 +50,37 @@ void inst_pg_change(struct inst_ctx *ctx, const char *fmt, ...)
 	ctx->changes++;
 }
 
+int inst_pg_check_libs(struct inst_ctx *ctx, const struct inst_config *cfg,
+		       const struct inst_pg_layout *l, struct pgb_err *err)
+{
+	const char *bundle = ctx->bundle && ctx->bundle->name ? ctx->bundle->name : "this bundle";
+	int rc = 0;
+
+	/* A dry run before the packages are in has nothing to look at. */
+	if (ctx->dry_run && !util_exists(l->lib_dir))
+		return 0;
+	for (size_t i = 0; rc == 0 && i < cfg->pg_preload.n; i++) {
+		const char *lib = cfg->pg_preload.v[i];
+		char *so = xasprintf("%s/%s.so", l->lib_dir, lib);
+
+		if (util_exists(so))
+			;
+		else if (ctx->dry_run)
+			inst_log_warn(ctx->log, "shared_preload_libraries: %s is not there (yet)", so);
+		else
+			rc = pgb_fail(err, "%s: %s asks to preload %s, but PostgreSQL %d on this "
+				      "host has no %s: %s holds no package with it. Add its "
+				      "extension to the manifest's extensions and rebuild the "
+				      "bundle, or take %s out of the config; nothing of "
+				      "PostgreSQL was set up", cfg->path,
+				      strlist_has(&cfg->pg_libs, lib) ? "pg_libs" :
+				      "an extension of pg_databases", lib, l->major, so, bundle,
+				      lib);
+		free(so);
+	}
+	return rc;
+}
+
 int inst_pg_write_file(struct inst_ctx *ctx, const char *path, const char *text, mode_t mode,
 		       const char *owner, const char *what, int *changed, char **old,
 		       struct pgb_err *err)
@@ -384,32 +415,11 @@ static int ensure_cluster(struct pgs *s, struct pgb_err *err)
 /* Every preloaded library must be there, or the server would not start. */
 static int check_libs(struct pgs *s, struct pgb_err *err)
 {
-	int rc = 0;
-
 	for (size_t i = 0; i < s->cfg->pg_preload_skipped.n; i++)
 		inst_log_info(s->ctx->log, "shared_preload_libraries: pg_libs_auto leaves out %s; "
 			      "name it in pg_libs, or its extension in a database, to load it",
 			      s->cfg->pg_preload_skipped.v[i]);
-	/* A dry run before the packages are in has nothing to look at. */
-	if (s->ctx->dry_run && !util_exists(s->l.lib_dir))
-		return 0;
-	for (size_t i = 0; rc == 0 && i < s->cfg->pg_preload.n; i++) {
-		char *so = xasprintf("%s/%s.so", s->l.lib_dir, s->cfg->pg_preload.v[i]);
-
-		if (!util_exists(so)) {
-			if (s->ctx->dry_run)
-				inst_log_warn(s->ctx->log, "shared_preload_libraries: %s is not "
-					      "there (yet)", so);
-			else
-				rc = pgb_fail(err, "shared_preload_libraries needs %s, which is "
-					      "not installed: is the extension's package in the "
-					      "bundle and its module enabled? (pg_libs or an "
-					      "extension of pg_databases in %s)", so,
-					      s->cfg->path);
-		}
-		free(so);
-	}
-	return rc;
+	return inst_pg_check_libs(s->ctx, s->cfg, &s->l, err);
 }
 
 static int write_files(struct pgs *s, struct pgb_err *err)

@@ -92,6 +92,22 @@ else
 	not_ok "--dry-run changes nothing" "$(tail -n 5 "$T_TMP/dry.log")"
 fi
 
+# ---- a preload no package of the bundle has: refused before PostgreSQL ----
+# Patroni would otherwise start a server that cannot start, again and again,
+# until the install gave up after 10 minutes.  Fixing the config and running
+# install again converges (the install below).
+sed 's/^pg_libs: \[\(.*\)\]/pg_libs: [\1, timescaledb]/' "$CONFIG" >"$ROOT/root/nolib.yml"
+if ! grep -q '^pg_libs: .*timescaledb' "$ROOT/root/nolib.yml"; then
+	not_ok "a config preloading timescaledb" "singleton.yml has no pg_libs line to extend"
+elif installer "$T_TMP/nolib.log" install --yes --config /root/nolib.yml; then
+	not_ok "a preload the bundle lacks is refused" "install succeeded"
+elif grep -q "/root/nolib.yml: pg_libs asks to preload timescaledb, but PostgreSQL 15 on this host has no /usr/lib/postgresql/15/lib/timescaledb.so" "$T_TMP/nolib.log" &&
+     ! inside systemctl -q is-active patroni && ! inside test -e /etc/patroni/config.yml; then
+	ok "a preload no package of the bundle has is refused, naming the file and the library, before Patroni is set up"
+else
+	not_ok "a preload the bundle lacks is refused before Patroni is set up" "$(tail -n 3 "$T_TMP/nolib.log")"
+fi
+
 # ---- install ----
 start=$(date +%s)
 if installer "$T_TMP/install.log" install --yes --config /root/singleton.yml; then

@@ -74,10 +74,12 @@ for run in $(seq 1 "$RUNS"); do
 		# old and the new leader from the switchover on (HA_DIAG=1).
 		for i in "$ln" "$nn"; do
 			ha_in "$i" journalctl -o short-precise --no-pager --since "@${t0%.*}" \
-				-u patroni -u haproxy -u postgresql@15-main 2>/dev/null |
-				grep -v '^--' | head -n 60 | sed "s/^/# node $i: /"
+				-u patroni -u haproxy -u pgbouncer 2>/dev/null |
+				grep -v "^--" | grep -v "archive.info\|HINT:\|FileMissing\|repo1:" | head -n 90 | sed "s/^/# node $i: /"
 		done
+		echo "# t0 $(date -u -d "@$t0" +%T.%N)"
 		awk -v a="$t0" '$2 > a - 1 && $2 < a + 10 { printf "# acked %s at %.3f (started %.3f)\n", $1, $2 - a, $3 - a }' "$T_TMP/acked" | head -n 40
+		awk -v a="$t0" '$2 > a - 1 && $2 < a + 10 { e = $0; sub(/^[^ ]* [^ ]* [^ ]* /, "", e); printf "# failed %s at %.3f (started %.3f): %s\n", $1, $2 - a, $3 - a, e }' "$T_TMP/failed" | head -n 60
 	fi
 	if [ "$newl" = "pg-meta-$cand" ] && [ "$vip" = 1 ]; then
 		ok "run $run: $newl leads, the VIP followed; pause $pause s"

@@ -300,18 +300,23 @@ ha_wait_healthy() {
 
 # ha_load_start I FIRST: in node I, insert increasing ids from FIRST through 5433 in a loop,
 # each acknowledged one logged as "ID ACKED STARTED" (epoch seconds) in
-# /root/acked (a new connection per commit, so a dead server costs a retry,
-# not a hang).
+# /root/acked, each failed one as "ID FAILED STARTED ERROR" in /root/failed (a new connection per commit, so a dead server costs a retry,
+# not a hang).  A failed attempt is retried after 50 ms, as a client's
+# reconnect loop would: a loop without a pause forks psql hundreds of times a
+# second and takes a CPU the switchover itself needs on this 2-CPU host.
 ha_load_start() {
 	pw=$(awk -F: '$4 == "dbuser_meta" { print $5 }' "$T_TMP/pki/credentials")
 	ha_psql 1 5433 dbuser_meta meta "create table if not exists app.load (id bigint primary key, at timestamptz default now())" >/dev/null 2>&1
-	ha_in "$1" sh -c 'rm -f /root/acked /root/stop; i=$1
+	ha_in "$1" sh -c 'rm -f /root/acked /root/failed /root/stop; i=$1
 		while [ ! -e /root/stop ]; do
 			i=$((i + 1))
 			s=$(date +%s.%N)
-			if PGPASSWORD="$0" PGCONNECT_TIMEOUT=2 "$2" -XAtq "host=127.0.0.1 port=5433 user=dbuser_meta dbname=meta" \
-			     -c "insert into app.load (id) values ($i)" >/dev/null 2>&1; then
+			if e=$(PGPASSWORD="$0" PGCONNECT_TIMEOUT=2 "$2" -XAtq "host=127.0.0.1 port=5433 user=dbuser_meta dbname=meta" \
+			     -c "insert into app.load (id) values ($i)" 2>&1 >/dev/null); then
 				echo "$i $(date +%s.%N) $s" >>/root/acked
+			else
+				echo "$i $(date +%s.%N) $s $(echo "$e" | head -n 1)" >>/root/failed
+				sleep 0.05
 			fi
 		done' "$pw" "${2:-0}" "$HA_PSQL" >/dev/null 2>&1 &
 	HA_LOAD_PID=$!
@@ -321,6 +326,7 @@ ha_load_stop() {
 	ha_in "$1" touch /root/stop
 	wait "$HA_LOAD_PID" 2>/dev/null
 	ha_in "$1" cat /root/acked >"$T_TMP/acked"
+	ha_in "$1" cat /root/failed >"$T_TMP/failed" 2>/dev/null || : >"$T_TMP/failed"
 }
 
 # ha_median / ha_worst: of numbers on stdin.

@@ -57,8 +57,10 @@ static void trim(const char **s, const char **e)
 
 void deb822_iter_init(struct deb822_iter *it, const char *buf, size_t len, const char *what)
 {
+	/* An empty buffer may have no storage (an sbuf never written): NULL + 0
+	 * is undefined in C (found by tests/fuzz/fuzz_packages). */
 	it->p = buf;
-	it->end = buf + len;
+	it->end = buf ? buf + len : buf;
 	it->line = 1;
 	it->what = what ? what : "(deb822 text)";
 }

@@ -77,6 +77,19 @@ static int test_iter_finds_each_paragraph_at_its_first_line(void)
 	return 0;
 }
 
+/* fuzz_packages: an empty text with no storage (an sbuf never written,
+ * buf NULL) made deb822_iter_init compute NULL + 0, undefined behaviour. */
+static int test_an_empty_text_without_storage_has_no_paragraph(void)
+{
+	struct deb822_iter it;
+	struct deb822_para p;
+	struct pgb_err err = { { 0 } };
+
+	deb822_iter_init(&it, NULL, 0, "Packages");
+	CHECK(deb822_next(&it, &p, &err) == 0);
+	return 0;
+}
+
 static int test_raw_spans_first_to_last_field_line_without_newline(void)
 {
 	struct deb822_para p[8];
@@ -338,6 +351,7 @@ int main(void)
 	struct t_sum s = { 0, 0 };
 
 	T_RUN(&s, test_iter_finds_each_paragraph_at_its_first_line);
+	T_RUN(&s, test_an_empty_text_without_storage_has_no_paragraph);
 	T_RUN(&s, test_raw_spans_first_to_last_field_line_without_newline);
 	T_RUN(&s, test_get_joins_continuation_lines_without_leading_space);
 	T_RUN(&s, test_get_drops_crlf_and_skips_comment_lines);

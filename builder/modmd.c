@@ -3,6 +3,9 @@
 #include <modulemd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
+
+#include "util.h"
 
 /* One repository's modules.yaml, before the merge. */
 struct mrepo {
@@ -67,17 +70,53 @@ static int add_index(struct modmd *m, ModulemdModuleIndex *idx, const char *repo
 	return 0;
 }
 
-/* Subdocuments libmodulemd cannot read (failures) are skipped, as dnf skips
- * them; a file that is not YAML at all is an error. */
-int modmd_add_file(struct modmd *m, const char *path, const char *repo, struct pgb_err *err)
+/*
+ * Module metadata has no YAML anchors or aliases (libmodulemd's emitter and
+ * createrepo_c's tools write none), and libmodulemd leaks on some of them
+ * (an alias as a mapping key: found by tests/fuzz/fuzz_modmd), so a
+ * modules.yaml holding one is refused, naming where, before libmodulemd
+ * reads it.  What libyaml cannot parse is left to libmodulemd to report.
+ */
+static int no_aliases(const char *text, size_t len, const char *what, struct pgb_err *err)
 {
-	ModulemdModuleIndex *idx = modulemd_module_index_new();
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int rc = 0, done = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return pgb_fail(err, "%s: out of memory", what);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && rc == 0 && yaml_parser_parse(&parser, &ev)) {
+		const unsigned char *anchor =
+			ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
+			ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor :
+			ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor : NULL;
+
+		if (ev.type == YAML_ALIAS_EVENT || anchor)
+			rc = pgb_fail(err, "%s:%zu:%zu: a YAML %s; module metadata has none "
+				      "(libmodulemd does not read them): regenerate the file",
+				      what, ev.start_mark.line + 1, ev.start_mark.column + 1,
+				      anchor ? "anchor" : "alias");
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static int add_string(struct modmd *m, const char *text, size_t len, const char *what,
+		      const char *repo, struct pgb_err *err)
+{
+	ModulemdModuleIndex *idx;
 	g_autoptr(GPtrArray) failures = NULL;
 	GError *gerr = NULL;
 
-	if (!modulemd_module_index_update_from_file(idx, path, FALSE, &failures, &gerr) &&
+	if (no_aliases(text, len, what, err) < 0)
+		return -1;
+	idx = modulemd_module_index_new();
+	if (!modulemd_module_index_update_from_string(idx, text, FALSE, &failures, &gerr) &&
 	    gerr) {
-		pgb_fail(err, "%s (modules.yaml of %s): %s", path, repo, gerr_text(gerr));
+		pgb_fail(err, "%s: %s", what, gerr_text(gerr));
 		g_clear_error(&gerr);
 		g_object_unref(idx);
 		return -1;
@@ -85,20 +124,32 @@ int modmd_add_file(struct modmd *m, const char *path, const char *repo, struct p
 	return add_index(m, idx, repo, err);
 }
 
+/* Subdocuments libmodulemd cannot read (failures) are skipped, as dnf skips
+ * them; a file that is not YAML at all is an error. */
+int modmd_add_file(struct modmd *m, const char *path, const char *repo, struct pgb_err *err)
+{
+	char *text = NULL, *what;
+	size_t len;
+	int rc;
+
+	if (util_read_file(path, &text, &len, err) < 0)
+		return -1;
+	what = xasprintf("%s (modules.yaml of %s)", path, repo);
+	/* libmodulemd reads a string up to its NUL */
+	rc = memchr(text, '\0', len) ? pgb_fail(err, "%s: a NUL byte in the text", what)
+				      : add_string(m, text, len, what, repo, err);
+	free(what);
+	free(text);
+	return rc;
+}
+
 int modmd_add_text(struct modmd *m, const char *text, const char *repo, struct pgb_err *err)
 {
-	ModulemdModuleIndex *idx = modulemd_module_index_new();
-	g_autoptr(GPtrArray) failures = NULL;
-	GError *gerr = NULL;
+	char *what = xasprintf("modules.yaml of %s", repo);
+	int rc = add_string(m, text, strlen(text), what, repo, err);
 
-	if (!modulemd_module_index_update_from_string(idx, text, FALSE, &failures, &gerr) &&
-	    gerr) {
-		pgb_fail(err, "modules.yaml of %s: %s", repo, gerr_text(gerr));
-		g_clear_error(&gerr);
-		g_object_unref(idx);
-		return -1;
-	}
-	return add_index(m, idx, repo, err);
+	free(what);
+	return rc;
 }
 
 /* ---- NEVRAs ---- */

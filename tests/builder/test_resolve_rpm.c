@@ -229,6 +229,29 @@ static int notes_for(const char *enable, struct strlist *notes)
 	return rc;
 }
 
+/* fuzz_modmd's finding: an alias as a mapping key made libmodulemd leak;
+ * module metadata has no anchors or aliases, so one is refused where it
+ * stands, before libmodulemd reads the text. */
+static int test_modules_yaml_with_an_alias_is_refused_where_it_stands(void)
+{
+	static const char finding[] =
+		"---\ndocument: modulemd\nversion: 2\ndata:\n"
+		"  &id001 name: postgresql\n  stream: \"15\"\n  version: 8100020240820123456\n"
+		"  context: 9f2b6a4e\n  arch: x86_64\n  summary: s\n  description: d\n"
+		"  license:\n    module: [MIT]\n  dependencies: &id003\n"
+		"  - buildrequires:\n      /latform: [*id001]\n    requires:\n"
+		"      platform: [&id002 el8, *id002]\n  *id003 :\n    rpms:\n"
+		"    - postgresql-serl8]\n    requires:\n      platform: [el8]\n"
+		"  artifacts:\n    rpms: null\n...\n";
+	struct modmd *m = modmd_new();
+	struct pgb_err err = { { 0 } };
+
+	CHECK(modmd_add_text(m, finding, "el-appstream", &err) == -1);
+	CHECKF(strstr(err.msg, "modules.yaml of el-appstream:5:3: a YAML anchor"), "%s", err.msg);
+	modmd_free(m);
+	return 0;
+}
+
 static int test_module_obsoletes_are_named_not_applied(void)
 {
 	struct strlist on10 = STRLIST_INIT, on15 = STRLIST_INIT;
@@ -438,6 +461,7 @@ int main(void)
 	T_RUN(&s, test_comps_carries_a_baseline_group_only_when_a_member_is_bundled);
 	T_RUN(&s, test_comps_that_is_not_comps_is_refused_naming_the_file);
 	T_RUN(&s, test_module_obsoletes_are_named_not_applied);
+	T_RUN(&s, test_modules_yaml_with_an_alias_is_refused_where_it_stands);
 	T_RUN(&s, test_proof_names_what_the_bundle_lacks_and_the_chain);
 	T_RUN(&s, test_a_request_for_an_obsoleted_name_takes_its_replacement);
 	T_RUN(&s, test_a_name_two_repositories_carry_says_why_this_one);

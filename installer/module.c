@@ -23,6 +23,7 @@ const struct inst_module *const inst_modules[] = {
 	&inst_module_vip,
 	&inst_module_etcdlead,
 	&inst_module_pgbackrest,
+	&inst_module_pgbrlead,
 	&inst_module_monitor,
 	&inst_module_prometheus,
 	&inst_module_redis,

@@ -71,6 +71,16 @@ json_t *inst_pgbr_info(const struct inst_config *cfg, struct pgb_err *err);
 size_t inst_pgbr_backups(const json_t *info);
 extern const struct inst_module inst_module_pgbackrest;
 
+/* --- a new leader's stanza (pgbrlead.c) --- */
+
+extern const struct inst_module inst_module_pgbrlead;
+/* Whether this host's Patroni callback creates the stanza on a promotion. */
+int inst_pgbrlead_enabled(const struct inst_config *cfg);
+/* Patroni's callback part: on a promotion, `pgbackrest stanza-create` for
+ * the stanza install recorded.  Best effort: a failure is said on stderr
+ * (Patroni's log), never returned. */
+void inst_pgbrlead_callback_run(const char *action, const char *role);
+
 /* --- the exporters and Prometheus (monitor.c, prometheus.c) --- */
 
 /* A port and what answers there, for status and Prometheus' targets. */

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "module.h"
+#include "ops.h"
 #include "runfile.h"
 
 #define VIP_PROG "/usr/lib/pgbundle/pgbundle-vip"
@@ -434,7 +435,8 @@ int inst_callback_prog_remove(struct inst_ctx *ctx, struct pgb_err *err)
 /* Patroni's callbacks (patroni.c writes them into its config). */
 const char *inst_vip_callback(const struct inst_config *cfg)
 {
-	return vip_enabled(cfg) || inst_etcdlead_enabled(cfg) ? VIP_PROG " vip-callback" : NULL;
+	return vip_enabled(cfg) || inst_etcdlead_enabled(cfg) || inst_pgbrlead_enabled(cfg) ?
+	       VIP_PROG " vip-callback" : NULL;
 }
 
 const struct inst_module inst_module_vip = {

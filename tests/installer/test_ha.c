@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "module.h"
+#include "ops.h"
 #include "unit.h"
 #include "yamldoc.h"
 #include "yamlout.h"
@@ -179,6 +180,35 @@ static int test_patroni_config_only_the_primary_bootstraps(void)
 	CHECK(!strstr(text, "bootstrap:") && strstr(text, "name: pg-meta-2"));
 	inst_config_free(&c);
 	free(text);
+	return 0;
+}
+
+/* A new leader's pgBackRest stanza comes from Patroni's callback where a
+ * member may be promoted: a cluster of two or more with pgbackrest. */
+static int test_new_leader_stanza_where_pgbackrest_and_a_cluster(void)
+{
+	struct inst_bundle b;
+	struct inst_config c;
+	struct strlist addrs = STRLIST_INIT;
+	struct pgb_err err = { { 0 } };
+	char *text = NULL;
+	size_t len;
+
+	CHECK(load_trio_as(&c, "10.10.10.11", NULL) == 0);
+	CHECK(!inst_pgbrlead_enabled(&c));	/* the bundle has no pgbackrest */
+	inst_config_free(&c);
+	ha_bundle(&b);
+	strlist_add(&b.modules, "pgbackrest");
+	strlist_add(&addrs, "10.10.10.11");
+	CHECKF(util_read_file("manifests/config/trio.yml", &text, &len, &err) == 0, "%s", err.msg);
+	CHECKF(inst_config_load_mem_as(&c, "trio.yml", text, len, &b, &addrs, &err) == 0, "%s",
+	       err.msg);
+	CHECK(inst_pgbrlead_enabled(&c));
+	CHECK(inst_vip_callback(&c) != NULL);
+	inst_config_free(&c);
+	free(text);
+	strlist_free(&addrs);
+	strlist_free(&b.modules);
 	return 0;
 }
 
@@ -366,6 +396,7 @@ int main(void)
 
 	T_RUN(&s, test_yamlout_quotes_what_yaml_would_retype);
 	T_RUN(&s, test_patroni_config_only_the_primary_bootstraps);
+	T_RUN(&s, test_new_leader_stanza_where_pgbackrest_and_a_cluster);
 	T_RUN(&s, test_patroni_on_el_follows_pgdg_layout);
 	T_RUN(&s, test_patroni_timing_leaves_room_for_the_retries);
 	T_RUN(&s, test_haproxy_routes_each_service_as_pigsty_does);

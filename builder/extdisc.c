@@ -21,6 +21,7 @@
 
 #include "deb822.h"
 #include "hash.h"
+#include "rpmmd.h"
 #include "upstream.h"
 
 #define CONTENTS_PREFIX "usr/share/postgresql/"
@@ -424,6 +425,8 @@ static int fl_parse(struct extdisc *d, const char *file, const char *what, struc
 	GError *gerr = NULL;
 	int rc = 0;
 
+	if (rpmmd_check_utf8_xml_file(file, what, err) < 0)
+		return -1;
 	if (cr_xml_parse_filelists(file, NULL, NULL, fl_package, &c, NULL, NULL, &gerr) !=
 	    CRE_OK)
 		rc = pgb_fail(err, "%s: not a valid filelists.xml: %s; delete it so that it is "

@@ -1,13 +1,97 @@
 #include "rpmmd.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <createrepo_c/error.h>
 #include <createrepo_c/xml_parser.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "hash.h"
 #include "util.h"
+
+/* The encoding the XML declaration at p (up to e) names, into enc; 0 when
+ * it names none. */
+static int declared_encoding(const char *p, const char *e, char *enc, size_t len)
+{
+	const char *end = p, *v;
+	char q;
+	size_t k;
+
+	while (end + 1 < e && !(end[0] == '?' && end[1] == '>'))
+		end++;
+	for (v = p; v + 8 <= end; v++) {
+		if (memcmp(v, "encoding", 8))
+			continue;
+		v += 8;
+		while (v < end && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+			v++;
+		if (v >= end || *v++ != '=')
+			return 0;
+		while (v < end && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+			v++;
+		if (v >= end || (*v != '"' && *v != '\''))
+			return 0;
+		q = *v++;
+		for (k = 0; v < end && *v != q && k + 1 < len; v++)
+			enc[k++] = *v;
+		enc[k] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+int rpmmd_check_utf8_xml(const void *head, size_t n, const char *what, struct pgb_err *err)
+{
+	const char *p = head, *e = p + n;
+	char enc[32];
+
+	/* libxml2 reads "<\0?\0" as UTF-16, which goes through the same
+	 * conversion: no NUL byte in UTF-8 XML */
+	if (memchr(p, '\0', n))
+		return pgb_fail(err, "%s: not UTF-8 XML (a NUL byte in its first %zu bytes), as "
+				"rpm-md metadata is: the file is damaged or not the repository's",
+				what, n);
+	if (n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	if (e - p >= 5 && !memcmp(p, "<?xml", 5)) {
+		if (declared_encoding(p, e, enc, sizeof(enc)) && strcasecmp(enc, "UTF-8") &&
+		    strcasecmp(enc, "UTF8"))
+			return pgb_fail(err, "%s: XML declared in %.31s, not UTF-8 as rpm-md "
+					"metadata is: the file is damaged or not the repository's",
+					what, enc);
+		return 0;
+	}
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	if (p < e && *p == '<')
+		return 0;
+	return pgb_fail(err, "%s: not UTF-8 XML (it starts with byte 0x%02x), as rpm-md "
+			"metadata is: the file is damaged or not the repository's", what,
+			p < e ? (unsigned char)*p : 0);
+}
+
+int rpmmd_check_utf8_xml_file(const char *path, const char *what, struct pgb_err *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	char head[512];
+	ssize_t r = 0;
+	int rc;
+
+	archive_read_support_format_raw(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_filename(a, path, 1 << 16) < ARCHIVE_WARN ||
+	    archive_read_next_header(a, &ent) < ARCHIVE_WARN ||
+	    (r = archive_read_data(a, head, sizeof(head))) < 0)
+		rc = pgb_fail(err, "%s: cannot read: %s", what, archive_error_string(a));
+	else
+		rc = rpmmd_check_utf8_xml(head, (size_t)r, what, err);
+	archive_read_free(a);
+	return rc;
+}
 
 int rpmmd_parse_repomd(const void *buf, size_t len, const char *what, cr_Repomd **out,
 		       struct pgb_err *err)
@@ -16,8 +100,13 @@ int rpmmd_parse_repomd(const void *buf, size_t len, const char *what, cr_Repomd 
 	char *tmp = xasprintf("%s/pgbundle-repomd.XXXXXX", dir && *dir ? dir : "/tmp");
 	GError *gerr = NULL;
 	cr_Repomd *r;
-	int fd = mkstemp(tmp), rc = -1;
+	int fd, rc = -1;
 
+	if (rpmmd_check_utf8_xml(buf, len < 512 ? len : 512, what, err) < 0) {
+		free(tmp);
+		return -1;
+	}
+	fd = mkstemp(tmp);
 	if (fd < 0) {
 		pgb_failsys(err, "cannot create %s", tmp);
 		free(tmp);

@@ -24,6 +24,18 @@
 int rpmmd_parse_repomd(const void *buf, size_t len, const char *what, cr_Repomd **out,
 		       struct pgb_err *err);
 
+/*
+ * Whether the document that starts with head (its first n bytes, at least
+ * the XML declaration's) is XML in UTF-8, as rpm-md metadata always is: a
+ * UTF-8 byte order mark at most, then '<', and an encoding declared, if
+ * any, as UTF-8.  Anything else is refused before libcreaterepo_c reads
+ * it: its parser crashed on a filelists.xml declaring UTF-7 (libxml2's
+ * "encoder error"; found by tests/fuzz/fuzz_rpmmd).
+ */
+int rpmmd_check_utf8_xml(const void *head, size_t n, const char *what, struct pgb_err *err);
+/* The same of the file at path, compressed or not (libarchive). */
+int rpmmd_check_utf8_xml_file(const char *path, const char *what, struct pgb_err *err);
+
 /* The record of `type`, checked: a sha256 checksum (md5 and sha1 are
  * refused), a size, a location inside the repository.  *rec is NULL (and
  * 0 returned) when it is absent and not required. */

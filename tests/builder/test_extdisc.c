@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "extdisc.h"
+#include "rpmmd.h"
 #include "unit.h"
 
 static const char contents_fixture[] =
@@ -384,6 +385,36 @@ static int test_filelists_malformed_or_missing_fails_naming_the_file(void)
 	return 0;
 }
 
+/* fuzz_rpmmd's finding: libcreaterepo_c's parser segfaulted on a filelists
+ * declared in UTF-7 whose bytes libxml2 could not convert ("encoder error");
+ * rpm-md metadata is UTF-8, and anything else is refused before it is read. */
+static int test_filelists_not_in_utf8_is_refused_before_createrepo_c_reads_it(void)
+{
+	static const char utf7[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-7\"?>\n"
+		"<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"1\">\n"
+		"<package pkgid=\"a\" name=\"p\" arch=\"noarch\">\n"
+		"  <version epoch=\"0\" ver=\"1\" rel=\"1\"/>\n"
+		"  <file>/u\x8b\x8d/pgsql-16/share/extension/hstore.control</file>\n"
+		"</package>\n</filelists>\n";
+	struct extdisc d = { 0 };
+
+	CHECK(parse_filelists_text(&d, utf7, ARCHIVE_FILTER_GZIP) < 0);
+	CHECKF(strstr(err.msg, "XML declared in UTF-7, not UTF-8"), "%s", err.msg);
+	extdisc_free(&d);
+	/* what libxml2 would convert: UTF-16 (by its byte order mark or by
+	 * "<\0?\0"), any declared encoding but UTF-8 */
+	CHECK(rpmmd_check_utf8_xml("<\0?\0x\0", 6, "f", &err) < 0);
+	CHECK(rpmmd_check_utf8_xml("\xfe\xff\0<", 4, "f", &err) < 0);
+	CHECK(rpmmd_check_utf8_xml("<?xml version='1.0' encoding='ISO-8859-1'?><a/>", 47, "f",
+				   &err) < 0);
+	CHECK(rpmmd_check_utf8_xml("\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?><a/>", 45,
+				   "f", &err) == 0);
+	CHECK(rpmmd_check_utf8_xml("<?xml version=\"1.0\"?><a/>", 24, "f", &err) == 0);
+	CHECK(rpmmd_check_utf8_xml("\n<repomd/>", 10, "f", &err) == 0);
+	return 0;
+}
+
 static int test_join_packages_fills_versions_and_leaves_absent_null(void)
 {
 	static const char pk[] = "Package: postgresql-15\nVersion: 15.13-0+deb12u1\n"
@@ -671,5 +702,6 @@ int main(void)
 	T_RUN(&s, test_resolve_scripts_package_brings_its_library_package);
 	T_RUN(&s, test_resolve_prefers_a_package_another_extension_needs_anyway);
 	T_RUN(&s, test_items_need_discovery_only_without_templates);
+	T_RUN(&s, test_filelists_not_in_utf8_is_refused_before_createrepo_c_reads_it);
 	return t_done(&s);
 }

@@ -45,8 +45,13 @@ static int declared_encoding(const char *p, const char *e, char *enc, size_t len
 
 int rpmmd_check_utf8_xml(const void *head, size_t n, const char *what, struct pgb_err *err)
 {
-	const char *p = head, *e = p + n;
+	const char *p = head, *e;
 	char enc[32];
+
+	if (!p || !n)		/* and no NULL + 0 below */
+		return pgb_fail(err, "%s: empty, not XML: the file is damaged or not the "
+				"repository's", what);
+	e = p + n;
 
 	/* libxml2 reads "<\0?\0" as UTF-16, which goes through the same
 	 * conversion: no NUL byte in UTF-8 XML */

@@ -412,6 +412,7 @@ static int test_filelists_not_in_utf8_is_refused_before_createrepo_c_reads_it(vo
 				   "f", &err) == 0);
 	CHECK(rpmmd_check_utf8_xml("<?xml version=\"1.0\"?><a/>", 24, "f", &err) == 0);
 	CHECK(rpmmd_check_utf8_xml("\n<repomd/>", 10, "f", &err) == 0);
+	CHECK(rpmmd_check_utf8_xml(NULL, 0, "f", &err) < 0 && strstr(err.msg, "empty"));
 	return 0;
 }
 

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ops.h"
 
@@ -96,11 +95,8 @@ static int pgbrlead_uninstall(struct inst_ctx *ctx, const struct inst_config *cf
 			      struct pgb_err *err)
 {
 	(void)cfg;
-	if (util_exists(PGBRLEAD_CONF)) {
-		inst_pg_change(ctx, "remove %s", PGBRLEAD_CONF);
-		if (!ctx->dry_run && unlink(PGBRLEAD_CONF) < 0)
-			return pgb_failsys(err, "cannot remove %s", PGBRLEAD_CONF);
-	}
+	if (inst_ops_remove(ctx, PGBRLEAD_CONF, err) < 0)
+		return -1;
 	return inst_callback_prog_remove(ctx, err);
 }
 

@@ -95,6 +95,9 @@ void pkgmeta_dep5_licenses(const char *text, size_t len, struct strlist *out);
  * out, one entry per comma-separated requirement, alternatives joined by '|':
  * "a|b", "c".  Versions, architecture qualifiers and restrictions dropped. */
 void pkgmeta_deb_relations(const char *field, struct strlist *out);
+/* The same for Provides, where Debian allows no alternatives: an entry
+ * with a '|' is malformed, not a name, and left out (fuzz_pkgmeta). */
+void pkgmeta_deb_provides(const char *field, struct strlist *out);
 
 /* If path (in a package's file list) is ".../extension/NAME.control", add
  * NAME to m->extensions: a NAME PostgreSQL accepts as an extension name

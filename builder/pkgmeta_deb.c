@@ -104,6 +104,17 @@ void pkgmeta_deb_relations(const char *field, struct strlist *out)
 	}
 }
 
+void pkgmeta_deb_provides(const char *field, struct strlist *out)
+{
+	struct strlist all = STRLIST_INIT;
+
+	pkgmeta_deb_relations(field, &all);
+	for (size_t i = 0; i < all.n; i++)
+		if (!strchr(all.v[i], '|'))
+			strlist_add(out, all.v[i]);
+	strlist_free(&all);
+}
+
 /* --- the .deb file --- */
 
 struct deb_reader {
@@ -270,7 +281,7 @@ static int deb_read(const char *path, const struct lock_pkg *p, struct pkgmeta *
 	{
 		char *v = deb822_get(&para, "Provides");	/* no alternatives: one name each */
 
-		pkgmeta_deb_relations(v, &m->provides);
+		pkgmeta_deb_provides(v, &m->provides);
 		free(v);
 	}
 	return deb_licenses(path, p->name, m, err);

@@ -69,6 +69,12 @@ static int test_deb_relations_keep_names_and_alternatives(void)
 	pkgmeta_deb_relations(NULL, &l);
 	CHECK(l.n == 4);
 	strlist_free(&l);
+	/* fuzz_pkgmeta: "Provides: mysq|-comb-server-5.5, mysql-common-5.6" kept
+	 * an alternative Debian does not allow there */
+	pkgmeta_deb_provides("mysq|-comb-server-5.5, mysql-common-5.6, x (= 1)", &l);
+	CHECKF(l.n == 2 && !strcmp(l.v[0], "mysql-common-5.6") && !strcmp(l.v[1], "x"), "%zu",
+	       l.n);
+	strlist_free(&l);
 	return 0;
 }
 

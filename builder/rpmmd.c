@@ -12,16 +12,24 @@
 #include "hash.h"
 #include "util.h"
 
-/* The encoding the XML declaration at p (up to e) names, into enc; 0 when
- * it names none. */
-static int declared_encoding(const char *p, const char *e, char *enc, size_t len)
+/* The end ("?>") of the XML declaration at p, before e; NULL when it does
+ * not end there. */
+static const char *declaration_end(const char *p, const char *e)
 {
-	const char *end = p, *v;
+	for (; p + 1 < e; p++)
+		if (p[0] == '?' && p[1] == '>')
+			return p;
+	return NULL;
+}
+
+/* The encoding the XML declaration from p to end names, into enc; 0 when
+ * it names none. */
+static int declared_encoding(const char *p, const char *end, char *enc, size_t len)
+{
+	const char *v;
 	char q;
 	size_t k;
 
-	while (end + 1 < e && !(end[0] == '?' && end[1] == '>'))
-		end++;
 	for (v = p; v + 8 <= end; v++) {
 		if (memcmp(v, "encoding", 8))
 			continue;
@@ -62,7 +70,15 @@ int rpmmd_check_utf8_xml(const void *head, size_t n, const char *what, struct pg
 	if (n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
 	if (e - p >= 5 && !memcmp(p, "<?xml", 5)) {
-		if (declared_encoding(p, e, enc, sizeof(enc)) && strcasecmp(enc, "UTF-8") &&
+		const char *end = declaration_end(p, e);
+
+		/* whitespace may pad it past what we looked at: it would hide an
+		 * encoding from this check, and real metadata's is 40 bytes */
+		if (!end)
+			return pgb_fail(err, "%s: its XML declaration does not end in its first "
+					"%zu bytes: the file is damaged or not the repository's",
+					what, n);
+		if (declared_encoding(p, end, enc, sizeof(enc)) && strcasecmp(enc, "UTF-8") &&
 		    strcasecmp(enc, "UTF8"))
 			return pgb_fail(err, "%s: XML declared in %.31s, not UTF-8 as rpm-md "
 					"metadata is: the file is damaged or not the repository's",

@@ -413,6 +413,15 @@ static int test_filelists_not_in_utf8_is_refused_before_createrepo_c_reads_it(vo
 	CHECK(rpmmd_check_utf8_xml("<?xml version=\"1.0\"?><a/>", 24, "f", &err) == 0);
 	CHECK(rpmmd_check_utf8_xml("\n<repomd/>", 10, "f", &err) == 0);
 	CHECK(rpmmd_check_utf8_xml(NULL, 0, "f", &err) < 0 && strstr(err.msg, "empty"));
+	/* an encoding pushed past the bytes looked at by padding */
+	{
+		char pad[600];
+
+		memset(pad, ' ', sizeof(pad));
+		memcpy(pad, "<?xml version=\"1.0\"", 19);
+		CHECK(rpmmd_check_utf8_xml(pad, 512, "f", &err) < 0 &&
+		      strstr(err.msg, "does not end"));
+	}
 	return 0;
 }
 

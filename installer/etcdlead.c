@@ -51,11 +51,6 @@ static const struct inst_member *self_etcd(const struct inst_config *cfg)
 	return NULL;
 }
 
-static int primary_role(const char *role)
-{
-	return !strcmp(role, "master") || !strcmp(role, "primary") || !strcmp(role, "promoted");
-}
-
 /*
  * `etcdctl endpoint status` of url (simple output: "URL, ID, version, db
  * size, is leader, ..." on every release from 3.3): this member's ID into
@@ -139,7 +134,7 @@ void inst_etcdlead_callback_run(const char *action, const char *role)
 	size_t len;
 	struct pgb_err err;
 
-	if (!strcmp(action, "on_stop") || !primary_role(role) || !util_exists(ETCDLEAD_CONF))
+	if (!strcmp(action, "on_stop") || !inst_callback_role_primary(role) || !util_exists(ETCDLEAD_CONF))
 		return;
 	if (util_read_file(ETCDLEAD_CONF, &text, &len, &err) < 0 ||
 	    sscanf(text, "%511s", url) != 1) {

@@ -271,6 +271,8 @@ const char *inst_vip_callback(const struct inst_config *cfg);
 /* vip.c: what Patroni's callback does for the VIP, for ACTION and the new
  * ROLE; nothing on a host without a VIP. */
 int inst_vip_callback_run(const char *action, const char *role, struct pgb_err *err);
+/* vip.c: whether a callback ROLE is a primary's (Patroni 2-4 names). */
+int inst_callback_role_primary(const char *role);
 /* vip.c: install the callback program (the .run's stub, 0750 root:postgres,
  * CAP_NET_ADMIN and CAP_NET_RAW) at /usr/lib/pgbundle/pgbundle-vip. */
 int inst_callback_prog_install(struct inst_ctx *ctx, struct pgb_err *err);

@@ -32,11 +32,6 @@ int inst_pgbrlead_enabled(const struct inst_config *cfg)
 	       inst_pg_self(cfg) && cfg->n_pg_members >= 2;
 }
 
-static int primary_role(const char *role)
-{
-	return !strcmp(role, "master") || !strcmp(role, "primary") || !strcmp(role, "promoted");
-}
-
 /* A stanza name as pg_cluster allows it: letters, digits, '-', '_'. */
 static int stanza_ok(const char *s)
 {
@@ -55,7 +50,7 @@ void inst_pgbrlead_callback_run(const char *action, const char *role)
 
 	/* on_start and on_restart of a primary are install's and the timer's
 	 * business; a promotion is a role change. */
-	if (strcmp(action, "on_role_change") || !primary_role(role) || !util_exists(PGBRLEAD_CONF))
+	if (strcmp(action, "on_role_change") || !inst_callback_role_primary(role) || !util_exists(PGBRLEAD_CONF))
 		return;
 	if (util_read_file(PGBRLEAD_CONF, &text, &len, &err) < 0 ||
 	    sscanf(text, "%127s", stanza) != 1 || !stanza_ok(stanza)) {

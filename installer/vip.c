@@ -217,7 +217,7 @@ static int vip_set(const struct vip *v, int want, struct pgb_err *err)
 
 /* --- the callback --- */
 
-static int primary_role(const char *role)
+int inst_callback_role_primary(const char *role)
 {
 	return !strcmp(role, "master") || !strcmp(role, "primary") || !strcmp(role, "promoted");
 }
@@ -241,7 +241,7 @@ static int read_conf(struct vip *v, struct pgb_err *err)
 int inst_vip_callback_run(const char *action, const char *role, struct pgb_err *err)
 {
 	struct vip v;
-	int want = strcmp(action, "on_stop") != 0 && primary_role(role);
+	int want = strcmp(action, "on_stop") != 0 && inst_callback_role_primary(role);
 
 	/* The program also serves etcdlead.c's callback on hosts without a VIP. */
 	if (!util_exists(VIP_CONF))

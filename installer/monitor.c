@@ -1,9 +1,10 @@
 /*
- * monitor.c - the exporters Prometheus scrapes: prometheus-node-exporter on
- * every host, prometheus-postgres-exporter and prometheus-pgbouncer-exporter
- * on the PostgreSQL hosts.  Debian's packages and units, configured through
- * the files their units read:
+ * monitor.c - the exporters Prometheus scrapes: the node exporter on every
+ * host, the PostgreSQL and PgBouncer exporters on the PostgreSQL hosts.
+ * The packages' units, configured through the files those units read
+ * (inst_monitor_layout: where each family's packages put them):
  *
+ * Debian (prometheus-node-exporter, -postgres-exporter, -pgbouncer-exporter):
  *   /etc/default/prometheus-node-exporter       ARGS: the port, and the
  *       systemd collector for our units (a failed pgbackrest-backup.service
  *       is how Prometheus learns of a failed backup)
@@ -18,7 +19,12 @@
  *       SHOW LISTS (clients, servers and pools in use), and says so in status
  *   /etc/default/prometheus-pgbouncer-exporter  the Go exporter of trixie
  *       and later (ARGS: the port and the console's URL), plus a drop-in
- *       running it as postgres for the same reason
+ *       running it as PgBouncer's user for the same reason
+ * EL (prometheus-rpm's node_exporter, postgres_exporter, pgbouncer_exporter):
+ *   the same settings in /etc/default/NAME as NAME_OPTS (NODE_EXPORTER_OPTS,
+ *   ...) for NAME.service; the PgBouncer exporter is the Go one, run by the
+ *   drop-in as pgbouncer (PGDG's PgBouncer runs as pgbouncer, its socket in
+ *   /run/pgbouncer is that user's alone).
  * Each is restarted when its file changed, and must answer on its port.
  */
 #include <stdio.h>
@@ -27,15 +33,45 @@
 
 #include "ops.h"
 
-#define NODE_UNIT "prometheus-node-exporter"
-#define PG_UNIT "prometheus-postgres-exporter"
-#define PGB_UNIT "prometheus-pgbouncer-exporter"
 #define PGB_PY_CONF "/etc/prometheus-pgbouncer-exporter.conf"
 #define READY_TIMEOUT_S 60
 
-/* Our units, for the systemd collector (no spaces: ARGS is split on them). */
+/* Our units, for the systemd collector (no spaces: the options are split on
+ * them): PostgreSQL's are postgresql@MAJOR-NAME on Debian, postgresql-MAJOR
+ * with PGDG's packages. */
 #define UNITS_RE "(pgbackrest-backup|patroni|pgbouncer|etcd|haproxy|prometheus)[.]service|" \
-		 "redis-.+[.]service|postgresql@.+[.]service"
+		 "redis-.+[.]service|postgresql[@-].+[.]service"
+
+const struct inst_monitor_layout *inst_monitor_layout(const char *family)
+{
+	static const struct inst_monitor_layout deb = {
+		{ "prometheus-node-exporter", "/etc/default/prometheus-node-exporter", "ARGS" },
+		{ "prometheus-postgres-exporter", "/etc/default/prometheus-postgres-exporter",
+		  "ARGS" },
+		{ "prometheus-pgbouncer-exporter", "/etc/default/prometheus-pgbouncer-exporter",
+		  "ARGS" },
+		{ "prometheus", "/etc/default/prometheus", "ARGS" },
+		"/var/lib/prometheus/metrics2", 0,
+	};
+	/* prometheus-rpm's packages (its spec template and prometheus2.spec):
+	 * the unit reads NAME_OPTS, and prometheus.service has no defaults of
+	 * its own: the options name the config and the data directory. */
+	static const struct inst_monitor_layout rpm = {
+		{ "node_exporter", "/etc/default/node_exporter", "NODE_EXPORTER_OPTS" },
+		{ "postgres_exporter", "/etc/default/postgres_exporter", "POSTGRES_EXPORTER_OPTS" },
+		{ "pgbouncer_exporter", "/etc/default/pgbouncer_exporter",
+		  "PGBOUNCER_EXPORTER_OPTS" },
+		{ "prometheus", "/etc/default/prometheus", "PROMETHEUS_OPTS" },
+		"/var/lib/prometheus/data", 1,
+	};
+
+	return family && strcmp(family, "rpm") == 0 ? &rpm : &deb;
+}
+
+static const struct inst_monitor_layout *layout_of(const struct inst_config *cfg)
+{
+	return inst_monitor_layout(cfg->family);
+}
 
 static int pg_host(const struct inst_config *cfg)
 {
@@ -76,7 +112,7 @@ void inst_monitor_node_env(const struct inst_config *cfg, struct sbuf *out)
 			       UNITS_RE);
 
 	sbuf_adds(out, header);
-	env_line(out, "ARGS", args);
+	env_line(out, layout_of(cfg)->node.var, args);
 	free(args);
 }
 
@@ -92,7 +128,7 @@ void inst_monitor_pg_env(const struct inst_config *cfg, const char *pw, struct s
 	sbuf_addf(&dsn, "@127.0.0.1:%d/postgres?sslmode=disable", cfg->pg_port);
 	sbuf_adds(out, header);
 	env_line(out, "DATA_SOURCE_NAME", dsn.buf);
-	env_line(out, "ARGS", args);
+	env_line(out, layout_of(cfg)->pg.var, args);
 	sbuf_free(&dsn);
 	free(args);
 }
@@ -118,14 +154,15 @@ void inst_monitor_pgb_py_conf(const struct inst_config *cfg, struct sbuf *out)
 	inst_pgconf_free(&c);
 }
 
-void inst_monitor_pgb_go_env(const struct inst_config *cfg, struct sbuf *out)
+void inst_monitor_pgb_go_env(const struct inst_config *cfg, const char *socket_dir,
+			     struct sbuf *out)
 {
 	char *args = xasprintf("--web.listen-address=:%d --pgBouncer.connectionString="
-			       "postgres://pgbouncer@:%d/pgbouncer?host=/var/run/postgresql&"
-			       "sslmode=disable", cfg->pgbouncer_exporter_port, cfg->pgbouncer_port);
+			       "postgres://pgbouncer@:%d/pgbouncer?host=%s&sslmode=disable",
+			       cfg->pgbouncer_exporter_port, cfg->pgbouncer_port, socket_dir);
 
 	sbuf_adds(out, header);
-	env_line(out, "ARGS", args);
+	env_line(out, layout_of(cfg)->pgb.var, args);
 	free(args);
 }
 
@@ -148,16 +185,16 @@ static int answers(void *arg, struct sbuf *why, struct pgb_err *err)
 	return 0;
 }
 
-/* Write path, then have unit run with it and answer on port. */
-static int exporter(struct inst_ctx *ctx, const char *unit, const char *path, const char *text,
-		    mode_t mode, int port, struct pgb_err *err)
+/* Write path, then have e's unit run with it and answer on port. */
+static int exporter(struct inst_ctx *ctx, const struct inst_exporter_pkg *e, const char *path,
+		    const char *text, mode_t mode, int port, struct pgb_err *err)
 {
-	struct exp_wait w = { unit, port };
-	int changed, rc = inst_pg_write_file(ctx, path, text, mode, NULL, unit, &changed, NULL,
+	struct exp_wait w = { e->unit, port };
+	int changed, rc = inst_pg_write_file(ctx, path, text, mode, NULL, e->unit, &changed, NULL,
 					     err);
 
 	if (rc == 0)
-		rc = inst_unit_run(ctx, unit, changed, err);
+		rc = inst_unit_run(ctx, e->unit, changed, err);
 	if (rc == 0 && !ctx->dry_run && !ctx->no_start)
 		rc = inst_wait(ctx, READY_TIMEOUT_S, 250, answers, &w, err);
 	return rc;
@@ -175,7 +212,7 @@ static int pg_exporter(struct inst_ctx *ctx, const struct inst_config *cfg, stru
 				      &pw, err);
 	if (rc == 0) {
 		inst_monitor_pg_env(cfg, pw, &t);
-		rc = exporter(ctx, PG_UNIT, "/etc/default/" PG_UNIT, t.buf, 0600,
+		rc = exporter(ctx, &layout_of(cfg)->pg, layout_of(cfg)->pg.env, t.buf, 0600,
 			      cfg->pg_exporter_port, err);
 	}
 	sbuf_free(&t);
@@ -183,36 +220,55 @@ static int pg_exporter(struct inst_ctx *ctx, const struct inst_config *cfg, stru
 	return rc;
 }
 
-static int pgb_exporter(struct inst_ctx *ctx, const struct inst_config *cfg, struct pgb_err *err)
+/* PgBouncer lets its console user in over the socket, without a password,
+ * for the Unix user PgBouncer runs as: the Go exporter runs as that user
+ * (a drop-in), and finds the socket where the layout puts it. */
+static int pgb_go_exporter(struct inst_ctx *ctx, const struct inst_config *cfg,
+			   const struct inst_pg_layout *l, struct pgb_err *err)
 {
+	const struct inst_exporter_pkg *e = &layout_of(cfg)->pgb;
 	struct sbuf t = SBUF_INIT;
 	struct strlist user = STRLIST_INIT;
 	int rc, changed = 0;
 
-	/* Debian's Python exporter (up to bookworm) ships its conffile; the Go one does not. */
-	if (util_exists(PGB_PY_CONF)) {
-		inst_monitor_pgb_py_conf(cfg, &t);
-		rc = exporter(ctx, PGB_UNIT, PGB_PY_CONF, t.buf, 0644, cfg->pgbouncer_exporter_port,
-			      err);
-	} else {
-		strlist_add(&user, "User=postgres");
-		strlist_add(&user, "Group=postgres");
-		inst_monitor_pgb_go_env(cfg, &t);
-		rc = inst_unit_dropin(ctx, PGB_UNIT, "pgbundle", &user, &changed, err);
-		if (rc == 0 && changed && !ctx->dry_run && inst_pg_unit_active(PGB_UNIT))
-			rc = inst_pg_systemctl("restart", PGB_UNIT, err);
-		if (rc == 0)
-			rc = exporter(ctx, PGB_UNIT, "/etc/default/" PGB_UNIT, t.buf, 0644,
-				      cfg->pgbouncer_exporter_port, err);
-	}
+	strlist_add_owned(&user, xasprintf("User=%s", l->pgb_user));
+	strlist_add_owned(&user, xasprintf("Group=%s", l->pgb_user));
+	inst_monitor_pgb_go_env(cfg, l->pgb_socket_dir, &t);
+	rc = inst_unit_dropin(ctx, e->unit, "pgbundle", &user, &changed, err);
+	if (rc == 0 && changed && !ctx->dry_run && inst_pg_unit_active(e->unit))
+		rc = inst_pg_systemctl("restart", e->unit, err);
+	if (rc == 0)
+		rc = exporter(ctx, e, e->env, t.buf, 0644, cfg->pgbouncer_exporter_port, err);
 	strlist_free(&user);
 	sbuf_free(&t);
+	return rc;
+}
+
+static int pgb_exporter(struct inst_ctx *ctx, const struct inst_config *cfg, struct pgb_err *err)
+{
+	struct inst_pg_layout l;
+	struct sbuf t = SBUF_INIT;
+	int rc;
+
+	if (inst_pg_layout_init(&l, cfg->family, cfg->pg_major, cfg->pg_port, err) < 0)
+		return -1;
+	/* Debian's Python exporter (up to bookworm) ships its conffile; the Go one does not. */
+	if (l.debian && util_exists(PGB_PY_CONF)) {
+		inst_monitor_pgb_py_conf(cfg, &t);
+		rc = exporter(ctx, &layout_of(cfg)->pgb, PGB_PY_CONF, t.buf, 0644,
+			      cfg->pgbouncer_exporter_port, err);
+	} else {
+		rc = pgb_go_exporter(ctx, cfg, &l, err);
+	}
+	sbuf_free(&t);
+	inst_pg_layout_free(&l);
 	return rc;
 }
 
 static int monitor_apply(struct inst_ctx *ctx, const struct inst_config *cfg,
 			 struct pgb_err *err)
 {
+	const struct inst_monitor_layout *ml = layout_of(cfg);
 	struct sbuf t = SBUF_INIT;
 	int rc = 0;
 
@@ -222,17 +278,17 @@ static int monitor_apply(struct inst_ctx *ctx, const struct inst_config *cfg,
 		      ", pgbouncer" : "");
 	if (cfg->node_exporter_enabled) {
 		inst_monitor_node_env(cfg, &t);
-		rc = exporter(ctx, NODE_UNIT, "/etc/default/" NODE_UNIT, t.buf, 0644,
-			      cfg->node_exporter_port, err);
+		rc = exporter(ctx, &ml->node, ml->node.env, t.buf, 0644, cfg->node_exporter_port,
+			      err);
 	}
 	if (rc == 0 && pg_host(cfg) && cfg->pg_exporter_enabled)
 		rc = pg_exporter(ctx, cfg, err);
 	else if (rc == 0)
-		rc = inst_ops_unit_stop(ctx, PG_UNIT, err);
+		rc = inst_ops_unit_stop(ctx, ml->pg.unit, err);
 	if (rc == 0 && pg_host(cfg) && cfg->pgbouncer_enabled && cfg->pgbouncer_exporter_enabled)
 		rc = pgb_exporter(ctx, cfg, err);
 	else if (rc == 0)
-		rc = inst_ops_unit_stop(ctx, PGB_UNIT, err);
+		rc = inst_ops_unit_stop(ctx, ml->pgb.unit, err);
 	sbuf_free(&t);
 	return rc;
 }
@@ -280,15 +336,16 @@ static int monitor_status(struct inst_ctx *ctx, const struct inst_config *cfg, j
 static int monitor_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			     struct pgb_err *err)
 {
-	static const char *const units[] = { NODE_UNIT, PG_UNIT, PGB_UNIT, NULL };
-	char *dropin = inst_dropin_path(PGB_UNIT, "pgbundle");
+	const struct inst_monitor_layout *ml = layout_of(cfg);
+	const char *const units[] = { ml->node.unit, ml->pg.unit, ml->pgb.unit, NULL };
+	char *dropin = inst_dropin_path(ml->pgb.unit, "pgbundle");
 	int rc = 0;
 
-	(void)cfg;
 	inst_log_step(ctx->log, "Exporters: stopped, their settings removed");
 	for (size_t i = 0; rc == 0 && units[i]; i++)
 		rc = inst_ops_unit_stop(ctx, units[i], err);
-	/* Their /etc/default files are the packages' conffiles: purged with them. */
+	/* Their /etc/default files are the packages' config files: purged (or
+	 * set aside by rpm) with them. */
 	if (rc == 0)
 		rc = inst_ops_remove(ctx, dropin, err);
 	free(dropin);

@@ -88,17 +88,33 @@ struct inst_exporter {
 	const char *job;	/* node, postgres, pgbouncer */
 	int port;
 };
+/* Where a family's package puts one exporter (or Prometheus): its unit, the
+ * EnvironmentFile the unit reads, and the variable there holding the options. */
+struct inst_exporter_pkg {
+	const char *unit, *env, *var;
+};
+struct inst_monitor_layout {
+	struct inst_exporter_pkg node, pg, pgb, prom;
+	const char *prom_data;		/* Prometheus' time series */
+	int prom_opts_full;		/* the options must name config and data */
+};
+/* Debian's packages (family "deb", the default) or prometheus-rpm's ("rpm"). */
+const struct inst_monitor_layout *inst_monitor_layout(const char *family);
 /* The exporters of a host (pg: a PostgreSQL host) into out[3]; their number. */
 size_t inst_monitor_exporters(const struct inst_config *cfg, int pg, struct inst_exporter *out);
 /* The files the exporters read (monitor.c), appended to out. */
 void inst_monitor_node_env(const struct inst_config *cfg, struct sbuf *out);
 void inst_monitor_pg_env(const struct inst_config *cfg, const char *pw, struct sbuf *out);
 void inst_monitor_pgb_py_conf(const struct inst_config *cfg, struct sbuf *out);
-void inst_monitor_pgb_go_env(const struct inst_config *cfg, struct sbuf *out);
+/* The Go exporter's options; socket_dir: where PgBouncer's socket is. */
+void inst_monitor_pgb_go_env(const struct inst_config *cfg, const char *socket_dir,
+			     struct sbuf *out);
 /* prometheus.yml for cfg (its rules at rules_path) and the alert rules. */
 int inst_prometheus_config(const struct inst_config *cfg, const char *rules_path, char **text,
 			   struct pgb_err *err);
 int inst_prometheus_rules(char **text, struct pgb_err *err);
+/* The Prometheus unit's EnvironmentFile, appended to out. */
+void inst_prometheus_env(const struct inst_config *cfg, struct sbuf *out);
 extern const struct inst_module inst_module_monitor;
 extern const struct inst_module inst_module_prometheus;
 

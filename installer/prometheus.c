@@ -1,7 +1,7 @@
 /*
- * prometheus.c - Prometheus (Debian's package) on the hosts of the infra
- * group (flat config: "infra" in modules), scraping every exporter of the
- * config, with alert rules.
+ * prometheus.c - Prometheus (Debian's prometheus, prometheus-rpm's prometheus2
+ * on EL) on the hosts of the infra group (flat config: "infra" in modules),
+ * scraping every exporter of the config, with alert rules.
  *
  *   /etc/prometheus/prometheus.yml         the targets, from the inventory:
  *       node on every host, postgres and pgbouncer on every PostgreSQL host
@@ -9,7 +9,9 @@
  *   /etc/prometheus/rules/pgbundle.yml     InstanceDown (up == 0 for 1 m),
  *       ReplicationLag (a replica 30 s behind), BackupFailed (the backup
  *       service failed, from the node exporter's systemd collector)
- *   /etc/default/prometheus                ARGS: prometheus_port
+ *   /etc/default/prometheus                the options (ARGS on Debian,
+ *       PROMETHEUS_OPTS on EL, where they also name the config and the data
+ *       directory, /var/lib/prometheus/data: inst_monitor_layout)
  * Both YAML files are written by repo/yamlout.h and checked by promtool
  * (check rules, check config) before they replace the running ones; a
  * change is applied by SIGHUP, the port by a restart.
@@ -26,7 +28,7 @@
 #include "ops.h"
 #include "yamlout.h"
 
-#define UNIT "prometheus"
+#define UNIT "prometheus"	/* both families' unit */
 #define CONF "/etc/prometheus/prometheus.yml"
 #define RULES_DIR "/etc/prometheus/rules"
 #define RULES RULES_DIR "/pgbundle.yml"
@@ -228,15 +230,29 @@ static int answers(void *arg, struct sbuf *why, struct pgb_err *err)
 	return 0;
 }
 
+/* The unit's EnvironmentFile: the port; on EL also what prometheus2's
+ * /etc/default/prometheus says, which this file replaces. */
+void inst_prometheus_env(const struct inst_config *cfg, struct sbuf *out)
+{
+	const struct inst_monitor_layout *ml = inst_monitor_layout(cfg->family);
+
+	sbuf_addf(out, "%s=\"", ml->prom.var);
+	if (ml->prom_opts_full)
+		sbuf_addf(out, "--config.file=%s --storage.tsdb.path=%s ", CONF, ml->prom_data);
+	sbuf_addf(out, "--web.listen-address=:%d\"\n", cfg->prometheus_port);
+}
+
 static int prom_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struct pgb_err *err)
 {
 	struct prom_wait w = { cfg->prometheus_port };
-	char *conf = NULL, *rules = NULL, *args = xasprintf("ARGS=\"--web.listen-address=:%d\"\n",
-							     cfg->prometheus_port);
+	const struct inst_monitor_layout *ml = inst_monitor_layout(cfg->family);
+	struct sbuf args = SBUF_INIT;
+	char *conf = NULL, *rules = NULL;
 	int cc = 0, rc2 = 0, ac = 0, rc;
 
 	inst_log_step(ctx->log, "Prometheus on port %d: %zu host(s) scraped", cfg->prometheus_port,
 		      cfg->n_hosts);
+	inst_prometheus_env(cfg, &args);
 	rc = inst_prometheus_config(cfg, RULES, &conf, err);
 	if (rc == 0)
 		rc = inst_prometheus_rules(&rules, err);
@@ -250,7 +266,7 @@ static int prom_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struc
 		rc = inst_pg_write_file(ctx, CONF, conf, 0644, NULL, "Prometheus' targets", &cc, NULL,
 					err);
 	if (rc == 0)
-		rc = inst_pg_write_file(ctx, "/etc/default/" UNIT, args, 0644, NULL,
+		rc = inst_pg_write_file(ctx, ml->prom.env, args.buf, 0644, NULL,
 					"Prometheus' port", &ac, NULL, err);
 	if (rc == 0)
 		rc = inst_unit_run(ctx, UNIT, ac, err);
@@ -267,7 +283,7 @@ static int prom_apply(struct inst_ctx *ctx, const struct inst_config *cfg, struc
 			      "carries it)");
 	free(conf);
 	free(rules);
-	free(args);
+	sbuf_free(&args);
 	return rc;
 }
 
@@ -327,14 +343,14 @@ static int prom_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 {
 	int rc = inst_ops_unit_stop(ctx, UNIT, err);
 
-	(void)cfg;
 	inst_log_step(ctx->log, "Prometheus: stopped, its rules and data removed");
 	if (rc == 0)
 		rc = inst_ops_remove(ctx, RULES_DIR, err);
-	/* prometheus.yml and /etc/default/prometheus are conffiles: purged with the
-	 * package; the time series are not, so they go here. */
+	/* prometheus.yml and /etc/default/prometheus are the package's config
+	 * files: purged (or set aside by rpm) with it; the time series are not,
+	 * so they go here. */
 	if (rc == 0)
-		rc = inst_ops_remove(ctx, "/var/lib/prometheus/metrics2", err);
+		rc = inst_ops_remove(ctx, inst_monitor_layout(cfg->family)->prom_data, err);
 	return rc;
 }
 

@@ -262,10 +262,10 @@ static int test_module_errors_name_module_and_target(void)
 				      &err) == -1);
 	CHECKF(strstr(err.msg, "unknown module 'pgpool'") && strstr(err.msg, "pgsql"), "%s",
 	       err.msg);
-	CHECK(recipes_module_packages(&rc, "monitor", recipes_target(&rc, "el9"), &pg, 1, &out,
+	CHECK(recipes_module_packages(&rc, "monitor", recipes_target(&rc, "el10"), &pg, 1, &out,
 				      &err) == -1);
-	CHECKF(strstr(err.msg, "module 'monitor' has no package list for rpm targets such as "
-		      "'el9'") && strstr(err.msg, "modules.yml:"), "%s", err.msg);
+	CHECKF(strstr(err.msg, "module 'monitor' is not available for target 'el10'") &&
+	       strstr(err.msg, "modules.yml:"), "%s", err.msg);
 	CHECK(recipes_module_packages(&rc, "pgsql", recipes_target(&rc, "d12"), NULL, 0, &out,
 				      &err) == -1);
 	CHECKF(strstr(err.msg, "at least one PostgreSQL major"), "%s", err.msg);
@@ -294,6 +294,44 @@ static int test_empty_target_list_means_unavailable_and_points_at_it(void)
 	snprintf(want, sizeof(want), "its package list at %s/modules.yml:4:9 is empty", dir);
 	CHECKF(strstr(err.msg, "module 'db' is not available for target 't1'") &&
 	       strstr(err.msg, want), "%s", err.msg);
+	CHECK(out.n == 0);
+	recipes_free(&rc);
+	util_rm_rf(dir, &ignored);
+	return 0;
+}
+
+/* A module with no list for the target's family (every real module has one
+ * for both families now). */
+static int test_module_without_list_for_the_family_is_an_error(void)
+{
+	static const char targets[] =
+		"t1:\n"
+		"  family: rpm\n"
+		"  distro: el\n"
+		"  release: \"9\"\n"
+		"  archs: [x86_64]\n"
+		"  upstreams: [yum]\n"
+		"  baseline: minimal\n";
+	static const char repos[] =
+		"yum:\n"
+		"  family: rpm\n"
+		"  mirror: yum\n"
+		"  keyring: /nonexistent/key.gpg\n";
+	static const char modules[] =
+		"db:\n"
+		"  deb: [tools]\n";
+	struct recipes rc;
+	struct strlist out = STRLIST_INIT;
+	struct pgb_err err = { { 0 } }, ignored;
+	char dir[64];
+	int pg = 15;
+
+	CHECKF(load_set(targets, repos, modules, &rc, &err, dir, sizeof(dir)) == 0, "%s",
+	       err.msg);
+	CHECK(recipes_module_packages(&rc, "db", recipes_target(&rc, "t1"), &pg, 1, &out,
+				      &err) == -1);
+	CHECKF(strstr(err.msg, "module 'db' has no package list for rpm targets such as 't1'") &&
+	       strstr(err.msg, "modules.yml:"), "%s", err.msg);
 	CHECK(out.n == 0);
 	recipes_free(&rc);
 	util_rm_rf(dir, &ignored);
@@ -550,6 +588,7 @@ int main(void)
 	T_RUN(&s, test_pgdg_apt_is_every_deb_targets_pgdg_side_pinned_with_per_major_components);
 	T_RUN(&s, test_target_list_overrides_the_family_list);
 	T_RUN(&s, test_module_errors_name_module_and_target);
+	T_RUN(&s, test_module_without_list_for_the_family_is_an_error);
 	T_RUN(&s, test_empty_target_list_means_unavailable_and_points_at_it);
 	T_RUN(&s, test_templates_expand_known_placeholders_only);
 	T_RUN(&s, test_package_name_check_allows_pg_placeholder_only);

@@ -249,6 +249,56 @@ static int test_monitor_user_and_exporter_files(void)
 	return 0;
 }
 
+/* EL (family rpm): prometheus-rpm's packages read NAME_OPTS from
+ * /etc/default/NAME; prometheus2's unit has no defaults, so the options name
+ * its config and data; the Go PgBouncer exporter reaches PGDG's PgBouncer
+ * at its socket in /run/pgbouncer. */
+static int test_monitor_files_on_el(void)
+{
+	struct inst_config c;
+	struct pgb_err err = { { 0 } };
+	struct sbuf t = SBUF_INIT;
+	const struct inst_monitor_layout *ml = inst_monitor_layout("rpm");
+
+	CHECK(strcmp(inst_monitor_layout("deb")->node.unit, "prometheus-node-exporter") == 0);
+	CHECK(strcmp(inst_monitor_layout(NULL)->prom.var, "ARGS") == 0);
+	CHECK(strcmp(ml->node.unit, "node_exporter") == 0 &&
+	      strcmp(ml->pg.env, "/etc/default/postgres_exporter") == 0 &&
+	      strcmp(ml->pgb.unit, "pgbouncer_exporter") == 0 &&
+	      strcmp(ml->prom.unit, "prometheus") == 0);
+	CHECKF(load(&c, FLAT, "127.0.0.1", &err) == 0, "%s", err.msg);
+	free(c.family);
+	c.family = xstrdup("rpm");
+	inst_monitor_node_env(&c, &t);
+	CHECKF(strstr(t.buf, "\nNODE_EXPORTER_OPTS=\"--web.listen-address=:9100 "
+		      "--collector.systemd --collector.systemd.unit-include="), "%s", t.buf);
+	/* PGDG's postgresql-15.service is ours too, for the systemd collector */
+	CHECKF(strstr(t.buf, "postgresql[@-].+[.]service"), "%s", t.buf);
+	sbuf_reset(&t);
+	inst_monitor_pg_env(&c, "pw", &t);
+	CHECKF(strstr(t.buf, "DATA_SOURCE_NAME=\"postgresql://dbuser_monitor:pw@127.0.0.1:5432/"
+		      "postgres?sslmode=disable\"\nPOSTGRES_EXPORTER_OPTS=\"--web.listen-address="
+		      ":9630\"\n"), "%s", t.buf);
+	sbuf_reset(&t);
+	inst_monitor_pgb_go_env(&c, "/run/pgbouncer", &t);
+	CHECKF(strstr(t.buf, "\nPGBOUNCER_EXPORTER_OPTS=\"--web.listen-address=:9631 "
+		      "--pgBouncer.connectionString=postgres://pgbouncer@:6432/pgbouncer?"
+		      "host=/run/pgbouncer&sslmode=disable\"\n"), "%s", t.buf);
+	sbuf_reset(&t);
+	inst_prometheus_env(&c, &t);
+	CHECKF(strcmp(t.buf, "PROMETHEUS_OPTS=\"--config.file=/etc/prometheus/prometheus.yml "
+		      "--storage.tsdb.path=/var/lib/prometheus/data --web.listen-address=:9090\"\n")
+	       == 0, "%s", t.buf);
+	free(c.family);
+	c.family = xstrdup("deb");
+	sbuf_reset(&t);
+	inst_prometheus_env(&c, &t);
+	CHECKF(strcmp(t.buf, "ARGS=\"--web.listen-address=:9090\"\n") == 0, "%s", t.buf);
+	sbuf_free(&t);
+	inst_config_free(&c);
+	return 0;
+}
+
 #define TRIO_INFRA \
 	"all:\n" \
 	"  children:\n" \
@@ -405,6 +455,7 @@ int main(void)
 	T_RUN(&s, test_pgbackrest_conf_s3_repository_from_pigsty_keys);
 	T_RUN(&s, test_backup_units_skip_replicas_and_follow_the_schedule);
 	T_RUN(&s, test_monitor_user_and_exporter_files);
+	T_RUN(&s, test_monitor_files_on_el);
 	T_RUN(&s, test_prometheus_scrapes_every_exporter_of_the_inventory);
 	T_RUN(&s, test_redis_files_and_memory);
 	T_RUN(&s, test_redis_follows_each_family_and_els_valkey);

@@ -51,7 +51,7 @@ const struct inst_monitor_layout *inst_monitor_layout(const char *family)
 		{ "prometheus-pgbouncer-exporter", "/etc/default/prometheus-pgbouncer-exporter",
 		  "ARGS" },
 		{ "prometheus", "/etc/default/prometheus", "ARGS" },
-		"/var/lib/prometheus/metrics2", 0,
+		"/var/lib/prometheus/metrics2", 0, 0,
 	};
 	/* prometheus-rpm's packages (its spec template and prometheus2.spec):
 	 * the unit reads NAME_OPTS, and prometheus.service has no defaults of
@@ -62,7 +62,7 @@ const struct inst_monitor_layout *inst_monitor_layout(const char *family)
 		{ "pgbouncer_exporter", "/etc/default/pgbouncer_exporter",
 		  "PGBOUNCER_EXPORTER_OPTS" },
 		{ "prometheus", "/etc/default/prometheus", "PROMETHEUS_OPTS" },
-		"/var/lib/prometheus/data", 1,
+		"/var/lib/prometheus/data", 1, 1,
 	};
 
 	return family && strcmp(family, "rpm") == 0 ? &rpm : &deb;
@@ -338,14 +338,17 @@ static int monitor_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 {
 	const struct inst_monitor_layout *ml = layout_of(cfg);
 	const char *const units[] = { ml->node.unit, ml->pg.unit, ml->pgb.unit, NULL };
+	const char *const envs[] = { ml->node.env, ml->pg.env, ml->pgb.env, NULL };
 	char *dropin = inst_dropin_path(ml->pgb.unit, "pgbundle");
 	int rc = 0;
 
 	inst_log_step(ctx->log, "Exporters: stopped, their settings removed");
 	for (size_t i = 0; rc == 0 && units[i]; i++)
 		rc = inst_ops_unit_stop(ctx, units[i], err);
-	/* Their /etc/default files are the packages' config files: purged (or
-	 * set aside by rpm) with them. */
+	/* Their /etc/default files are the packages' config files: dpkg purges
+	 * them; rpm would keep ours as .rpmsave, so they go before the packages. */
+	for (size_t i = 0; rc == 0 && ml->purge_removes_env && envs[i]; i++)
+		rc = inst_ops_remove(ctx, envs[i], err);
 	if (rc == 0)
 		rc = inst_ops_remove(ctx, dropin, err);
 	free(dropin);

@@ -97,6 +97,8 @@ struct inst_monitor_layout {
 	struct inst_exporter_pkg node, pg, pgb, prom;
 	const char *prom_data;		/* Prometheus' time series */
 	int prom_opts_full;		/* the options must name config and data */
+	int purge_removes_env;		/* rpm keeps an edited config file as .rpmsave
+					 * (dpkg purges conffiles): purge removes ours */
 };
 /* Debian's packages (family "deb", the default) or prometheus-rpm's ("rpm"). */
 const struct inst_monitor_layout *inst_monitor_layout(const char *family);

@@ -341,6 +341,7 @@ static int prom_status(struct inst_ctx *ctx, const struct inst_config *cfg, json
 static int prom_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			  struct pgb_err *err)
 {
+	const struct inst_monitor_layout *ml = inst_monitor_layout(cfg->family);
 	int rc = inst_ops_unit_stop(ctx, UNIT, err);
 
 	inst_log_step(ctx->log, "Prometheus: stopped, its rules and data removed");
@@ -350,7 +351,12 @@ static int prom_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 	 * files: purged (or set aside by rpm) with it; the time series are not,
 	 * so they go here. */
 	if (rc == 0)
-		rc = inst_ops_remove(ctx, inst_monitor_layout(cfg->family)->prom_data, err);
+		rc = inst_ops_remove(ctx, ml->prom_data, err);
+	/* rpm would keep the edited ones as .rpmsave (dpkg purges them). */
+	if (rc == 0 && ml->purge_removes_env)
+		rc = inst_ops_remove(ctx, ml->prom.env, err);
+	if (rc == 0 && ml->purge_removes_env)
+		rc = inst_ops_remove(ctx, CONF, err);
 	return rc;
 }
 

@@ -18,10 +18,13 @@
 # Debian's rpm and dnf) with the Python modules Patroni imports; the
 # packages hold real programs repackaged in PGDG's and EL's layout and
 # signed as theirs (tests/fixtures/el_pgdg_real.py: this host's PostgreSQL
-# 15, Debian's pgbouncer, patroni, etcd, haproxy, pgbackrest and Redis).  A
-# manifest of target elR with postgres [15] and the EL manifests' modules
-# plus redis builds the bundle; the config is manifests/config/singleton.yml
-# with pgbackrest and redis among its modules (test 36's two instances) and
+# 15, Debian's pgbouncer, patroni, etcd, haproxy, pgbackrest and Redis, and,
+# for EL 8 and 9, Debian's exporters and Prometheus as prometheus-rpm's
+# node_exporter, postgres_exporter, pgbouncer_exporter (trixie's Go one) and
+# prometheus2).  A manifest of target elR with postgres [15] and the modules
+# and upstreams of manifests/elR.yml builds the bundle; the config is
+# manifests/config/singleton.yml with pgbackrest and redis among its modules
+# (test 36's two instances), on EL 8 and 9 also monitor and infra, and
 # postgis left out (not repackaged).
 #
 # Proved: the offline install (its time printed); etcd healthy over TLS with
@@ -32,7 +35,10 @@
 # inactive; a write through 5433 and a read through 5434; PgBouncer
 # answering; a full pgBackRest backup; Redis answering with its password
 # and refusing without it, 6380 replicating 6379, run as the package's user
-# from our units; status --json; pitr: rows inserted through 5433, the time
+# from our units; on EL 8 and 9 the three exporters answering (our units'
+# states, pg_up, pgbouncer_up), each run as its package's user (the
+# PgBouncer exporter as pgbouncer, to reach PGDG's PgBouncer's socket), and
+# Prometheus with every target up; status --json; pitr: rows inserted through 5433, the time
 # noted, the table dropped, the README's restore command (the EL bundle's
 # name for this release) brings the rows back, Patroni leads again on a
 # later timeline and a write through 5433 works (the restore's time
@@ -59,21 +65,30 @@ redis_instances: {6379: {}, 6380: {replica_of: '127.0.0.1 6379'}}
 EOF
 echo "# the config: manifests/config/singleton.yml but for (diff):"
 diff manifests/config/singleton.yml "$CONFIG" | grep '^[<>]' | sed 's/^/#   /'
-MODULES=$(sed -n 's/^modules: //p' manifests/el9.yml)
 if [ "$(diff manifests/config/singleton.yml "$CONFIG" | grep -c '^[<>]')" = 6 ] &&
 	grep -q '^modules: \[pgsql, pgbouncer, patroni, etcd, haproxy, pgbackrest, redis\]$' "$CONFIG"; then
-	ok "the config is the singleton's with pgbackrest and redis (two instances) and without postgis; the EL manifests carry $MODULES, the bundle adds redis"
+	ok "the config is the singleton's with pgbackrest and redis (two instances) and without postgis; on EL 8 and 9 also monitor and infra, as their manifests carry"
 else
 	not_ok "the config differs from the singleton in modules, redis and postgis only" "$(diff manifests/config/singleton.yml "$CONFIG")"
 fi
-MODULES="${MODULES%]}, redis]"
+# EL 8 and 9: the config adds monitor and infra (the exporters and
+# Prometheus from the prometheus-rpm upstream, which the manifests of those
+# releases list; it has no EL 10 repository).
+sed 's/^\(modules: \[.*\)\]$/\1, monitor, infra]/' "$CONFIG" >"$T_TMP/el-ha-mon.yml"
 
 # ha R: the whole proof on EL R.
 ha() {
 	R=$1
 	NAME=pgb-elha$R-$$ ROOT=$T_TMP/rootfs-$R
-	el_real_build ha "[pg_cron, pg_stat_kcache, hypopg, pg_repack]" "$MODULES" el-ha.yml \
-		"bundle with patroni, etcd (PGDG's extras), haproxy and redis or valkey (AppStream) and pgbackrest" || return 1
+	# The modules and upstreams of manifests/elR.yml.
+	mods=$(sed -n 's/^modules: //p' "manifests/el$R.yml")
+	EL_REAL_UPSTREAMS=$(sed -n 's/^upstreams: //p' "manifests/el$R.yml")
+	mon="" cfg=el-ha.yml what=""
+	case $mods in *monitor*)
+		mon=1 cfg=el-ha-mon.yml what=", the exporters and Prometheus (prometheus-rpm)" ;;
+	esac
+	el_real_build ha "[pg_cron, pg_stat_kcache, hypopg, pg_repack]" "$mods" "$cfg" \
+		"bundle with patroni, etcd (PGDG's extras), haproxy and redis or valkey (AppStream) and pgbackrest$what" || return 1
 
 	el_booted_host || return 1
 
@@ -171,10 +186,12 @@ ha() {
 		inside journalctl --no-pager -n 20 -u redis-meta-1-6379 -u redis-meta-1-6380 2>&1 | sed 's/^/#   /'
 	fi
 
+	[ -n "$mon" ] && monitor
+
 	st=$(inside /root/pgbundle.run status --json 2>&1)
-	if echo "$st" | jq -e '.etcd.healthy and .patroni.role == "Leader" and .patroni.ok and .haproxy.ok and
-	     .pgbouncer.ok and .pgbackrest.ok and .redis.ok' >/dev/null 2>&1; then
-		ok "el$R: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer, pgBackRest and Redis serve"
+	if echo "$st" | jq -e --argjson mon "${mon:-0}" '.etcd.healthy and .patroni.role == "Leader" and .patroni.ok and .haproxy.ok and
+	     .pgbouncer.ok and .pgbackrest.ok and .redis.ok and ($mon == 0 or (.monitor.ok and .prometheus.ok))' >/dev/null 2>&1; then
+		ok "el$R: status --json: etcd healthy, Patroni's leader is this node, HAProxy, PgBouncer, pgBackRest${mon:+, the exporters, Prometheus} and Redis serve"
 	else
 		not_ok "el$R: status --json" "$(echo "$st" | head -c 1500)"
 	fi
@@ -203,12 +220,48 @@ ha() {
 	rc=$?
 	left=$(inside sh -c 'ls -d /var/lib/pgsql/15/data /etc/patroni/patroni.yml /etc/etcd/etcd.conf* /etc/etcd/pgbundle-disabled \
 		/etc/haproxy/haproxy.cfg* /etc/haproxy/pgbundle.cfg /etc/pgbackrest.conf* /etc/pgbackrest/pgbackrest.conf /data/etcd /pg/backup /etc/pgbundle \
-		/etc/redis /etc/redis.conf* /etc/valkey /data/redis /etc/systemd/system/redis-meta-1-6379.service 2>/dev/null')
-	pkgs=$(inside rpm -qa 'postgresql15*' pgbouncer patroni patroni-etcd etcd haproxy pgbackrest redis valkey)
+		/etc/redis /etc/redis.conf* /etc/valkey /data/redis /etc/systemd/system/redis-meta-1-6379.service \
+		/etc/default/node_exporter* /etc/default/postgres_exporter* /etc/default/pgbouncer_exporter* \
+		/etc/default/prometheus* /etc/prometheus/prometheus.yml* /etc/prometheus/rules /var/lib/prometheus/data \
+		/etc/systemd/system/pgbouncer_exporter.service.d 2>/dev/null')
+	pkgs=$(inside rpm -qa 'postgresql15*' pgbouncer patroni patroni-etcd etcd haproxy pgbackrest redis valkey \
+		node_exporter postgres_exporter pgbouncer_exporter prometheus2)
 	if [ "$rc" = 0 ] && [ -z "$left$pkgs" ] && inside rpm -q rocky-release >/dev/null; then
 		ok "el$R: uninstall --purge removes the stack, its data and packages; etcd.conf and haproxy.cfg went back unmodified (no .rpmsave)"
 	else
 		not_ok "el$R: uninstall --purge" "status $rc; left: $left $pkgs; $(tail -n 6 "$T_TMP/purge.log")"
+	fi
+}
+
+# monitor: EL 8's and 9's exporters and Prometheus, prometheus-rpm's
+# packages (after el_booted_host, in ha).
+monitor() {
+	get() { inside python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1" 2>&1; }
+	uid_of() { inside stat -c %U "/proc/$(inside systemctl show -p MainPID --value "$1")" 2>&1; }
+	node=$(get http://127.0.0.1:9100/metrics) pgm=$(get http://127.0.0.1:9630/metrics) pgbm=$(get http://127.0.0.1:9631/metrics)
+	users="$(uid_of node_exporter) $(uid_of postgres_exporter) $(uid_of pgbouncer_exporter) $(uid_of prometheus)"
+	if echo "$node" | grep -q '^node_systemd_unit_state{name="patroni.service",state="active"[^}]*} 1' &&
+		echo "$pgm" | grep -q '^pg_up 1' && echo "$pgbm" | grep -q '^pgbouncer_up 1' &&
+		[ "$users" = "prometheus postgres pgbouncer prometheus" ] &&
+		inside grep -q '^NODE_EXPORTER_OPTS="--web.listen-address=:9100 ' /etc/default/node_exporter &&
+		inside grep -q '^PROMETHEUS_OPTS="--config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus/data ' /etc/default/prometheus; then
+		ok "el$R: the exporters from prometheus-rpm's packages answer: node_exporter 9100 (our units' states: patroni.service active), postgres_exporter 9630 (pg_up 1), pgbouncer_exporter 9631 (pgbouncer_up 1); run as $users, configured in /etc/default/NAME"
+	else
+		not_ok "el$R: the exporters in prometheus-rpm's layout" "users: $users; node: $(echo "$node" | grep -c .) lines; pg: $(echo "$pgm" | grep '^pg_up' | head -c 200); pgbouncer: $(echo "$pgbm" | grep -E '^pgbouncer_up|rror' | head -c 300)"
+		inside journalctl --no-pager -n 15 -u node_exporter -u postgres_exporter -u pgbouncer_exporter 2>&1 | sed 's/^/#   /'
+	fi
+	up="" i=0
+	while [ $i -lt 60 ]; do	# Prometheus scrapes every target once first
+		up=$(inside promtool query instant http://127.0.0.1:9090 'up{ins!=""}' 2>&1)
+		[ "$(echo "$up" | grep -c '=> 1 @')" -ge 4 ] && ! echo "$up" | grep -q '=> 0 @' && break
+		sleep 2
+		i=$((i + 2))
+	done
+	if [ "$(echo "$up" | grep -c '=> 1 @')" -ge 4 ] && ! echo "$up" | grep -q '=> 0 @'; then
+		ok "el$R: Prometheus (prometheus2) scrapes every target of the config, all up ($(echo "$up" | grep -c '=> 1 @') targets, after ${i} s)"
+	else
+		not_ok "el$R: Prometheus' targets up" "$(echo "$up" | head -c 800)"
+		inside journalctl --no-pager -n 15 -u prometheus 2>&1 | sed 's/^/#   /'
 	fi
 }
 

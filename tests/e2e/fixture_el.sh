@@ -130,7 +130,8 @@ el_real_mirrors() {
 
 # el_real_build KIND EXTENSIONS MODULES CONFIG WHAT: the manifest
 # $T_TMP/el$R-KIND.yml (target el$R, postgres [15], the EXTENSIONS and
-# MODULES lists, CONFIG: a file in $T_TMP) built from the PGDG-like
+# MODULES lists, CONFIG: a file in $T_TMP; EL_REAL_UPSTREAMS, when set, its
+# upstreams) built from the PGDG-like
 # repositories into $T_TMP/out$R with the prelude's key; RUN is its .run.
 # ok "el$R: WHAT built ...", or not ok and 1.
 el_real_build() {
@@ -144,6 +145,7 @@ extensions: $2
 modules: $3
 recommends: false
 config: $4
+${EL_REAL_UPSTREAMS:+upstreams: $EL_REAL_UPSTREAMS}
 EOF
 	# shellcheck disable=SC2046
 	if "$PGBUNDLE" build "$T_TMP/el$R-$1.yml" -o "$T_TMP/out$R" --key "$T_TMP/keys/pgbundle.key" \

@@ -1,17 +1,21 @@
 # tests/e2e/fixture_el.sh - the EL upstream fixtures (tests/fixtures/el_repos.py:
 # Rocky 8/9/10 BaseOS and AppStream, EPEL, PGDG per major, pgdg-common and extras,
-# signed with one key per vendor) for the rpm-md tests.  Source after
-# tests/lib.sh and tests/e2e/fixture_setup.sh.
+# and prometheus-rpm for EL 8 and 9, signed with one key per vendor) for the
+# rpm-md tests.  Source after tests/lib.sh and tests/e2e/fixture_setup.sh.
 #
 #   el_fixture             build the fixture once per content of el_repos.py
 #                          (kept in $PGBUNDLE_TEST_CACHE, default
 #                          /var/cache/pgbundle-test, as el-fixture-HASH: shared by
 #                          work trees, like the rootfs cache) and set EL_FX to it
 #   el_recipes DIR         recipes/ copied to DIR with each rpm upstream's
-#                          keyring pointed at its vendor's fixture key
+#                          keyring pointed at its vendor's fixture key (el-*,
+#                          epel, pgdg-yum*, prometheus-rpm)
 #   el_mirrors [PGDIR]     the --mirror options of every EL upstream, as
 #                          templates ({release}, {arch}, {pg}); PGDIR replaces
-#                          EL_FX/pgdg/yum/{pg}/... for pgdg-yum
+#                          EL_FX/pgdg/yum/{pg}/... for pgdg-yum.  prometheus-rpm's
+#                          is given for every release: a build reads only the
+#                          upstreams its manifest uses (EL 10 builds, and
+#                          manifests without prometheus-rpm, never open it)
 #   el_root ROOT REL [justdb]  a fixture EL root: dnf --installroot of the @core
 #                          group of Rocky REL, with an /etc/os-release of REL;
 #                          justdb: into the rpm database only, no file written
@@ -48,7 +52,7 @@ el_fixture() {
 el_recipes() {
 	rm -rf "$1" && cp -r "$TOP/recipes" "$1" &&
 	fixture_rpm_keyrings "$1/repos.yml" "el-=$EL_FX/keys/el.gpg" "epel=$EL_FX/keys/epel.gpg" \
-		"pgdg-yum=$EL_FX/keys/pgdg.gpg"
+		"pgdg-yum=$EL_FX/keys/pgdg.gpg" "prometheus-rpm=$EL_FX/keys/prometheus-rpm.gpg"
 }
 
 el_mirrors() {
@@ -59,7 +63,8 @@ el_mirrors() {
 		"--mirror epel=file://$EL_FX/epel/{release}/Everything/{arch}" \
 		"--mirror pgdg-yum=file://$pgdir" \
 		"--mirror pgdg-yum-common=file://$EL_FX/pgdg/yum/common/redhat/rhel-{release}-{arch}" \
-		"--mirror pgdg-yum-extras=file://$EL_FX/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}"
+		"--mirror pgdg-yum-extras=file://$EL_FX/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}" \
+		"--mirror prometheus-rpm=file://$EL_FX/prometheus-rpm/el/{release}/{arch}"
 }
 
 # el_repo_file FILE REL: a .repo of the fixture's BaseOS and AppStream for dnf.

@@ -1,17 +1,21 @@
 # tests/e2e/fixture_el.sh - the EL upstream fixtures (tests/fixtures/el_repos.py:
 # Rocky 8/9/10 BaseOS and AppStream, EPEL, PGDG per major, pgdg-common and extras,
-# signed with one key per vendor) for the rpm-md tests.  Source after
-# tests/lib.sh and tests/e2e/fixture_setup.sh.
+# and prometheus-rpm for EL 8 and 9, signed with one key per vendor) for the
+# rpm-md tests.  Source after tests/lib.sh and tests/e2e/fixture_setup.sh.
 #
 #   el_fixture             build the fixture once per content of el_repos.py
 #                          (kept in $PGBUNDLE_TEST_CACHE, default
 #                          /var/cache/pgbundle-test, as el-fixture-HASH: shared by
 #                          work trees, like the rootfs cache) and set EL_FX to it
 #   el_recipes DIR         recipes/ copied to DIR with each rpm upstream's
-#                          keyring pointed at its vendor's fixture key
+#                          keyring pointed at its vendor's fixture key (el-*,
+#                          epel, pgdg-yum*, prometheus-rpm)
 #   el_mirrors [PGDIR]     the --mirror options of every EL upstream, as
 #                          templates ({release}, {arch}, {pg}); PGDIR replaces
-#                          EL_FX/pgdg/yum/{pg}/... for pgdg-yum
+#                          EL_FX/pgdg/yum/{pg}/... for pgdg-yum.  prometheus-rpm's
+#                          is given for every release: a build reads only the
+#                          upstreams its manifest uses (EL 10 builds, and
+#                          manifests without prometheus-rpm, never open it)
 #   el_root ROOT REL [justdb]  a fixture EL root: dnf --installroot of the @core
 #                          group of Rocky REL, with an /etc/os-release of REL;
 #                          justdb: into the rpm database only, no file written
@@ -20,10 +24,15 @@
 #                          host's PostgreSQL 15 and Debian's pgbouncer, four
 #                          extensions, patroni, etcd, haproxy, pgbackrest and
 #                          Redis (EL's redis, EL 10's valkey), repackaged:
-#                          tests/fixtures/el_pgdg_real.py), cached
+#                          tests/fixtures/el_pgdg_real.py), and prometheus-rpm's
+#                          EL 8 and 9 repositories of Debian's Prometheus,
+#                          node and postgres exporters (bookworm) and PgBouncer
+#                          exporter (trixie's: bookworm's is another program,
+#                          fetched with a private apt state); cached
 #                          like el_fixture; sets EL_REAL.  After el_fixture.
 #   el_real_mirrors        el_mirrors with PGDG's major, common and extras
-#                          repositories and AppStream taken from EL_REAL
+#                          repositories, AppStream and prometheus-rpm taken
+#                          from EL_REAL
 #   EL_REAL_DEBS           what a booted Debian host needs besides systemd to
 #                          stand in for EL with those programs (rootfs.sh --include)
 
@@ -48,7 +57,7 @@ el_fixture() {
 el_recipes() {
 	rm -rf "$1" && cp -r "$TOP/recipes" "$1" &&
 	fixture_rpm_keyrings "$1/repos.yml" "el-=$EL_FX/keys/el.gpg" "epel=$EL_FX/keys/epel.gpg" \
-		"pgdg-yum=$EL_FX/keys/pgdg.gpg"
+		"pgdg-yum=$EL_FX/keys/pgdg.gpg" "prometheus-rpm=$EL_FX/keys/prometheus-rpm.gpg"
 }
 
 el_mirrors() {
@@ -59,7 +68,8 @@ el_mirrors() {
 		"--mirror epel=file://$EL_FX/epel/{release}/Everything/{arch}" \
 		"--mirror pgdg-yum=file://$pgdir" \
 		"--mirror pgdg-yum-common=file://$EL_FX/pgdg/yum/common/redhat/rhel-{release}-{arch}" \
-		"--mirror pgdg-yum-extras=file://$EL_FX/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}"
+		"--mirror pgdg-yum-extras=file://$EL_FX/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}" \
+		"--mirror prometheus-rpm=file://$EL_FX/prometheus-rpm/el/{release}/{arch}"
 }
 
 # el_repo_file FILE REL: a .repo of the fixture's BaseOS and AppStream for dnf.
@@ -99,7 +109,36 @@ EOR
 # pgbackrest and Redis link, and the Python modules Patroni imports (its package's
 # Depends; its own modules come in the fixture's patroni rpm).
 EL_REAL_DEBS=rpm,dnf,gpg,tzdata,libjemalloc2,liblzf1,libatomic1,libicu72,libxml2,libxslt1.1,libldap-2.5-0,libgssapi-krb5-2,liblz4-1,libzstd1,libssl3,libsystemd0,libpam0g,libuuid1,libedit2,libreadline8,libc-ares2,libevent-2.1-7,liblua5.3-0,libopentracing-c-wrapper0,libpcre2-8-0,libcrypt1,libbz2-1.0,zlib1g,libpq5,python3,python3-psycopg2,python3-yaml,python3-urllib3,python3-click,python3-prettytable,python3-dateutil,python3-psutil,python3-cdiff,python3-pkg-resources,python3-etcd,python3-dnspython
-EL_REAL_SRC="postgresql-15-cron postgresql-15-pg-stat-kcache postgresql-15-hypopg postgresql-15-repack pgbouncer patroni etcd-server etcd-client haproxy pgbackrest redis-tools"
+EL_REAL_SRC="postgresql-15-cron postgresql-15-pg-stat-kcache postgresql-15-hypopg postgresql-15-repack pgbouncer patroni etcd-server etcd-client haproxy pgbackrest redis-tools prometheus prometheus-node-exporter prometheus-postgres-exporter"
+# From trixie: the Go pgbouncer_exporter of prometheus-community (0.10), which
+# bookworm does not have (its prometheus-pgbouncer-exporter is a Python
+# program of another author).  Its binary needs glibc 2.34, which bookworm has.
+EL_REAL_TRIXIE="prometheus-pgbouncer-exporter"
+
+# el_trixie_download DIR PKG...: Debian trixie's PKGs into DIR, from this host's
+# Debian mirror (the URI of its bookworm sources), with an apt state of its
+# own (sources.list, lists and cache in a temporary directory): the host's apt
+# configuration and lists are left as they are.
+el_trixie_download() {
+	dir=$1
+	shift
+	# shellcheck disable=SC2016,SC1091
+	uri=$(apt-get indextargets --format '$(REPO_URI)' 'Identifier: Packages' \
+		"Release: $(. /etc/os-release && echo "$VERSION_CODENAME")" 2>/dev/null | head -n 1)
+	[ -n "$uri" ] || uri=http://deb.debian.org/debian/
+	a=$(mktemp -d) || return 1
+	chmod 755 "$a"	# apt's _apt user downloads into it
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri trixie main" \
+		>"$a/sources.list"
+	o="-o Dir::Etc::SourceList=$a/sources.list -o Dir::Etc::SourceParts=/nonexistent"
+	o="$o -o Dir::State::Lists=$a/lists -o Dir::Cache=$a/cache"
+	# shellcheck disable=SC2086
+	apt-get $o update >/dev/null 2>&1 && (cd "$dir" && apt-get $o download "$@" >/dev/null 2>&1)
+	rc=$?
+	rm -rf "$a"
+	return $rc
+}
 
 el_real_fixture() {
 	c=${PGBUNDLE_TEST_CACHE:-/var/cache/pgbundle-test}
@@ -108,6 +147,9 @@ el_real_fixture() {
 	for p in $EL_REAL_SRC; do
 		ls "$d/${p}_"*.deb >/dev/null 2>&1 ||
 			(cd "$d" && apt-get download "$p" >/dev/null 2>&1) || return 1
+	done
+	for p in $EL_REAL_TRIXIE; do
+		ls "$d/${p}_"*.deb >/dev/null 2>&1 || el_trixie_download "$d" "$p" || return 1
 	done
 	h=$( (cat "$TOP/tests/fixtures/el_pgdg_real.py"; echo "$EL_FX"; ls "$d"
 	      dpkg-query -W postgresql-15) | sha256sum | cut -c1-16)
@@ -125,7 +167,8 @@ el_real_mirrors() {
 	el_mirrors "$EL_REAL/pgdg/yum/{pg}/redhat/rhel-{release}-{arch}" |
 		sed -e "s|pgdg-yum-common=file://[^ ]*|pgdg-yum-common=file://$EL_REAL/pgdg/yum/common/redhat/rhel-{release}-{arch}|" \
 		    -e "s|pgdg-yum-extras=file://[^ ]*|pgdg-yum-extras=file://$EL_REAL/pgdg/yum/common/pgdg-rhel{release}-extras/redhat/rhel-{release}-{arch}|" \
-		    -e "s|el-appstream=file://[^ ]*|el-appstream=file://$EL_REAL/rocky/{release}/AppStream/{arch}/os|"
+		    -e "s|el-appstream=file://[^ ]*|el-appstream=file://$EL_REAL/rocky/{release}/AppStream/{arch}/os|" \
+		    -e "s|prometheus-rpm=file://[^ ]*|prometheus-rpm=file://$EL_REAL/prometheus-rpm/el/{release}/{arch}|"
 }
 
 # el_real_build KIND EXTENSIONS MODULES CONFIG WHAT: the manifest
@@ -172,7 +215,7 @@ el_booted_prelude() {
 	el_fixture || { not_ok "fixture: EL upstreams"; exit 1; }
 	el_real_fixture || {
 		not_ok "fixture: PGDG-like packages of real programs (el_pgdg_real.py)" \
-			"it repackages this host's postgresql-15 (installed: $(dpkg-query -W -f '${Version}' postgresql-15 2>&1)) and Debian's $EL_REAL_SRC (apt-get download)"
+			"it repackages this host's postgresql-15 (installed: $(dpkg-query -W -f '${Version}' postgresql-15 2>&1)), Debian's $EL_REAL_SRC (apt-get download) and trixie's $EL_REAL_TRIXIE"
 		exit 1
 	}
 	el_recipes "$T_TMP/recipes"

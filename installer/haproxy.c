@@ -31,6 +31,7 @@
 #include <openssl/crypto.h>
 
 #include "module.h"
+#include "ops.h"
 
 #define CFG "/etc/haproxy/pgbundle.cfg"
 #define PKI "/etc/haproxy/pki"
@@ -338,8 +339,7 @@ static int haproxy_status(struct inst_ctx *ctx, const struct inst_config *cfg, j
 static int haproxy_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			     struct pgb_err *err)
 {
-	char *dropin = inst_dropin_path(UNIT, "pgbundle");
-	const char *files[] = { CFG, PKI, dropin };
+	const char *files[] = { CFG, PKI };
 	int rc = 0;
 
 	(void)cfg;
@@ -355,9 +355,8 @@ static int haproxy_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 			if (!ctx->dry_run)
 				rc = util_rm_rf(files[i], err);
 		}
-	if (rc == 0 && !ctx->dry_run)
-		rc = inst_daemon_reload(err);
-	free(dropin);
+	if (rc == 0)
+		rc = inst_ops_remove_dropin(ctx, UNIT, "pgbundle", err);
 	return rc;
 }
 

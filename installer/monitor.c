@@ -339,7 +339,6 @@ static int monitor_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 	const struct inst_monitor_layout *ml = layout_of(cfg);
 	const char *const units[] = { ml->node.unit, ml->pg.unit, ml->pgb.unit, NULL };
 	const char *const envs[] = { ml->node.env, ml->pg.env, ml->pgb.env, NULL };
-	char *dropin = inst_dropin_path(ml->pgb.unit, "pgbundle");
 	int rc = 0;
 
 	inst_log_step(ctx->log, "Exporters: stopped, their settings removed");
@@ -350,8 +349,7 @@ static int monitor_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 	for (size_t i = 0; rc == 0 && ml->purge_removes_env && envs[i]; i++)
 		rc = inst_ops_remove(ctx, envs[i], err);
 	if (rc == 0)
-		rc = inst_ops_remove(ctx, dropin, err);
-	free(dropin);
+		rc = inst_ops_remove_dropin(ctx, ml->pgb.unit, "pgbundle", err);
 	return rc;
 }
 

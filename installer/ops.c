@@ -40,6 +40,22 @@ int inst_ops_remove(struct inst_ctx *ctx, const char *path, struct pgb_err *err)
 	return ctx->dry_run ? 0 : util_rm_rf(path, err);
 }
 
+int inst_ops_remove_dropin(struct inst_ctx *ctx, const char *unit, const char *name,
+			   struct pgb_err *err)
+{
+	char *path = inst_dropin_path(unit, name), *dir = xstrdup(path);
+	int had = util_exists(path), rc = inst_ops_remove(ctx, path, err);
+
+	*strrchr(dir, '/') = '\0';
+	if (rc == 0 && had && !ctx->dry_run) {
+		rmdir(dir);	/* fails, as it should, when another drop-in is there */
+		rc = inst_daemon_reload(err);
+	}
+	free(dir);
+	free(path);
+	return rc;
+}
+
 int inst_ops_unit_stop(struct inst_ctx *ctx, const char *unit, struct pgb_err *err)
 {
 	const char *argv[] = { "systemctl", "disable", "--now", unit, NULL };

@@ -28,6 +28,10 @@ int inst_ops_own_dir(struct inst_ctx *ctx, const char *path, const char *user, m
 /* uninstall --purge: remove path (a file or a whole tree), counted and
  * logged; a missing one is fine. */
 int inst_ops_remove(struct inst_ctx *ctx, const char *path, struct pgb_err *err);
+/* uninstall --purge: remove unit's drop-in name (inst_unit_dropin), its
+ * directory when nothing else is there, and have systemd reload. */
+int inst_ops_remove_dropin(struct inst_ctx *ctx, const char *unit, const char *name,
+			   struct pgb_err *err);
 /* uninstall --purge: stop and disable unit when it is enabled or running. */
 int inst_ops_unit_stop(struct inst_ctx *ctx, const char *unit, struct pgb_err *err);
 /* A unit file of ours in /etc/systemd/system, daemon-reload when it

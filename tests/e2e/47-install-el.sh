@@ -58,14 +58,16 @@ fi
 sed 's/^/#   /' "$T_TMP/i9.log"
 check "el9: the signing key is pinned and the bundle recorded inside the root (ROOT/etc/pgbundle, ROOT/var/lib/pgbundle)" \
 	sh -c "ls '$R'/etc/pgbundle/trusted.d/*.gpg >/dev/null && test -f '$R/var/lib/pgbundle/installed/pgsql-el9.json'"
+# The packages of the modules the bundles carry and the singleton config
+# does not enable (pgbackrest, monitor, infra, redis): not installed.
+NOT_ENABLED="pgbackrest node_exporter postgres_exporter pgbouncer_exporter prometheus2 redis valkey"
 # requested_missing MAJOR...: the bundle's requested packages not installed in
-# $R, except those of the majors given and pgbackrest's (the bundle carries
-# the module, the singleton config does not enable it).
+# $R, except those of the majors given and those of $NOT_ENABLED.
 requested_missing() {
 	missing=""
 	for p in $(jq -r '.requested[]' "$TOP9/bundle.json"); do
 		skip=""
-		for m in "$@" pgbackrest; do case $p in *"$m"*) skip=1 ;; esac; done
+		for m in "$@" $NOT_ENABLED; do case $p in *"$m"*) skip=1 ;; esac; done
 		[ -n "$skip" ] || rpm --root "$R" -q "$p" >/dev/null 2>&1 || missing="$missing $p"
 	done
 	echo "$missing"
@@ -207,7 +209,8 @@ root r10 10
 T10=$T_TMP/r10/www/pgbundle/pgsql-el10-1.0.el10.x86_64
 if offline "$RUN10" install --root "$T_TMP/r10" --yes --key "$T_TMP/keys/pgbundle.asc" >"$T_TMP/i10.log" 2>&1; then
 	missing=""
-	for p in $(jq -r '.requested[] | select(. != "pgbackrest")' "$T10/bundle.json"); do
+	for p in $(jq -r '.requested[]' "$T10/bundle.json"); do
+		case " $NOT_ENABLED " in *" $p "*) continue ;; esac
 		rpm --root "$T_TMP/r10" -q "$p" >/dev/null 2>&1 || missing="$missing $p"
 	done
 	if [ -z "$missing" ] && rpm --root "$T_TMP/r10" -q postgresql17-server postgis34_17 >/dev/null &&

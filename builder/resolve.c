@@ -537,6 +537,13 @@ static int request_job(struct session *ss, const char *req, Queue *job, Id *chos
 	int rc = 1;
 
 	*chosen = nid;
+	/* "=" or "name=" would ask libsolv for the empty name or version, which
+	 * a damaged index can give a package (fuzz_packages). */
+	if (!name[0] || (eq && !eq[1])) {
+		sbuf_addf(why, "'%s' is not a package request (NAME or NAME=VERSION)", req);
+		free(name);
+		return -1;
+	}
 	queue_init(&names);
 	if (eq) {
 		rc = version_job(ss, name, eq + 1, job, why);

@@ -387,6 +387,42 @@ static int test_run_exact_version_request_takes_that_version_or_lists_the_others
 	return 0;
 }
 
+/* fuzz_packages: a paragraph whose Package and Version are empty gives
+ * libsolv a package of the empty name; the request "=" (from a "Package: ="
+ * line) then took it.  Requests without a name or a version are refused. */
+static int test_run_request_without_name_or_version_is_missing(void)
+{
+	static const char idx[] =
+		"Package:\nVersion:\nArchitecture: all\nFilename: pool/e.deb\nSize: 1\n"
+		"SHA256: b2e38d460458b3062d19c265f8b6d831933edf1d463816c692f90f3054dca249\n\n"
+		"Package: leaf\nVersion: 1\nArchitecture: all\nFilename: pool/l.deb\nSize: 1\n"
+		"SHA256: 849c02927389c47fb97006fa1523faef8c60b23656d4a99ffcdcad3636973ba4\n";
+	const char *req[] = { "=", "leaf=", "=1", "leaf" };
+	char path[] = "/tmp/test-resolve-empty.XXXXXX";
+	int fd = mkstemp(path);
+	struct resolve_repo repo = { "debian", path, NULL, 0 };
+	struct resolve_opts o = { "amd64", 0 };
+	struct resolve_result r = { 0 };
+	struct pgb_err err = { "" };
+	char *status = fixture("status");
+	int rc;
+
+	CHECK(fd >= 0 && write(fd, idx, sizeof(idx) - 1) == (ssize_t)(sizeof(idx) - 1));
+	close(fd);
+	rc = resolve_run(&repo, 1, status, req, 4, &o, &r, &err);
+	unlink(path);
+	free(status);
+	CHECKF(rc == 0, "%s", err.msg);
+	dump(&r);
+	CHECK(r.npkgs == 1 && !strcmp(r.pkgs[0].name, "leaf"));
+	CHECK(r.nmissing == 3);
+	for (size_t i = 0; i < r.nmissing; i++)
+		CHECKF(strstr(r.missing[i].reason, "is not a package request"), "%s",
+		       r.missing[i].reason);
+	resolve_result_free(&r);
+	return 0;
+}
+
 static int test_run_reports_filename_sha256_and_size_of_the_index(void)
 {
 	const char *req[] = { "leaf-a" };
@@ -822,6 +858,7 @@ int main(void)
 	T_RUN(&s, test_run_bundles_a_newer_baseline_package_when_needed);
 	T_RUN(&s, test_run_package_with_only_config_files_left_counts_as_absent);
 	T_RUN(&s, test_run_exact_version_request_takes_that_version_or_lists_the_others);
+	T_RUN(&s, test_run_request_without_name_or_version_is_missing);
 	T_RUN(&s, test_run_reports_filename_sha256_and_size_of_the_index);
 	T_RUN(&s, test_priority_prefers_the_higher_repo_over_a_newer_version);
 	T_RUN(&s, test_priority_yields_where_a_dependency_needs_the_other_repo);

@@ -12,10 +12,13 @@
 # on a replica changes nothing.  Then one failover: the leader's host loses
 # its power (ha_poweroff), a new leader takes the writes a surviving node
 # sends through its own 5433, the VIP follows it, and the old leader, booted
-# again, rejoins as a replica.
+# again, rejoins as a replica.  Then a planned switchover under writes (no
+# acknowledged commit missing, the VIP follows) and the promoted leader's
+# WAL archived at once (its stanza from Patroni's callback).
 # Figures: seconds from starting the three installs to the first write
 # acknowledged through 5433 (time to a ready cluster), and the failover's
-# RTO (from the SIGKILL to the first write acknowledged after it) and RPO.
+# RTO (from the SIGKILL to the first write acknowledged after it) and RPO,
+# the switchover's pause.
 #
 # The hosts are test 49's (fixture_el.sh el_host_root: an air-gapped
 # bookworm that says it is Rocky Linux 9, with Debian's rpm and dnf) on test
@@ -52,6 +55,8 @@ R=${EL_TRIO_R:-9}
 # Not $T_TMP/trio.yml: ha_pki copies HA_CONFIG there.
 HA_CONFIG=$T_TMP/trio.yml.src
 cp manifests/config/trio.yml "$HA_CONFIG"
+# The modules and upstreams of manifests/elR.yml.
+EL_REAL_UPSTREAMS=$(sed -n 's/^upstreams: //p' "manifests/el$R.yml")
 el_real_build trio "[]" "$(sed -n 's/^modules: //p' manifests/el$R.yml)" trio.yml.src \
 	"a bundle of PostgreSQL 15, PgBouncer, Patroni, etcd, HAProxy and pgBackRest" || exit 1
 
@@ -151,4 +156,55 @@ if [ -n "$newl" ] && [ "$newl" != pg-meta-1 ] &&
 	ok "after the failover every node's 5433 takes writes on the new leader $newl, 5436 reaches it, 5434 answers reads"
 else
 	not_ok "the services follow the new leader" "leader: ${newl:-none}"
+fi
+
+# ---- a planned switchover under writes, and the promoted leader's WAL ----
+# As test 64 does on Debian (once here): writes through the old leader's
+# 5433 while `patronictl switchover` hands over to a replica; the pause is
+# printed, no acknowledged commit may be missing, the VIP follows, and the
+# new leader archives its WAL at once (its pgBackRest stanza made by
+# Patroni's callback, pgbrlead.c, as on Debian).
+if ha_wait_healthy 180 && leader=$(ha_leader); then
+	ln=$(ha_node_of "$leader") cand=""
+	for i in 1 2 3; do [ "$i" != "$ln" ] && [ -z "$cand" ] && cand=$i; done
+	ha_load_start "$ln" 1000000
+	sleep 5
+	t0=$(date +%s.%N)
+	ha_in "$ln" patronictl -c "$HA_PATRONI_CONF" switchover pg-meta --leader "$leader" \
+		--candidate "pg-meta-$cand" --force >"$T_TMP/switch.log" 2>&1 ||
+	ha_in "$ln" patronictl -c "$HA_PATRONI_CONF" switchover pg-meta --master "$leader" \
+		--candidate "pg-meta-$cand" --force >"$T_TMP/switch.log" 2>&1
+	sleep 8
+	ha_load_stop "$ln"
+	pause=$(awk -v a="$t0" 'NR > 1 && $2 > a - 1 { g = $2 - p; if (g > m) m = g } { p = $2 } END { printf "%.2f", m }' "$T_TMP/acked")
+	newl=$(ha_leader) nn=""
+	[ -n "$newl" ] && nn=$(ha_node_of "$newl")
+	miss=$( [ -n "$nn" ] && ha_lost "$nn")
+	vip=$( [ -n "$nn" ] && ha_vip_on "$nn")
+	echo "# figure: switchover $leader -> ${newl:-none}: writes paused $pause s, ${miss:-?} acknowledged commits missing, VIP on the new leader: ${vip:-0}; load average $(cut -d' ' -f1 /proc/loadavg)"
+	if grep -q 'Successfully switched over' "$T_TMP/switch.log" && [ "$newl" = "pg-meta-$cand" ] &&
+	   [ "$vip" = 1 ] && [ "$miss" = 0 ]; then
+		ok "patronictl switchover hands over to pg-meta-$cand under writes: the VIP followed, no acknowledged commit missing (pause $pause s)"
+	else
+		not_ok "a planned switchover" "leader ${newl:-none}, VIP there: ${vip:-0}, missing ${miss:-?}; $(tail -n 3 "$T_TMP/switch.log")"
+	fi
+	if [ -n "$nn" ]; then
+		pg() { ha_in "$nn" runuser -u postgres -- "$HA_PSQL" -XAtq -h /run/postgresql -c "$1"; }
+		seg=$(pg "select pg_walfile_name(pg_switch_wal())" 2>&1)
+		got="" end=$(($(date +%s) + 60))
+		while [ "$(date +%s)" -lt "$end" ]; do
+			got=$(pg "select last_archived_wal from pg_stat_archiver" 2>&1)
+			[ -n "$got" ] && [ "$(printf '%s\n%s\n' "$seg" "$got" | sort | tail -n 1)" = "$got" ] && break
+			got="${got:-none} (waiting)"
+			sleep 2
+		done
+		if [ "$got" = "${got% (waiting)}" ] && ha_in "$nn" journalctl -u patroni --no-pager |
+		   grep -q 'pgBackRest stanza pg-meta ready'; then
+			ok "the promoted leader $newl archives its WAL at once ($seg archived): its stanza came from Patroni's callback"
+		else
+			not_ok "the promoted leader archives its WAL" "switched $seg, last archived $got"
+		fi
+	fi
+else
+	not_ok "a healthy cluster with a leader before the switchover"
 fi

@@ -93,20 +93,10 @@ done
 # after the next daily backup.
 if leader=$(ha_leader); then
 	ln=$(ha_node_of "$leader")
-	pg() { ha_in "$ln" runuser -u postgres -- "$HA_PSQL" -XAtq -c "$1"; }
-	seg=$(pg "select pg_walfile_name(pg_switch_wal())" 2>&1)
-	got="" end=$(($(date +%s) + 60))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		got=$(pg "select last_archived_wal from pg_stat_archiver" 2>&1)
-		[ -n "$got" ] && [ "$(printf '%s\n%s\n' "$seg" "$got" | sort | tail -n 1)" = "$got" ] && break
-		got="${got:-none} (waiting)"
-		sleep 2
-	done
-	if [ "$got" = "${got% (waiting)}" ] && ha_in "$ln" journalctl -u patroni --no-pager |
-	   grep -q 'pgBackRest stanza pg-meta ready'; then
-		ok "the new leader $leader archives its WAL at once ($seg archived): its stanza came from Patroni's callback"
+	if ha_wal_archived "$ln"; then
+		ok "the new leader $leader archives its WAL at once ($HA_SEG archived): its stanza came from Patroni's callback"
 	else
-		not_ok "the new leader archives its WAL" "switched $seg, last archived $got; $(ha_in "$ln" journalctl -u patroni --no-pager | grep -i 'pgbundle\|archive command failed' | tail -n 3)"
+		not_ok "the new leader archives its WAL" "switched $HA_SEG, last archived $HA_ARCHIVED; $(ha_in "$ln" journalctl -u patroni --no-pager | grep -i 'pgbundle\|archive command failed' | tail -n 3)"
 	fi
 fi
 n=$(echo $pauses | wc -w)

@@ -189,20 +189,10 @@ if ha_wait_healthy 180 && leader=$(ha_leader); then
 		not_ok "a planned switchover" "leader ${newl:-none}, VIP there: ${vip:-0}, missing ${miss:-?}; $(tail -n 3 "$T_TMP/switch.log")"
 	fi
 	if [ -n "$nn" ]; then
-		pg() { ha_in "$nn" runuser -u postgres -- "$HA_PSQL" -XAtq -h /run/postgresql -c "$1"; }
-		seg=$(pg "select pg_walfile_name(pg_switch_wal())" 2>&1)
-		got="" end=$(($(date +%s) + 60))
-		while [ "$(date +%s)" -lt "$end" ]; do
-			got=$(pg "select last_archived_wal from pg_stat_archiver" 2>&1)
-			[ -n "$got" ] && [ "$(printf '%s\n%s\n' "$seg" "$got" | sort | tail -n 1)" = "$got" ] && break
-			got="${got:-none} (waiting)"
-			sleep 2
-		done
-		if [ "$got" = "${got% (waiting)}" ] && ha_in "$nn" journalctl -u patroni --no-pager |
-		   grep -q 'pgBackRest stanza pg-meta ready'; then
-			ok "the promoted leader $newl archives its WAL at once ($seg archived): its stanza came from Patroni's callback"
+		if ha_wal_archived "$nn"; then
+			ok "the promoted leader $newl archives its WAL at once ($HA_SEG archived): its stanza came from Patroni's callback"
 		else
-			not_ok "the promoted leader archives its WAL" "switched $seg, last archived $got"
+			not_ok "the promoted leader archives its WAL" "switched $HA_SEG, last archived $HA_ARCHIVED"
 		fi
 	fi
 else

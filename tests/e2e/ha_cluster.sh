@@ -341,6 +341,27 @@ ha_lost() {
 	comm -23 "$T_TMP/acked.ids" "$T_TMP/have.ids" | wc -l
 }
 
+# ha_wal_archived NODE: on NODE, the leader, switch to a new WAL segment and
+# wait up to 60 s for pg_stat_archiver to report it (or a later one)
+# archived; HA_SEG is the segment, HA_ARCHIVED the last archived one (or
+# "... (waiting)").  0 when it is archived and Patroni's journal on NODE
+# says its pgBackRest stanza came from Patroni's callback (pgbrlead.c).
+ha_wal_archived() {
+	HA_SEG=$(ha_in "$1" runuser -u postgres -- "$HA_PSQL" -XAtq -h /run/postgresql \
+		-c "select pg_walfile_name(pg_switch_wal())" 2>&1)
+	HA_ARCHIVED="" wa_end=$(($(date +%s) + 60))
+	while [ "$(date +%s)" -lt "$wa_end" ]; do
+		HA_ARCHIVED=$(ha_in "$1" runuser -u postgres -- "$HA_PSQL" -XAtq -h /run/postgresql \
+			-c "select last_archived_wal from pg_stat_archiver" 2>&1)
+		[ -n "$HA_ARCHIVED" ] &&
+			[ "$(printf '%s\n%s\n' "$HA_SEG" "$HA_ARCHIVED" | sort | tail -n 1)" = "$HA_ARCHIVED" ] && break
+		HA_ARCHIVED="${HA_ARCHIVED:-none} (waiting)"
+		sleep 2
+	done
+	[ "$HA_ARCHIVED" = "${HA_ARCHIVED% (waiting)}" ] &&
+		ha_in "$1" journalctl -u patroni --no-pager | grep -q 'pgBackRest stanza pg-meta ready'
+}
+
 # ha_vip_on NODE: 1 when NODE's eth0 holds the VIP 10.10.10.2.
 ha_vip_on() { ip -n "$HA_NS-n$1" -4 addr show dev eth0 | grep -c ' 10.10.10.2/'; }
 

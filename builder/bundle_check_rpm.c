@@ -90,7 +90,8 @@ static int read_primary(const char *href, const struct sbuf *f, struct bundle_re
 		const char *sum = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
 		const char *loc = solvable_get_location(s, NULL);
 
-		if (!loc || !sum || type != REPOKEY_TYPE_SHA256 || strncmp(loc, "pool/", 5)) {
+		if (!loc || !sum || type != REPOKEY_TYPE_SHA256 || strncmp(loc, "pool/", 5) ||
+		    strstr(loc, "/../") || !strcmp(loc + strlen(loc) - 3, "/..")) {
 			rc = pgb_fail(err, "%s: package %s has no sha256 checksum or a location "
 				      "outside pool/", href, pool_solvid2str(pool, p));
 			break;

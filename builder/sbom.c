@@ -355,9 +355,12 @@ int sbom_render(const struct sbom_subject *s, const struct lock *l, const struct
 	free(serial);
 	free(base);
 	if (bad)
-		return pgb_fail(err, "SBOM: package %s: its name, version, architecture, upstream, "
-				"file name or a license is not valid UTF-8, which the SBOM (JSON) "
-				"cannot hold", bad->name);
+		/* The name cut short: a long one would push the reason out of the
+		 * message (fuzz_pkgmeta). */
+		return pgb_fail(err, "SBOM: package %.200s%s: its name, version, architecture, "
+				"upstream, file name or a license is not valid UTF-8, which the "
+				"SBOM (JSON) cannot hold", bad->name,
+				strlen(bad->name) > 200 ? "..." : "");
 	if (!text)
 		return pgb_fail(err, "cannot encode the SBOM");
 	sbuf_adds(out, text);

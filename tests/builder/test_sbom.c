@@ -384,6 +384,18 @@ static int test_text_json_cannot_hold(void)
 	pkgmeta_free(&m);
 	fill(&pk[0], "fx-\xe9", "1.0", SHA_A, 1);
 	CHECK(sbom_render(&s, &l, &m, &out, &err) == -1 && !out.len);
+	/* fuzz_pkgmeta: a name longer than the message pushed the reason out */
+	{
+		char *longname = xmalloc(4001);
+
+		memset(longname, 'a', 4000);
+		longname[4000] = '\0';
+		longname[10] = (char)0xee;
+		fill(&pk[0], longname, "1.0", SHA_A, 1);
+		CHECK(sbom_render(&s, &l, &m, &out, &err) == -1 && !out.len);
+		CHECKF(strstr(err.msg, "UTF-8") && strstr(err.msg, "aaa...:"), "%s", err.msg);
+		free(longname);
+	}
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	return run(path);
 }

@@ -81,6 +81,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* 1 when a component of path is "..": "proj95-..590-1" is a name, not a way up. */
+static int dotdot_component(const char *path)
+{
+	for (const char *c = path; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || c[2] == '\0'))
+			return 1;
+	return 0;
+}
+
 static void check_report(const struct bundle_report *r)
 {
 	char k1fpr[41];
@@ -92,7 +101,7 @@ static void check_report(const struct bundle_report *r)
 		const struct bundle_pkg *k = &r->pkgs[i];
 
 		FUZZ_ASSERT(k->name && k->name[0] && k->version && k->version[0] && k->arch);
-		FUZZ_ASSERT(!strncmp(k->filename, "pool/", 5) && !strstr(k->filename, ".."));
+		FUZZ_ASSERT(!strncmp(k->filename, "pool/", 5) && !dotdot_component(k->filename));
 		FUZZ_ASSERT(hash_sha256_hex_ok(k->sha256));
 	}
 }

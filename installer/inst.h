@@ -195,6 +195,14 @@ const struct inst_pkgmgr *inst_pkgmgr_for(const char *family);
  * transaction table and problems parsed into p. */
 char *dnf_repo_text(const struct inst_bundle *b, const char *dir, int check);
 void dnf_sim_parse(const char *text, struct pkg_plan *p);
+/* The groupadd and useradd argv (left empty when not needed) that make the
+ * postgres account as PostgreSQL's server packages do, when names (the
+ * packages asked for) hold a server package and passwd (the system's
+ * /etc/passwd; group its /etc/group) has no postgres; root: --root DIR or
+ * NULL. */
+void dnf_postgres_account_argv(const struct strlist *names, const char *root,
+			       const char *passwd, const char *group,
+			       struct strlist *groupadd, struct strlist *useradd);
 
 /* --- part A: the .run, the command line, the read-only commands --- */
 

@@ -33,6 +33,8 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,6 +510,123 @@ static int dnf_configure(struct inst_ctx *ctx, struct pgb_err *err)
 
 /* --- install --- */
 
+/* Whether file (passwd- or group-like, under the root) names `name`. */
+static int has_entry(const char *file, const char *name, int passwd)
+{
+	FILE *f = fopen(file, "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	if (passwd) {
+		struct passwd *pw;
+
+		while (!found && (pw = fgetpwent(f)))
+			found = !strcmp(pw->pw_name, name);
+	} else {
+		struct group *gr;
+
+		while (!found && (gr = fgetgrent(f)))
+			found = !strcmp(gr->gr_name, name);
+	}
+	fclose(f);
+	return found;
+}
+
+/* The PostgreSQL majors of postgresqlNN-server among names. */
+static void server_majors(const struct strlist *names, struct strlist *majors)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		const char *s = names->v[i];
+		size_t d = strspn(s + 10, "0123456789");
+
+		if (!strncmp(s, "postgresql", 10) && d && !strcmp(s + 10 + d, "-server"))
+			strlist_add_owned(majors, xstrndup(s + 10, d));
+	}
+}
+
+/* Whether names hold a PostgreSQL server package: PGDG's postgresqlNN-server
+ * or EL's own postgresql-server. */
+static int has_server(const struct strlist *names)
+{
+	struct strlist majors = STRLIST_INIT;
+	int yes = strlist_has(names, "postgresql-server");
+
+	server_majors(names, &majors);
+	yes = yes || majors.n > 0;
+	strlist_free(&majors);
+	return yes;
+}
+
+static void add_all(struct strlist *l, const char *const *v)
+{
+	for (; *v; v++)
+		strlist_add(l, *v);
+}
+
+void dnf_postgres_account_argv(const struct strlist *names, const char *root,
+			       const char *passwd, const char *group,
+			       struct strlist *groupadd, struct strlist *useradd)
+{
+	static const char *const group_args[] = { "-g", "26", "-o", "-r", "postgres", NULL };
+	static const char *const user_args[] = {
+		"-M", "-g", "postgres", "-o", "-r", "-d", "/var/lib/pgsql", "-s", "/bin/bash",
+		"-c", "PostgreSQL Server", "-u", "26", "postgres", NULL
+	};
+	int chroot = root && *root;
+
+	if (!has_server(names) || has_entry(passwd, "postgres", 1))
+		return;
+	if (!has_entry(group, "postgres", 0)) {
+		strlist_add(groupadd, "groupadd");
+		if (chroot) {
+			strlist_add(groupadd, "--root");
+			strlist_add(groupadd, root);
+		}
+		add_all(groupadd, group_args);
+	}
+	strlist_add(useradd, "useradd");
+	if (chroot) {
+		strlist_add(useradd, "--root");
+		strlist_add(useradd, root);
+	}
+	add_all(useradd, user_args);
+}
+
+/*
+ * The postgres account, made as PGDG's and EL's server packages make it in
+ * their %pre (uid 26, home /var/lib/pgsql, shell /bin/bash), before the
+ * transaction.  Other packages create a user of that name their own way:
+ * prometheus-rpm's postgres_exporter runs as postgres and its %pre makes it
+ * with home /var/lib/postgres_exporter and shell /sbin/nologin.  Nothing
+ * orders the two packages, and rpm runs the first %pre it reaches; the
+ * server's then keeps the exporter's account (its useradd fails quietly),
+ * and postgresql-N-setup's `runuser -l postgres` cannot log in to run
+ * initdb.  Like the packages, uninstall leaves the account.
+ */
+static int postgres_account(struct inst_ctx *ctx, const struct strlist *pkgs,
+			    struct pgb_err *err)
+{
+	struct strlist groupadd = STRLIST_INIT, useradd = STRLIST_INIT;
+	char *passwd = inst_root_path(ctx, "/etc/passwd"), *group = inst_root_path(ctx, "/etc/group");
+	int rc = 0;
+
+	dnf_postgres_account_argv(pkgs, ctx->root, passwd, group, &groupadd, &useradd);
+	if (groupadd.n)
+		rc = inst_run_logged(ctx, &groupadd, "groupadd postgres", err);
+	if (rc == 0 && useradd.n) {
+		rc = inst_run_logged(ctx, &useradd, "useradd postgres", err);
+		if (rc == 0)
+			inst_log_change(ctx->log, "created the postgres account as PostgreSQL's "
+					"server package does (uid 26, /var/lib/pgsql, /bin/bash)");
+	}
+	strlist_free(&groupadd);
+	strlist_free(&useradd);
+	free(passwd);
+	free(group);
+	return rc;
+}
+
 /* The names of the installed packages. */
 static int rpm_names(const struct inst_ctx *ctx, struct strlist *out, struct pgb_err *err)
 {
@@ -524,6 +643,8 @@ static int dnf_install(struct inst_ctx *ctx, const struct strlist *pkgs,
 	if (!pkg_install_announce(ctx, pkgs, p))
 		return 0;
 	rc = rpm_names(ctx, &before, err);
+	if (rc == 0)
+		rc = postgres_account(ctx, pkgs, err);
 	if (rc == 0) {
 		dnf_argv(ctx, &argv, "-y");
 		dnf_host_paths(ctx, &argv);
@@ -618,18 +739,6 @@ static int dnf_restore(struct inst_ctx *ctx, struct pgb_err *err)
 	free(repo);
 	free(reposd);
 	return rc;
-}
-
-/* The PostgreSQL majors of postgresqlNN-server among names. */
-static void server_majors(const struct strlist *names, struct strlist *majors)
-{
-	for (size_t i = 0; i < names->n; i++) {
-		const char *s = names->v[i];
-		size_t d = strspn(s + 10, "0123456789");
-
-		if (!strncmp(s, "postgresql", 10) && d && !strcmp(s + 10 + d, "-server"))
-			strlist_add_owned(majors, xstrndup(s + 10, d));
-	}
 }
 
 /* Stop each cluster of a major pgbundle installed and delete its data. */

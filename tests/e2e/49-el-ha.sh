@@ -32,8 +32,10 @@
 # /etc/etcd/etcd.conf (the package's in /etc/etcd/pgbundle-disabled/);
 # Patroni's leader (patronictl list), running as postgres from PGDG's unit on
 # PGDG's data directory and binaries, postgresql-15.service disabled and
-# inactive; a write through 5433 and a read through 5434; PgBouncer
-# answering; a full pgBackRest backup; Redis answering with its password
+# inactive; the postgres account the server package's (uid 26, home
+# /var/lib/pgsql, /bin/bash), made before the transaction so that
+# postgres_exporter's %pre cannot make its own; a write through 5433 and a
+# read through 5434; PgBouncer answering; a full pgBackRest backup; Redis answering with its password
 # and refusing without it, 6380 replicating 6379, run as the package's user
 # from our units; on EL 8 and 9 the three exporters answering (our units'
 # states, pg_up, pgbouncer_up), each run as its package's user (the
@@ -138,6 +140,16 @@ ha() {
 		ok "el$R: Patroni leads (patronictl list), runs as postgres from PGDG's patroni.service with /etc/patroni/patroni.yml, PostgreSQL on /var/lib/pgsql/15/data from /usr/pgsql-15/bin; postgresql-15.service stays disabled and inactive"
 	else
 		not_ok "el$R: Patroni in PGDG's layout" "list: $list; user '$pat_user'; data '$dd'; postgresql-15: $pg15"
+	fi
+	# The postgres account is the server package's (uid 26, /var/lib/pgsql,
+	# bash), not the one prometheus-rpm's postgres_exporter makes (its own
+	# home, /sbin/nologin) when rpm runs its %pre first: the installer makes
+	# the server's before the transaction.
+	acct=$(inside getent passwd postgres | cut -d: -f3,6,7)
+	if [ "$acct" = "26:/var/lib/pgsql:/bin/bash" ]; then
+		ok "el$R: the postgres account is PostgreSQL's server package's (uid 26, home /var/lib/pgsql, /bin/bash)"
+	else
+		not_ok "el$R: the postgres account is the server package's" "getent passwd postgres: $acct"
 	fi
 
 	# --- HAProxy's services, PgBouncer ---

@@ -3,8 +3,10 @@
  * .repo it writes, and reading dnf's transaction and problems.  The dnf
  * outputs are dnf 4.14's (Debian's, which the EL fixture tests drive).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "inst.h"
 #include "unit.h"
@@ -103,6 +105,77 @@ static int test_repo_checks_signatures_and_hotfixes_only_when_asked(void)
 	return 0;
 }
 
+static void put_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static char *joined(const struct strlist *l)
+{
+	struct sbuf b = SBUF_INIT;
+
+	for (size_t i = 0; i < l->n; i++)
+		sbuf_addf(&b, "%s%s", i ? " " : "", l->v[i]);
+	return sbuf_detach(&b, NULL);
+}
+
+/* prometheus-rpm's postgres_exporter makes a postgres user of its own (home
+ * /var/lib/postgres_exporter, /sbin/nologin) when its %pre runs before the
+ * server's: the installer makes PGDG's account first, and only then. */
+static int test_postgres_account_is_made_as_the_server_package_makes_it(void)
+{
+	char dir[] = "/tmp/pgbundle-test-dnf.XXXXXX", passwd[64], group[64], *t;
+	struct strlist names = STRLIST_INIT, ga = STRLIST_INIT, ua = STRLIST_INIT;
+	struct strlist exporter = STRLIST_INIT;
+	struct pgb_err err;
+
+	CHECK(mkdtemp(dir));
+	snprintf(passwd, sizeof(passwd), "%s/passwd", dir);
+	snprintf(group, sizeof(group), "%s/group", dir);
+	put_text(passwd, "root:x:0:0:root:/root:/bin/bash\n");
+	put_text(group, "root:x:0:\n");
+	strlist_add(&names, "postgres_exporter");
+	strlist_add(&names, "postgresql16-server");
+	dnf_postgres_account_argv(&names, NULL, passwd, group, &ga, &ua);
+	t = joined(&ga);
+	CHECKF(!strcmp(t, "groupadd -g 26 -o -r postgres"), "%s", t);
+	free(t);
+	t = joined(&ua);
+	CHECKF(!strcmp(t, "useradd -M -g postgres -o -r -d /var/lib/pgsql -s /bin/bash "
+		       "-c PostgreSQL Server -u 26 postgres"), "%s", t);
+	free(t);
+	strlist_free(&ga);
+	strlist_free(&ua);
+	/* --root DIR: the commands act on the image; the group exists already. */
+	put_text(group, "root:x:0:\npostgres:x:26:\n");
+	dnf_postgres_account_argv(&names, "/srv/el9", passwd, group, &ga, &ua);
+	CHECK(ga.n == 0 && ua.n > 2 && !strcmp(ua.v[1], "--root") && !strcmp(ua.v[2], "/srv/el9"));
+	strlist_free(&ua);
+	/* no server package (exporters only), or the account is there: nothing */
+	strlist_add(&exporter, "postgres_exporter");
+	dnf_postgres_account_argv(&exporter, NULL, passwd, group, &ga, &ua);
+	CHECK(ga.n == 0 && ua.n == 0);
+	put_text(passwd, "postgres:x:26:26:PostgreSQL Server:/var/lib/pgsql:/bin/bash\n");
+	dnf_postgres_account_argv(&names, NULL, passwd, group, &ga, &ua);
+	CHECK(ga.n == 0 && ua.n == 0);
+	/* EL's own server package makes the same account */
+	unlink(passwd);
+	strlist_free(&names);
+	strlist_add(&names, "postgresql-server");
+	dnf_postgres_account_argv(&names, NULL, passwd, group, &ga, &ua);
+	CHECK(ga.n == 0 && ua.n > 0);
+	strlist_free(&ua);
+	strlist_free(&names);
+	strlist_free(&exporter);
+	util_rm_rf(dir, &err);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -111,5 +184,6 @@ int main(void)
 	T_RUN(&s, test_sim_parse_keeps_every_line_of_a_problem);
 	T_RUN(&s, test_unknown_package_is_an_error);
 	T_RUN(&s, test_repo_checks_signatures_and_hotfixes_only_when_asked);
+	T_RUN(&s, test_postgres_account_is_made_as_the_server_package_makes_it);
 	return t_done(&s);
 }

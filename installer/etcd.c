@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "module.h"
+#include "ops.h"
 
 #define UNIT "etcd"
 #define PKI "/etc/etcd/pki"
@@ -826,14 +827,6 @@ static int member_remove(struct inst_ctx *ctx, const struct inst_config *cfg,
 	return rc;
 }
 
-static int remove_file(struct inst_ctx *ctx, const char *path, struct pgb_err *err)
-{
-	if (!util_exists(path))
-		return 0;
-	inst_pg_change(ctx, "remove %s", path);
-	return ctx->dry_run ? 0 : util_rm_rf(path, err);
-}
-
 /* Our env file goes, the packaged one comes back (before rpm removes it). */
 static int restore_packaged(struct inst_ctx *ctx, const struct inst_config *cfg,
 			    struct pgb_err *err)
@@ -844,7 +837,7 @@ static int restore_packaged(struct inst_ctx *ctx, const struct inst_config *cfg,
 	if (!file)
 		return 0;
 	stored = aside_path(file, &dir);
-	rc = remove_file(ctx, file, err);
+	rc = inst_ops_remove(ctx, file, err);
 	/* A dry run removed nothing: restore would see ours and keep it aside. */
 	if (rc == 0 && ctx->dry_run && util_exists(stored))
 		inst_pg_change(ctx, "restore %s (the package's)", file);
@@ -860,19 +853,14 @@ static int etcd_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			  struct pgb_err *err)
 {
 	const struct inst_member *self = self_member(cfg);
-	char *dropin = inst_dropin_path(UNIT, "pgbundle"), *dir;
 	int rc = 0;
 
-	if (!self) {
-		free(dropin);
+	if (!self)
 		return 0;
-	}
 	inst_log_step(ctx->log, "etcd: member %s leaves cluster %s", self->name, cfg->etcd_cluster);
-	if (cfg->etcd_safeguard) {
-		free(dropin);
+	if (cfg->etcd_safeguard)
 		return pgb_fail(err, "etcd_safeguard is true in %s: this etcd member is not "
 				"removed; set it to false to purge it", cfg->path);
-	}
 	if (data_exists(cfg))
 		rc = member_remove(ctx, cfg, self, err);
 	if (rc == 0 && inst_pg_unit_active(UNIT)) {
@@ -883,7 +871,7 @@ static int etcd_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 	if (rc == 0 && !ctx->dry_run)
 		inst_pg_systemctl("disable", UNIT, err);
 	if (rc == 0)
-		rc = remove_file(ctx, cfg->etcd_data, err);
+		rc = inst_ops_remove(ctx, cfg->etcd_data, err);
 	if (rc == 0 && !ctx->dry_run) {
 		char *parent = xstrdup(cfg->etcd_data);
 
@@ -893,19 +881,11 @@ static int etcd_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 		free(parent);
 	}
 	if (rc == 0)
-		rc = remove_file(ctx, PKI, err);
+		rc = inst_ops_remove(ctx, PKI, err);
 	if (rc == 0)
-		rc = remove_file(ctx, dropin, err);
+		rc = inst_ops_remove_dropin(ctx, UNIT, "pgbundle", err);
 	if (rc == 0)
 		rc = restore_packaged(ctx, cfg, err);
-	dir = xstrdup(dropin);
-	*strrchr(dir, '/') = '\0';
-	if (rc == 0 && !ctx->dry_run) {
-		rmdir(dir);
-		rc = inst_daemon_reload(err);
-	}
-	free(dir);
-	free(dropin);
 	return rc;
 }
 

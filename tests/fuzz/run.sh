@@ -30,9 +30,12 @@ if [ -z "$FUZZ" ]; then
 fi
 
 # CPU seconds (user + system) the finished children of this shell used so far,
-# from `times` run in this shell (not in a $(...) subshell, which has no children).
+# from `times` run in this shell (not in a $(...) subshell, which has no
+# children), into a file of this shell's own: campaigns run several of these
+# scripts at once, and one's `times` must not be read as another's.
+TIMES=
 child_cpu() {
-	tail -n 1 "$OUT/logs/.times" | awk '{ s = 0
+	tail -n 1 "$TIMES" | awk '{ s = 0
 		for (i = 1; i <= NF; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] }
 		printf "%d\n", s }'
 }
@@ -59,7 +62,8 @@ for name in $FUZZ; do
 	seeds=$SRC/corpus/$name
 	[ -d "$seeds" ] || seeds=
 	start=$(date +%s)
-	times >"$OUT/logs/.times"
+	TIMES=$OUT/logs/.times.$$
+	times >"$TIMES"
 	cpu0=$(child_cpu)
 	# -timeout is wall-clock: 120 s, because campaigns run at nice 19 on shared
 	# machines, where a process can wait that long for a CPU (a 20 ms input
@@ -71,8 +75,9 @@ for name in $FUZZ; do
 		>"$log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
-	times >"$OUT/logs/.times"
+	times >"$TIMES"
 	cpu=$(( $(child_cpu) - cpu0 ))
+	rm -f "$TIMES"
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	execs=${execs:-0}
 	cov=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -n 1 |

@@ -20,7 +20,7 @@
 struct ext_args {
 	const char *sub, *target, *category, *word;
 	struct strlist mirrors;
-	int json, pg, unverified_ok;
+	int json, pg, unverified_ok, pgdg;
 };
 
 struct ext_ctx {
@@ -33,10 +33,10 @@ struct ext_ctx {
 
 static void ext_help(void)
 {
-	printf("usage: pgbundle ext list [--target T] [--pg N] [--category C] [--json]\n"
-	       "       pgbundle ext info NAME [--json]\n"
-	       "       pgbundle ext search WORD [--target T] [--json]\n"
-	       "       pgbundle ext avail NAME [--json]\n\n"
+	printf("usage: pgbundle ext list [--target T] [--pg N] [--category C] [--pgdg] [--json]\n"
+	       "       pgbundle ext info NAME [--pgdg] [--json]\n"
+	       "       pgbundle ext search WORD [--target T] [--pgdg] [--json]\n"
+	       "       pgbundle ext avail NAME [--pgdg] [--json]\n\n"
 	       "The PostgreSQL extensions the upstream repositories publish, found in their\n"
 	       "metadata (apt: each suite's Contents index joined with Packages; rpm-md:\n"
 	       "each repository's filelists; every NAME.control file maps to the package\n"
@@ -53,6 +53,10 @@ static void ext_help(void)
 	       "      --target T        a recipes/targets.yml target (list, search)\n"
 	       "      --pg N            only PostgreSQL major N (list)\n"
 	       "      --category C      only catalog category C (list)\n"
+	       "      --pgdg            also the target's PGDG repositories (recipes/targets.yml\n"
+	       "                        `pgdg:`), where the majors and extensions the\n"
+	       "                        distribution lacks are; a plan reads them when the\n"
+	       "                        manifest needs them, ext only when asked\n"
 	       "      --json            machine-readable output\n"
 	       "      --mirror KEY=URL  where the upstreams with mirror KEY are (repeatable)\n"
 	       "      --allow-expired   accepted for symmetry with plan: ext only reads, so an\n"
@@ -77,6 +81,7 @@ static int parse_args(int argc, char **argv, struct ext_args *a, int *exit_code)
 		{ "mirror", required_argument, NULL, 'm' },
 		{ "allow-expired", no_argument, NULL, 'E' },
 		{ "allow-unverified-contents", no_argument, NULL, 'U' },
+		{ "pgdg", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -99,6 +104,7 @@ static int parse_args(int argc, char **argv, struct ext_args *a, int *exit_code)
 			break;
 		case 'E': break;
 		case 'U': a->unverified_ok = 1; break;
+		case 'P': a->pgdg = 1; break;
 		case 'h': ext_help(); *exit_code = PGB_EXIT_OK; return -1;
 		default: *exit_code = cli_usage_error("ext", "unknown option"); return -1;
 		}
@@ -161,7 +167,18 @@ static int discover(struct ext_ctx *c, const struct recipe_target *t, struct ext
 		    struct pgb_err *err)
 {
 	struct extdisc_opts o = { 0 };
+	struct strlist names = STRLIST_INIT;
+	int rc = 0;
 
+	/* --pgdg: PGDG's repositories first, so that where the distribution
+	 * ships the same package for a major, its entry is the one kept (the
+	 * last upstream wins a tie in extdisc_discover), as a plan prefers the
+	 * distribution unless the manifest says `prefer: pgdg`. */
+	if (c->a->pgdg)
+		for (size_t i = 0; i < t->pgdg.n + t->upstreams.n; i++)
+			strlist_add(&names, i < t->pgdg.n ? t->pgdg.v[i]
+						  : t->upstreams.v[i - t->pgdg.n]);
+	o.upstreams = &names;
 	o.fetch = c->f;
 	o.cache_dir = c->cache;
 	o.rc = &c->rc;
@@ -174,8 +191,9 @@ static int discover(struct ext_ctx *c, const struct recipe_target *t, struct ext
 	o.pg = c->a->pg ? &c->a->pg : NULL;
 	o.npg = c->a->pg ? 1 : 0;
 	if (extdisc_discover(&o, d, err) < 0)
-		return pgb_err_prefix(err, "target %s", t->name);
-	return 0;
+		rc = pgb_err_prefix(err, "target %s", t->name);
+	strlist_free(&names);
+	return rc;
 }
 
 /* No rpm-md repository is reachable from here: an EL target counts when the

@@ -13,7 +13,9 @@
 # another key of the keyring, or a keyring without the pinned key, is
 # refused; the bundle lists both majors and each one's packages, rebuilds
 # byte-identically from its lock and installs with apt.  Last, the same
-# manifest planned against the real Debian archive.
+# manifest planned against the real Debian archive, and `pgbundle ext list
+# --pgdg` there: PGDG's extensions added, Debian's kept where both ship one,
+# PGDG not read without --pgdg.
 . tests/lib.sh
 . tests/e2e/fixture_repo.sh
 . tests/e2e/fixture_setup.sh
@@ -214,4 +216,25 @@ if PGBUNDLE_RECIPES="$T_TMP/recipes-r" "$PGBUNDLE" plan "$T_TMP/m.yml" --json --
 	ok "real Debian 12 archive plus the PGDG fixture: 15 is Debian's ($(pkg "$T_TMP/real.json" postgresql-15 .version)), 16 PGDG's"
 else
 	not_ok "real Debian plus PGDG" "$(tail -n 3 "$T_TMP/real.err")"
+fi
+
+# --- ext: PGDG's extensions only when asked (--pgdg) ---------------------------
+# Against the real archive: where Debian and PGDG ship the same package for a
+# major (postgresql-15 with pg_stat_statements), Debian's is listed, as a plan
+# would take it; what only PGDG has (16, pgvector) is PGDG's.
+ext_of() {	# JSON NAME MAJOR -> "package upstream"
+	jq -r --arg n "$2" --argjson p "$3" \
+		'.extensions[] | select(.name == $n and .pg == $p) | "\(.package) \(.upstream)"' "$1"
+}
+if PGBUNDLE_RECIPES="$T_TMP/recipes-r" "$PGBUNDLE" ext list --target d12 --json \
+	--mirror pgdg="file://$T_TMP/pgdg" >"$T_TMP/ext.json" 2>"$T_TMP/ext.err" &&
+   PGBUNDLE_RECIPES="$T_TMP/recipes-r" "$PGBUNDLE" ext list --target d12 --pgdg --json \
+	--mirror pgdg="file://$T_TMP/pgdg" >"$T_TMP/ext-pgdg.json" 2>>"$T_TMP/ext.err" &&
+   [ "$(jq '[.extensions[] | select(.upstream == "pgdg-apt")] | length' "$T_TMP/ext.json")" = 0 ] &&
+   [ "$(ext_of "$T_TMP/ext-pgdg.json" vector 16)" = "postgresql-16-pgvector pgdg-apt" ] &&
+   [ "$(ext_of "$T_TMP/ext-pgdg.json" pg_stat_statements 16)" = "postgresql-16 pgdg-apt" ] &&
+   ext_of "$T_TMP/ext-pgdg.json" pg_stat_statements 15 | grep -q '^postgresql-15 debian'; then
+	ok "ext list --pgdg adds PGDG's extensions (vector and pg_stat_statements for 16), keeps Debian's where both ship one ($(ext_of "$T_TMP/ext-pgdg.json" pg_stat_statements 15)); without --pgdg PGDG is not read"
+else
+	not_ok "ext list --pgdg" "$(tail -n 3 "$T_TMP/ext.err"); 15: $(ext_of "$T_TMP/ext-pgdg.json" pg_stat_statements 15); vector 16: $(ext_of "$T_TMP/ext-pgdg.json" vector 16)"
 fi

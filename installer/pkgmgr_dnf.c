@@ -604,27 +604,30 @@ void dnf_postgres_account_argv(const struct strlist *names, const char *root,
  * and postgresql-N-setup's `runuser -l postgres` cannot log in to run
  * initdb.  Like the packages, uninstall leaves the account.
  */
-static int postgres_account(struct inst_ctx *ctx, const struct strlist *pkgs,
-			    struct pgb_err *err)
+static void postgres_account(struct inst_ctx *ctx, const struct strlist *pkgs)
 {
 	struct strlist groupadd = STRLIST_INIT, useradd = STRLIST_INIT;
 	char *passwd = inst_root_path(ctx, "/etc/passwd"), *group = inst_root_path(ctx, "/etc/group");
+	struct pgb_err err;
 	int rc = 0;
 
 	dnf_postgres_account_argv(pkgs, ctx->root, passwd, group, &groupadd, &useradd);
 	if (groupadd.n)
-		rc = inst_run_logged(ctx, &groupadd, "groupadd postgres", err);
-	if (rc == 0 && useradd.n) {
-		rc = inst_run_logged(ctx, &useradd, "useradd postgres", err);
-		if (rc == 0)
-			inst_log_change(ctx->log, "created the postgres account as PostgreSQL's "
-					"server package does (uid 26, /var/lib/pgsql, /bin/bash)");
-	}
+		rc = inst_run_logged(ctx, &groupadd, "groupadd postgres", &err);
+	if (rc == 0 && useradd.n)
+		rc = inst_run_logged(ctx, &useradd, "useradd postgres", &err);
+	/* Not fatal: the server package's %pre still makes the account, as
+	 * without this step (its own useradd's failure is ignored too). */
+	if (rc != 0)
+		inst_log_warn(ctx->log, "could not make the postgres account before the "
+			      "transaction (%s); the server package's %%pre will", err.msg);
+	else if (useradd.n)
+		inst_log_change(ctx->log, "created the postgres account as PostgreSQL's server "
+				"package does (uid 26, /var/lib/pgsql, /bin/bash)");
 	strlist_free(&groupadd);
 	strlist_free(&useradd);
 	free(passwd);
 	free(group);
-	return rc;
 }
 
 /* The names of the installed packages. */
@@ -644,7 +647,7 @@ static int dnf_install(struct inst_ctx *ctx, const struct strlist *pkgs,
 		return 0;
 	rc = rpm_names(ctx, &before, err);
 	if (rc == 0)
-		rc = postgres_account(ctx, pkgs, err);
+		postgres_account(ctx, pkgs);
 	if (rc == 0) {
 		dnf_argv(ctx, &argv, "-y");
 		dnf_host_paths(ctx, &argv);

@@ -79,6 +79,12 @@ void bundle_report_add(struct bundle_report *r, const char *name, const char *ve
  * Architecture, Filename, Size or a 64-digit SHA256. */
 int bundle_report_parse_packages(struct bundle_report *r, const struct sbuf *packages,
 				 struct pgb_err *err);
+/* The rpm-md reader of one primary (compressed as href's name says; already
+ * verified): every package added to r; fails naming href and the package
+ * when one has no name, version or architecture, no sha256 checksum, or a
+ * location outside pool/ or with a ".." component. */
+int bundle_report_parse_primary(struct bundle_report *r, const char *href,
+				const struct sbuf *primary, struct pgb_err *err);
 /* The rpm-md reader (bundle_check_rpm.c): repodata/repomd.xml and its
  * signature, every record it lists and the packages of primary, from the
  * metadata files get() returns (NULL: not in the bundle), against kr. */

@@ -67,9 +67,19 @@ static FILE *open_mem(const char *name, const struct sbuf *f, struct pgb_err *er
 	return fp;
 }
 
-/* The packages of primary (compressed as named) into r. */
-static int read_primary(const char *href, const struct sbuf *f, struct bundle_report *r,
-			struct pgb_err *err)
+/* Whether evr is "[E:]V-R" with V and R not empty: every rpm has a version
+ * and a release (libsolv makes "-" of <version ver="" rel=""/>). */
+static int evr_whole(const char *evr)
+{
+	const char *v = evr + strspn(evr, "0123456789"), *dash;
+
+	v = *v == ':' ? v + 1 : evr;
+	dash = strrchr(v, '-');
+	return dash && dash > v && dash[1];
+}
+
+int bundle_report_parse_primary(struct bundle_report *r, const char *href,
+				const struct sbuf *f, struct pgb_err *err)
 {
 	Pool *pool = pool_create();
 	Repo *repo = repo_create(pool, "bundle");
@@ -90,6 +100,15 @@ static int read_primary(const char *href, const struct sbuf *f, struct bundle_re
 		const char *sum = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
 		const char *loc = solvable_get_location(s, NULL);
 
+		/* libsolv gives a package without <name>, <version> or <arch> the
+		 * empty string: such an entry names nothing dnf could install. */
+		if (s->name <= ID_EMPTY || s->evr <= ID_EMPTY || s->arch <= ID_EMPTY ||
+		    !evr_whole(pool_id2str(pool, s->evr))) {
+			rc = pgb_fail(err, "%s: package %zu (%s) has no name, version or "
+				      "architecture: the index is damaged; build the bundle again",
+				      href, r->npackages + 1, pool_solvid2str(pool, p));
+			break;
+		}
 		if (!loc || !sum || type != REPOKEY_TYPE_SHA256 || strncmp(loc, "pool/", 5) ||
 		    strstr(loc, "/../") || !strcmp(loc + strlen(loc) - 3, "/..")) {
 			rc = pgb_fail(err, "%s: package %s has no sha256 checksum or a location "
@@ -127,7 +146,7 @@ int bundle_check_rpmmd(const struct sbuf *(*get)(void *ctx, const char *path), v
 	if (check_records(repomd, get, ctx, err) == 0 &&
 	    rpmmd_record(repomd, REPOMD, "primary", 1, &rec, err) == 0) {
 		prim = get(ctx, rec->location_href);
-		rc = read_primary(rec->location_href, prim, r, err);
+		rc = bundle_report_parse_primary(r, rec->location_href, prim, err);
 	}
 	cr_repomd_free(repomd);
 	return rc;

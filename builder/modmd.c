@@ -71,36 +71,152 @@ static int add_index(struct modmd *m, ModulemdModuleIndex *idx, const char *repo
 }
 
 /*
- * Module metadata has no YAML anchors or aliases (libmodulemd's emitter and
- * createrepo_c's tools write none), and libmodulemd leaks on some of them
- * (an alias as a mapping key: found by tests/fuzz/fuzz_modmd), so a
- * modules.yaml holding one is refused, naming where, before libmodulemd
- * reads it.  What libyaml cannot parse is left to libmodulemd to report.
+ * A screen of modules.yaml with libyaml before libmodulemd reads it, for
+ * what libmodulemd mishandles, each found by tests/fuzz/fuzz_modmd:
+ *
+ * - YAML anchors and aliases: module metadata has none (libmodulemd's
+ *   emitter and createrepo_c's tools write none), and libmodulemd leaks on
+ *   some of them (an alias as a mapping key).
+ * - `buildopts: {rpms: ...}` where rpms is not a mapping, its whitelist not
+ *   a list of strings, its macros not a string, or one of its keys not a
+ *   string: libmodulemd (2.14, and its master of 2026) then frees the
+ *   error it reports twice (modulemd_buildopts_parse_yaml propagates an
+ *   error it still owns), corrupting the heap.  Every document type that
+ *   holds buildopts (modulemd, modulemd-packager) is screened, at any depth.
+ *
+ * Module metadata nests a few levels; deeper than SCREEN_DEPTH is refused.
+ * What libyaml cannot parse is left to libmodulemd to report.
  */
-static int no_aliases(const char *text, size_t len, const char *what, struct pgb_err *err)
-{
+#define SCREEN_DEPTH 64
+
+enum screen_role { ROLE_ANY, ROLE_BUILDOPTS, ROLE_RPMS, ROLE_WHITELIST, ROLE_MACROS };
+
+struct screen {
 	yaml_parser_t parser;
-	yaml_event_t ev;
-	int rc = 0, done = 0;
+	const char *what;
+	struct pgb_err *err;
+	int parse_failed;	/* libyaml's own error: left to libmodulemd */
+};
 
-	if (!yaml_parser_initialize(&parser))
-		return pgb_fail(err, "%s: out of memory", what);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	while (!done && rc == 0 && yaml_parser_parse(&parser, &ev)) {
-		const unsigned char *anchor =
-			ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
-			ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor :
-			ev.type == YAML_MAPPING_START_EVENT ? ev.data.mapping_start.anchor : NULL;
+static int screen_fail(struct screen *sc, const yaml_event_t *ev, const char *why)
+{
+	return pgb_fail(sc->err, "%s:%zu:%zu: %s; libmodulemd does not read it safely: "
+			"the file is damaged or not module metadata, regenerate it", sc->what,
+			ev->start_mark.line + 1, ev->start_mark.column + 1, why);
+}
 
-		if (ev.type == YAML_ALIAS_EVENT || anchor)
-			rc = pgb_fail(err, "%s:%zu:%zu: a YAML %s; module metadata has none "
-				      "(libmodulemd does not read them): regenerate the file",
-				      what, ev.start_mark.line + 1, ev.start_mark.column + 1,
-				      anchor ? "anchor" : "alias");
-		done = ev.type == YAML_STREAM_END_EVENT;
+static int screen_next(struct screen *sc, yaml_event_t *ev)
+{
+	if (yaml_parser_parse(&sc->parser, ev))
+		return 0;
+	sc->parse_failed = 1;
+	return -1;
+}
+
+/* The role of the value of key (a scalar; NULL for another key) in a mapping
+ * of role `in`. */
+static enum screen_role value_role(enum screen_role in, const char *key)
+{
+	if (!key)
+		return ROLE_ANY;
+	if (in == ROLE_BUILDOPTS && !strcmp(key, "rpms"))
+		return ROLE_RPMS;
+	if (in == ROLE_RPMS)
+		return !strcmp(key, "whitelist") ? ROLE_WHITELIST :
+		       !strcmp(key, "macros") ? ROLE_MACROS : ROLE_ANY;
+	return !strcmp(key, "buildopts") ? ROLE_BUILDOPTS : ROLE_ANY;
+}
+
+static int screen_node(struct screen *sc, yaml_event_t *ev, enum screen_role role, int depth);
+
+/* The rest of a collection whose start event was read: its items, up to its
+ * end event.  role is the collection's. */
+static int screen_items(struct screen *sc, yaml_event_type_t end, enum screen_role role,
+			int depth)
+{
+	int key = end == YAML_MAPPING_END_EVENT, rc = 0;
+	char *k = NULL;
+
+	for (;;) {
+		yaml_event_t ev;
+
+		if (screen_next(sc, &ev) < 0)
+			break;
+		if (ev.type == end) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (key && role == ROLE_RPMS && ev.type != YAML_SCALAR_EVENT)
+			rc = screen_fail(sc, &ev, "a key of buildopts' rpms that is not a string");
+		else if (!key && role == ROLE_WHITELIST && ev.type != YAML_SCALAR_EVENT)
+			rc = screen_fail(sc, &ev, "an item of buildopts' rpms whitelist that is "
+					 "not a string");
+		if (rc == 0 && key) {
+			free(k);
+			k = ev.type == YAML_SCALAR_EVENT ? xstrdup((char *)ev.data.scalar.value) : NULL;
+		}
+		if (rc == 0)
+			rc = screen_node(sc, &ev, end == YAML_MAPPING_END_EVENT && !key ?
+					 value_role(role, k) : ROLE_ANY, depth + 1);
 		yaml_event_delete(&ev);
+		if (rc < 0 || sc->parse_failed)
+			break;
+		if (end == YAML_MAPPING_END_EVENT)
+			key = !key;
 	}
-	yaml_parser_delete(&parser);
+	free(k);
+	return rc;
+}
+
+/* One node whose first event is ev (not deleted here). */
+static int screen_node(struct screen *sc, yaml_event_t *ev, enum screen_role role, int depth)
+{
+	const unsigned char *anchor =
+		ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.anchor :
+		ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor :
+		ev->type == YAML_MAPPING_START_EVENT ? ev->data.mapping_start.anchor : NULL;
+
+	if (ev->type == YAML_ALIAS_EVENT || anchor)
+		return screen_fail(sc, ev, anchor ? "a YAML anchor; module metadata has none"
+					  : "a YAML alias; module metadata has none");
+	if (depth > SCREEN_DEPTH)
+		return screen_fail(sc, ev, "nested deeper than module metadata is");
+	if (role == ROLE_RPMS && ev->type != YAML_MAPPING_START_EVENT)
+		return screen_fail(sc, ev, "buildopts' rpms is not a mapping");
+	if (role == ROLE_WHITELIST && ev->type != YAML_SEQUENCE_START_EVENT)
+		return screen_fail(sc, ev, "buildopts' rpms whitelist is not a list");
+	if (role == ROLE_MACROS && ev->type != YAML_SCALAR_EVENT)
+		return screen_fail(sc, ev, "buildopts' rpms macros is not a string");
+	if (ev->type == YAML_MAPPING_START_EVENT)
+		return screen_items(sc, YAML_MAPPING_END_EVENT, role, depth);
+	if (ev->type == YAML_SEQUENCE_START_EVENT)
+		return screen_items(sc, YAML_SEQUENCE_END_EVENT, role, depth);
+	return 0;
+}
+
+static int screen_yaml(const char *text, size_t len, const char *what, struct pgb_err *err)
+{
+	struct screen sc = { .what = what, .err = err };
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&sc.parser))
+		return pgb_fail(err, "%s: out of memory", what);
+	yaml_parser_set_input_string(&sc.parser, (const unsigned char *)text, len);
+	while (rc == 0 && !sc.parse_failed) {
+		yaml_event_t ev;
+		int done;
+
+		if (screen_next(&sc, &ev) < 0)
+			break;
+		done = ev.type == YAML_STREAM_END_EVENT;
+		if (ev.type != YAML_STREAM_START_EVENT && ev.type != YAML_DOCUMENT_START_EVENT &&
+		    ev.type != YAML_DOCUMENT_END_EVENT && !done)
+			rc = screen_node(&sc, &ev, ROLE_ANY, 0);
+		yaml_event_delete(&ev);
+		if (done)
+			break;
+	}
+	yaml_parser_delete(&sc.parser);
 	return rc;
 }
 
@@ -111,7 +227,7 @@ static int add_string(struct modmd *m, const char *text, size_t len, const char 
 	g_autoptr(GPtrArray) failures = NULL;
 	GError *gerr = NULL;
 
-	if (no_aliases(text, len, what, err) < 0)
+	if (screen_yaml(text, len, what, err) < 0)
 		return -1;
 	idx = modulemd_module_index_new();
 	if (!modulemd_module_index_update_from_string(idx, text, FALSE, &failures, &gerr) &&

@@ -252,6 +252,56 @@ static int test_modules_yaml_with_an_alias_is_refused_where_it_stands(void)
 	return 0;
 }
 
+/* fuzz_modmd's finding (2026-12-05): `buildopts: {rpms: [...]}` made
+ * libmodulemd free the error it reported twice (heap corruption, seen as a
+ * SEGV in g_slice_alloc hundreds of thousands of inputs later, and at once
+ * under G_SLICE=always-malloc).  Refused at its line before libmodulemd
+ * reads it; a well-formed buildopts still loads. */
+static int test_modules_yaml_with_a_malformed_buildopts_is_refused(void)
+{
+	static const char head[] =
+		"---\ndocument: modulemd\nversion: 2\ndata:\n"
+		"  name: postgresql\n  stream: \"15\"\n  summary: a b\n  description: 6\n"
+		"  license:\n    module: 0\n";
+	static const char *const bad[][2] = {
+		{ "  buildopts:\n    rpms:\n    - postgresql-0:15.6-1.x86_64\n",	/* the finding */
+		  ":13:5: buildopts' rpms is not a mapping" },
+		{ "  buildopts:\n    rpms: ~\n", ":12:11: buildopts' rpms is not a mapping" },
+		{ "  buildopts:\n    rpms:\n      whitelist: {a: b}\n",
+		  ":13:18: buildopts' rpms whitelist is not a list" },
+		{ "  buildopts:\n    rpms:\n      whitelist: [a, [b]]\n",
+		  ":13:22: an item of buildopts' rpms whitelist that is not a string" },
+		{ "  buildopts:\n    rpms:\n      macros: [x]\n",
+		  ":13:15: buildopts' rpms macros is not a string" },
+		{ "  buildopts:\n    rpms:\n      [k]: v\n",
+		  ":13:7: a key of buildopts' rpms that is not a string" },
+	};
+	static const char good[] =
+		"  buildopts:\n    rpms:\n      macros: |\n        %%_with_llvm 1\n"
+		"      whitelist: [postgresql, postgresql-server]\n    arches: [x86_64]\n"
+		"  artifacts:\n    rpms: [postgresql-0:15.6-1.x86_64]\n";
+	struct pgb_err err = { { 0 } };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct modmd *m = modmd_new();
+		char *text = xasprintf("%s%s...\n", head, bad[i][0]);
+
+		CHECKF(modmd_add_text(m, text, "el-appstream", &err) == -1, "case %zu loaded", i);
+		CHECKF(strstr(err.msg, bad[i][1]), "case %zu: %s", i, err.msg);
+		free(text);
+		modmd_free(m);
+	}
+	{
+		struct modmd *m = modmd_new();
+		char *text = xasprintf("%s%s...\n", head, good);
+
+		CHECKF(modmd_add_text(m, text, "el-appstream", &err) == 0, "%s", err.msg);
+		free(text);
+		modmd_free(m);
+	}
+	return 0;
+}
+
 static int test_module_obsoletes_are_named_not_applied(void)
 {
 	struct strlist on10 = STRLIST_INIT, on15 = STRLIST_INIT;
@@ -462,6 +512,7 @@ int main(void)
 	T_RUN(&s, test_comps_that_is_not_comps_is_refused_naming_the_file);
 	T_RUN(&s, test_module_obsoletes_are_named_not_applied);
 	T_RUN(&s, test_modules_yaml_with_an_alias_is_refused_where_it_stands);
+	T_RUN(&s, test_modules_yaml_with_a_malformed_buildopts_is_refused);
 	T_RUN(&s, test_proof_names_what_the_bundle_lacks_and_the_chain);
 	T_RUN(&s, test_a_request_for_an_obsoleted_name_takes_its_replacement);
 	T_RUN(&s, test_a_name_two_repositories_carry_says_why_this_one);

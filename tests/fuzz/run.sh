@@ -59,7 +59,9 @@ for name in $FUZZ; do
 	fi
 	corpus=$OUT/corpus/$name
 	findings=$OUT/findings/$name
-	log=$OUT/logs/$name.log
+	# A log of this run's own (campaigns may run one harness several times
+	# at once), named NAME.log once the run is over.
+	log=$OUT/logs/$name.$$.log
 	mkdir -p "$corpus" "$findings" "$OUT/logs"
 	set --
 	[ -n "$FUZZ_RUNS" ] && set -- "-runs=$FUZZ_RUNS"
@@ -93,6 +95,7 @@ for name in $FUZZ; do
 	total=$((total + execs))
 	figures="$execs executions in $secs s ($cpu s CPU, $rate/CPU-s), ${cov:-no coverage line}"
 	artifact=$(sed -n "s/^.*Test unit written to \(.*\)$/\1/p" "$log" | tail -n 1)
+	mv -f "$log" "$OUT/logs/$name.log" && log=$OUT/logs/$name.log
 	if [ "$rc" = 0 ] && [ -z "$artifact" ]; then
 		echo "ok - fuzz $name: $figures, clean"
 		clean=$((clean + 1))

@@ -81,8 +81,8 @@ int bundle_report_parse_packages(struct bundle_report *r, const struct sbuf *pac
 				 struct pgb_err *err);
 /* The rpm-md reader of one primary (compressed as href's name says; already
  * verified): every package added to r; fails naming href and the package
- * when one has no name, version or architecture, no sha256 checksum, or a
- * location outside pool/ or with a ".." component. */
+ * when one has no name, version, release or architecture, no sha256
+ * checksum, or a location outside pool/ or with a ".." component. */
 int bundle_report_parse_primary(struct bundle_report *r, const char *href,
 				const struct sbuf *primary, struct pgb_err *err);
 /* The rpm-md reader (bundle_check_rpm.c): repodata/repomd.xml and its

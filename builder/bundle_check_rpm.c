@@ -104,9 +104,10 @@ int bundle_report_parse_primary(struct bundle_report *r, const char *href,
 		 * empty string: such an entry names nothing dnf could install. */
 		if (s->name <= ID_EMPTY || s->evr <= ID_EMPTY || s->arch <= ID_EMPTY ||
 		    !evr_whole(pool_id2str(pool, s->evr))) {
-			rc = pgb_fail(err, "%s: package %zu (%s) has no name, version or "
-				      "architecture: the index is damaged; build the bundle again",
-				      href, r->npackages + 1, pool_solvid2str(pool, p));
+			rc = pgb_fail(err, "%s: package %zu (%s) has no name, version, "
+				      "release or architecture: the index is damaged; build the "
+				      "bundle again", href, r->npackages + 1,
+				      pool_solvid2str(pool, p));
 			break;
 		}
 		if (!loc || !sum || type != REPOKEY_TYPE_SHA256 || strncmp(loc, "pool/", 5) ||

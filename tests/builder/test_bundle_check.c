@@ -65,8 +65,8 @@ static int test_a_package_without_name_version_or_release_is_refused(void)
 		primary(&b, cases[i][0], cases[i][1], cases[i][2]);
 		CHECKF(parse(&b, &r, &err) < 0, "case %zu accepted", i);
 		CHECKF(strstr(err.msg, "repodata/primary.xml: package 1") &&
-		       strstr(err.msg, "no name, version or architecture"), "case %zu: %s", i,
-		       err.msg);
+		       strstr(err.msg, "no name, version, release or architecture"),
+		       "case %zu: %s", i, err.msg);
 		bundle_report_free(&r);
 	}
 	sbuf_free(&b);

@@ -77,6 +77,8 @@ static int add_index(struct modmd *m, ModulemdModuleIndex *idx, const char *repo
  * - YAML anchors and aliases: module metadata has none (libmodulemd's
  *   emitter and createrepo_c's tools write none), and libmodulemd leaks on
  *   some of them (an alias as a mapping key).
+ * - `document`, `version` or `data` twice at a document's root: YAML has
+ *   no duplicate keys, and libmodulemd leaks on a second `version`.
  * - `buildopts: {rpms: ...}` where rpms is not a mapping, its whitelist not
  *   a list of strings, its macros not a string, or one of its keys not a
  *   string: libmodulemd (2.14, and its master of 2026) then frees the
@@ -129,12 +131,31 @@ static enum screen_role value_role(enum screen_role in, const char *key)
 
 static int screen_node(struct screen *sc, yaml_event_t *ev, enum screen_role role, int depth);
 
+/* A key of a document's root mapping: `document`, `version` or `data` a
+ * second time is refused.  libmodulemd reads the document type and version
+ * first, and a second `version` after `version: 0` leaks the first one's
+ * text (it takes 0 for "not met yet"). */
+static int screen_root_key(struct screen *sc, const yaml_event_t *ev, unsigned *seen)
+{
+	static const char *const once[] = { "document", "version", "data" };
+
+	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+		if (strcmp((const char *)ev->data.scalar.value, once[i]))
+			continue;
+		if (*seen & (1u << i))
+			return screen_fail(sc, ev, "a document's key given twice");
+		*seen |= 1u << i;
+	}
+	return 0;
+}
+
 /* The rest of a collection whose start event was read: its items, up to its
  * end event.  role is the collection's. */
 static int screen_items(struct screen *sc, yaml_event_type_t end, enum screen_role role,
 			int depth)
 {
 	int key = end == YAML_MAPPING_END_EVENT, rc = 0;
+	unsigned seen = 0;	/* the document's own keys met, at its root */
 	char *k = NULL;
 
 	for (;;) {
@@ -146,9 +167,11 @@ static int screen_items(struct screen *sc, yaml_event_type_t end, enum screen_ro
 			yaml_event_delete(&ev);
 			break;
 		}
-		if (key && role == ROLE_RPMS && ev.type != YAML_SCALAR_EVENT)
+		if (key && depth == 0 && ev.type == YAML_SCALAR_EVENT)
+			rc = screen_root_key(sc, &ev, &seen);
+		if (rc == 0 && key && role == ROLE_RPMS && ev.type != YAML_SCALAR_EVENT)
 			rc = screen_fail(sc, &ev, "a key of buildopts' rpms that is not a string");
-		else if (!key && role == ROLE_WHITELIST && ev.type != YAML_SCALAR_EVENT)
+		else if (rc == 0 && !key && role == ROLE_WHITELIST && ev.type != YAML_SCALAR_EVENT)
 			rc = screen_fail(sc, &ev, "an item of buildopts' rpms whitelist that is "
 					 "not a string");
 		if (rc == 0 && key) {

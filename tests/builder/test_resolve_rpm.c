@@ -302,6 +302,25 @@ static int test_modules_yaml_with_a_malformed_buildopts_is_refused(void)
 	return 0;
 }
 
+/* fuzz_modmd's finding (2026-12-05): a second `version` after `version: 0`
+ * made libmodulemd leak the first one's text; a document's own keys twice
+ * are refused at the second. */
+static int test_a_document_key_given_twice_is_refused(void)
+{
+	static const char finding[] =
+		"---\ndocument: modulemd-obsoletes\nversion: 0\ndata:\n"
+		"  modified: 2024-05-31T00:00Z\n  module: perl\n"
+		"version: 0\n...\n";
+	struct modmd *m = modmd_new();
+	struct pgb_err err = { { 0 } };
+
+	CHECK(modmd_add_text(m, finding, "el-appstream", &err) == -1);
+	CHECKF(strstr(err.msg, "modules.yaml of el-appstream:7:1: a document's key given twice"),
+	       "%s", err.msg);
+	modmd_free(m);
+	return 0;
+}
+
 static int test_module_obsoletes_are_named_not_applied(void)
 {
 	struct strlist on10 = STRLIST_INIT, on15 = STRLIST_INIT;
@@ -513,6 +532,7 @@ int main(void)
 	T_RUN(&s, test_module_obsoletes_are_named_not_applied);
 	T_RUN(&s, test_modules_yaml_with_an_alias_is_refused_where_it_stands);
 	T_RUN(&s, test_modules_yaml_with_a_malformed_buildopts_is_refused);
+	T_RUN(&s, test_a_document_key_given_twice_is_refused);
 	T_RUN(&s, test_proof_names_what_the_bundle_lacks_and_the_chain);
 	T_RUN(&s, test_a_request_for_an_obsoleted_name_takes_its_replacement);
 	T_RUN(&s, test_a_name_two_repositories_carry_says_why_this_one);

@@ -14,22 +14,38 @@
  *   3. waits until every other member's Patroni and PostgreSQL are down
  *      (their own `pitr` stops them), so no replica takes over meanwhile;
  *   4. stops Patroni (the singleton without Patroni: its PostgreSQL);
- *   5. pgbackrest restore --delta --type=time --target=T
- *      --target-action=promote, then starts PostgreSQL by itself until the
+ *   5. moves the data directory aside (DATA.pitr-aside, same filesystem)
+ *      and restores into an empty one: pgbackrest restore --set=B
+ *      --type=time --target=T --target-action=promote, B the newest backup
+ *      that ended before T; then starts PostgreSQL by itself until the
  *      recovery reaches T and promotes (a new timeline), and removes the
  *      recovery settings pgBackRest wrote (a replica cloned from here must
- *      not stop at T too);
+ *      not stop at T too).  Should the recovery stop short of T (the WAL is
+ *      not all in this repository: with a repository of each node's own,
+ *      the WAL of the time another member led is in that member's, see
+ *      pgbrlead.c) or anything else fail, the data goes back in place and
+ *      Patroni starts again: the cluster is as it was, and the error says
+ *      why.  Without room for both copies, or with tablespaces, it
+ *      restores in place (--delta), as said in its log, and a failure
+ *      cannot be undone;
  *   6. under Patroni: stops that PostgreSQL, removes the cluster's state
  *      from the DCS (`patronictl remove`) and starts Patroni, which takes
  *      the restored data as the new cluster and leads it.
  * Every other member stops its Patroni, waits until that leader leads again
  * on a new timeline, empties its data directory and starts Patroni: it
- * clones the restored leader and streams from it.
+ * clones the restored leader and streams from it.  When the leader leads
+ * again on its old timeline after it was seen down, its restore failed and
+ * it put its data back: the member starts Patroni on its own data, which
+ * it has not touched, and says so.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "ops.h"
 
@@ -46,6 +62,10 @@ struct pitr {
 	int patroni;
 	char *leader;		/* Patroni's leader at the start */
 	long timeline;		/* its timeline then */
+	char *set;		/* the backup restored from (the leader) */
+	long long set_size;	/* its database's size, bytes */
+	char *aside;		/* where the data waits while it is restored, or NULL */
+	int leader_gone;	/* a member saw no leader since it stopped */
 };
 
 /* --- Patroni --- */
@@ -110,35 +130,29 @@ static int check_target(struct pitr *p, struct pgb_err *err)
 	return rc;
 }
 
-/* A backup that ended before the target must be in the repository. */
+/* The backup to restore from: the newest that ended before the target. */
 static int check_backup(struct pitr *p, struct pgb_err *err)
 {
-	json_t *info = inst_pgbr_info(&p->cfg, err), *list, *bk;
-	json_int_t first = 0;
-	size_t i;
-	int found = 0;
+	json_t *info = inst_pgbr_info(&p->cfg, err);
+	struct inst_pgbr_backup bk;
+	int rc;
 
 	if (!info)
 		return -1;
-	list = json_object_get(info, "backup");
-	json_array_foreach(list, i, bk) {
-		json_int_t stop = json_integer_value(json_object_get(json_object_get(bk,
-								"timestamp"), "stop"));
+	rc = inst_pgbr_pick_backup(info, p->target_epoch, &bk, err);
+	if (rc < 0) {
+		char *why = xstrdup(err->msg);
 
-		if (!first || stop < first)
-			first = stop;
-		if ((double)stop <= p->target_epoch && !json_is_true(json_object_get(bk, "error")))
-			found = 1;
+		pgb_fail(err, "%s of %s for %s", why, p->cfg.pg_cluster, p->target_utc);
+		free(why);
+	} else {
+		p->set = xstrdup(bk.label);
+		p->set_size = bk.size;
+		inst_log_info(p->ctx.log, "from the backup %s (timeline %ld, %lld MB)", bk.label,
+			      bk.timeline, bk.size / 1000000);
 	}
 	json_decref(info);
-	if (found)
-		return 0;
-	if (!first)
-		return pgb_fail(err, "the repository holds no backup of %s: nothing to restore "
-				"from", p->cfg.pg_cluster);
-	return pgb_fail(err, "no backup of %s ended before %s (the first one ended at epoch "
-			"%lld): a point in time can only be restored after a backup",
-			p->cfg.pg_cluster, p->target_utc, (long long)first);
+	return rc;
 }
 
 /* --- waiting --- */
@@ -164,13 +178,30 @@ static int others_down(void *arg, struct sbuf *why, struct pgb_err *err)
 	return 1;
 }
 
+/* The last FATAL or PANIC line of the server's log (PG_CTL_LOG), malloc'd,
+ * or NULL. */
+static char *log_fatal(const struct pitr *p);
+static int server_runs(const struct pitr *p);
+
 static int promoted(void *arg, struct sbuf *why, struct pgb_err *err)
 {
 	const struct pitr *p = arg;
+	char *fatal;
 
-	(void)err;
 	if (inst_ops_pg_is_leader(&p->l))
 		return 1;
+	if (!server_runs(p)) {
+		fatal = log_fatal(p);
+		pgb_fail(err, "PostgreSQL stopped before its recovery reached %s: %s.  The "
+			 "backup %s and the WAL after it in this repository do not reach that "
+			 "time%s", p->target_utc, fatal ? fatal : "see its log", p->set,
+			 inst_pgbr_local(&p->cfg) ? " (each node has a repository of its own: the "
+			 "WAL of the time another member led is in that member's, so restore a "
+			 "time after this member's first backup as leader, or use a shared "
+			 "repository, pgbackrest_method)" : "");
+		free(fatal);
+		return -1;
+	}
 	sbuf_addf(why, "waiting for the recovery to reach %s and promote", p->target_utc);
 	return 0;
 }
@@ -178,17 +209,22 @@ static int promoted(void *arg, struct sbuf *why, struct pgb_err *err)
 /* The leader of the start leads again, on a later timeline. */
 static int restored_leader(void *arg, struct sbuf *why, struct pgb_err *err)
 {
-	const struct pitr *p = arg;
+	struct pitr *p = arg;
 	struct pgb_err ignored;
 	json_t *list = patroni_list(p, &ignored);
 	const char *l;
 	long tl = 0;
 	int done;
 
-	(void)err;
 	l = list ? list_leader(list, &tl) : NULL;
+	if (list && !l)
+		p->leader_gone = 1;
 	done = l && strcmp(l, p->leader) == 0 && tl > p->timeline;
-	if (!done)
+	if (!done && l && p->leader_gone && strcmp(l, p->leader) == 0 && tl == p->timeline)
+		done = pgb_fail(err, "%s leads again on timeline %ld: its restore to %s did not "
+				"complete and it put its data back (its `pitr` says why)", l, tl,
+				p->target_utc);
+	else if (!done)
 		sbuf_addf(why, "waiting for %s to lead the restored cluster (timeline > %ld)",
 			  p->leader, p->timeline);
 	json_decref(list);
@@ -256,23 +292,162 @@ static int pg_ctl(struct pitr *p, const char *verb, struct pgb_err *err)
 	return st == 0 ? 0 : -1;
 }
 
+/* Whether the server pg_ctl started is running (pg_ctl status: 0). */
+static int server_runs(const struct pitr *p)
+{
+	char *prog = xasprintf("%s/pg_ctl", p->l.bin_dir);
+	const char *argv[] = { prog, "status", "-D", p->l.data_dir, NULL };
+	struct pgb_err ignored;
+	int st = inst_run_as("postgres", argv, NULL, NULL, &ignored);
+
+	free(prog);
+	return st == 0;
+}
+
+static char *log_fatal(const struct pitr *p)
+{
+	char *path = xasprintf("%s/" PG_CTL_LOG, p->l.log_dir), *text = NULL, *line, *found = NULL;
+	struct pgb_err ignored;
+	size_t len;
+
+	if (util_read_file(path, &text, &len, &ignored) == 0) {
+		for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+			if (strstr(line, "FATAL:") || strstr(line, "PANIC:")) {
+				free(found);
+				found = xstrdup(strstr(line, "FATAL:") ? strstr(line, "FATAL:") :
+						strstr(line, "PANIC:"));
+			}
+	}
+	free(text);
+	free(path);
+	return found;
+}
+
+/*
+ * Room to keep the data aside while the backup is restored beside it: no
+ * tablespaces (pgBackRest restores them in their own places, which must be
+ * empty), and free space for the backup's database plus a tenth.  Else the
+ * restore goes in place (--delta), and why is logged.
+ */
+static int can_keep_aside(struct pitr *p)
+{
+	char *tblspc = xasprintf("%s/pg_tblspc", p->l.data_dir), *parent;
+	struct statvfs vfs;
+	DIR *d = opendir(tblspc);
+	struct dirent *e;
+	int links = 0, ok;
+
+	for (; d && (e = readdir(d));)
+		links += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	free(tblspc);
+	if (links) {
+		inst_log_info(p->ctx.log, "%s has tablespaces: restoring in place (--delta); a "
+			      "failed recovery cannot put the data back", p->l.data_dir);
+		return 0;
+	}
+	parent = xstrdup(p->l.data_dir);
+	if (strrchr(parent, '/') && strrchr(parent, '/') != parent)
+		*strrchr(parent, '/') = '\0';
+	ok = statvfs(parent, &vfs) == 0 &&
+	     (double)vfs.f_bavail * (double)vfs.f_frsize >= 1.1 * (double)p->set_size + 64e6;
+	if (!ok)
+		inst_log_info(p->ctx.log, "%s has no room for a second copy of the database "
+			      "(%lld MB): restoring in place (--delta); a failed recovery cannot "
+			      "put the data back", parent, p->set_size / 1000000);
+	free(parent);
+	return ok;
+}
+
+/* The data directory moved to DATA.pitr-aside and made again empty, with
+ * its mode and owner. */
+static int move_aside(struct pitr *p, struct pgb_err *err)
+{
+	char *aside = xasprintf("%s.pitr-aside", p->l.data_dir);
+	struct stat st;
+
+	if (util_exists(aside)) {
+		pgb_fail(err, "%s is there: an earlier pitr left the data it held there.  Put it "
+			 "back (remove %s, then mv %s %s) or remove it, then run pitr again",
+			 aside, p->l.data_dir, aside, p->l.data_dir);
+		free(aside);
+		return -1;
+	}
+	if (stat(p->l.data_dir, &st) < 0) {
+		free(aside);
+		return pgb_failsys(err, "%s", p->l.data_dir);
+	}
+	inst_pg_change(&p->ctx, "move %s aside to %s until the restore is done", p->l.data_dir,
+		       aside);
+	if (rename(p->l.data_dir, aside) < 0) {
+		pgb_failsys(err, "cannot move %s to %s", p->l.data_dir, aside);
+		free(aside);
+		return -1;
+	}
+	p->aside = aside;
+	if (mkdir(p->l.data_dir, st.st_mode & 07777) < 0 ||
+	    chown(p->l.data_dir, st.st_uid, st.st_gid) < 0 ||
+	    chmod(p->l.data_dir, st.st_mode & 07777) < 0)
+		return pgb_failsys(err, "cannot make %s again", p->l.data_dir);
+	return 0;
+}
+
+/* After a failure with the data aside: the restored tree goes, the data
+ * comes back, Patroni (or the server's unit) starts on it.  Said in the log;
+ * err keeps the failure. */
+static void put_back(struct pitr *p)
+{
+	struct pgb_err e;
+	char *prog = xasprintf("%s/pg_ctl", p->l.bin_dir);
+	const char *stop[] = { prog, "stop", "-D", p->l.data_dir, "-m", "immediate", "-w", NULL };
+
+	inst_log_step(p->ctx.log, "Put the data of %s back", p->cfg.pg_cluster);
+	if (server_runs(p))
+		inst_run_as("postgres", stop, NULL, NULL, &e);
+	free(prog);
+	if (util_rm_rf(p->l.data_dir, &e) < 0 || rename(p->aside, p->l.data_dir) < 0) {
+		inst_log_info(p->ctx.log, "cannot put %s back in place of %s: do it by hand "
+			      "(mv), then start %s", p->aside, p->l.data_dir,
+			      p->patroni ? "patroni" : p->l.unit);
+		return;
+	}
+	inst_pg_change(&p->ctx, "put the data back in %s", p->l.data_dir);
+	free(p->aside);
+	p->aside = NULL;
+	if (systemctl(p, "start", p->patroni ? "patroni" : p->l.unit, &e) < 0)
+		inst_log_info(p->ctx.log, "%s", e.msg);
+}
+
 static int restore(struct pitr *p, struct pgb_err *err)
 {
 	char *target = xasprintf("--target=%s", p->target_utc);
-	const char *const args[] = { "--delta", "--type=time", target, "--target-action=promote",
-				     "restore", NULL };
+	char *set = xasprintf("--set=%s", p->set);
+	const char *args[] = { "--delta", set, "--type=time", target, "--target-action=promote",
+			       "restore", NULL };
+	const char *const *a = args;
 	struct sbuf out = SBUF_INIT;
 	double t0 = inst_now();
 	int st;
 
-	inst_pg_change(&p->ctx, "restore %s to %s with pgBackRest", p->l.data_dir, p->target_utc);
-	st = inst_pgbr_run(&p->cfg, args, &out, err);
+	if (can_keep_aside(p)) {
+		if (move_aside(p, err) < 0) {
+			free(target);
+			free(set);
+			return -1;
+		}
+		a++;	/* an empty directory: no --delta */
+	}
+	inst_pg_change(&p->ctx, "restore %s to %s from the backup %s with pgBackRest",
+		       p->l.data_dir, p->target_utc, p->set);
+	st = inst_pgbr_run(&p->cfg, a, &out, err);
 	if (st > 0)
 		pgb_fail(err, "pgbackrest restore failed (status %d): %.1200s", st,
 			 out.buf ? out.buf : "");
 	else if (st == 0)
 		inst_log_info(p->ctx.log, "restored in %.1f s", inst_now() - t0);
 	free(target);
+	free(set);
 	sbuf_free(&out);
 	return st == 0 ? 0 : -1;
 }
@@ -337,6 +512,14 @@ static int leader_restores(struct pitr *p, struct pgb_err *err)
 		rc = p->patroni ? pg_ctl(p, "start", err) : systemctl(p, "start", p->l.unit, err);
 	if (rc == 0)
 		rc = inst_wait(&p->ctx, RECOVERY_TIMEOUT_S, 1000, promoted, p, err);
+	if (rc < 0 && p->aside) {
+		put_back(p);
+		if (!p->aside)
+			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+				 ".  The data as it was is back in %s and %s started on it",
+				 p->l.data_dir, p->patroni ? "Patroni" : p->l.unit);
+		return -1;
+	}
 	if (rc == 0)
 		rc = forget_target(p, err);
 	/* The running server still holds the target: a restart (without
@@ -351,6 +534,13 @@ static int leader_restores(struct pitr *p, struct pgb_err *err)
 		rc = systemctl(p, "start", "patroni", err);
 	if (rc == 0 && p->patroni)
 		rc = inst_wait(&p->ctx, p->ctx.wait_s, 1000, restored_leader, p, err);
+	if (rc == 0 && p->aside) {
+		struct pgb_err e;
+
+		inst_pg_change(&p->ctx, "remove %s (the data before the restore)", p->aside);
+		if (util_rm_rf(p->aside, &e) < 0)
+			inst_log_info(p->ctx.log, "%s", e.msg);
+	}
 	return rc;
 }
 
@@ -379,6 +569,14 @@ static int member_rejoins(struct pitr *p, struct pgb_err *err)
 	rc = systemctl(p, "stop", "patroni", err);
 	if (rc == 0)
 		rc = inst_wait(&p->ctx, p->ctx.wait_s, 2000, restored_leader, p, err);
+	if (rc < 0 && p->leader_gone) {
+		/* The data here is untouched: back to streaming from the old leader. */
+		struct pgb_err e;
+
+		if (systemctl(p, "start", "patroni", &e) < 0)
+			inst_log_info(p->ctx.log, "%s", e.msg);
+		return -1;
+	}
 	if (rc == 0)
 		rc = empty_data(p, err);
 	if (rc == 0)
@@ -455,6 +653,8 @@ int cmd_pitr(const struct inst_opts *o)
 	inst_pg_layout_free(&p.l);
 	free(p.target_utc);
 	free(p.leader);
+	free(p.set);
+	free(p.aside);
 	inst_config_free(&p.cfg);
 	inst_bundle_free(&p.b);
 	return rc < 0 ? inst_print_error(&err) : 0;

@@ -73,6 +73,23 @@ int inst_pgbr_run(const struct inst_config *cfg, const char *const *args, struct
 json_t *inst_pgbr_info(const struct inst_config *cfg, struct pgb_err *err);
 /* The number of backups info lists (0 for none or a missing stanza). */
 size_t inst_pgbr_backups(const json_t *info);
+/* 1 when the repository is a local path (posix): each node then has its own,
+ * holding the backups it took and the WAL it archived while it led. */
+int inst_pgbr_local(const struct inst_config *cfg);
+/* A backup of info (one stanza's object of `info --output=json`), borrowed
+ * from it: label, when it ended (epoch), the timeline it began on (0 when
+ * info does not say), the database's size in bytes. */
+struct inst_pgbr_backup {
+	const char *label;
+	long long stop;
+	long timeline;
+	long long size;
+};
+/* The newest backup without error that ended at or before target (epoch
+ * seconds): the one a restore to target starts from.  -1 with err when
+ * there is none (naming when the first one ended). */
+int inst_pgbr_pick_backup(const json_t *info, double target, struct inst_pgbr_backup *out,
+			  struct pgb_err *err);
 extern const struct inst_module inst_module_pgbackrest;
 
 /* --- a new leader's stanza (pgbrlead.c) --- */

@@ -60,6 +60,11 @@ static const char *local_path(const struct inst_config *cfg)
 	return !type || strcmp(type, "posix") == 0 ? inst_pgbr_repo_get(cfg, "path") : NULL;
 }
 
+int inst_pgbr_local(const struct inst_config *cfg)
+{
+	return local_path(cfg) != NULL;
+}
+
 /* value with ${pg_cluster} replaced, as Pigsty's template does. */
 static char *expand_cluster(const char *value, const char *cluster)
 {
@@ -186,6 +191,52 @@ json_t *inst_pgbr_info(const struct inst_config *cfg, struct pgb_err *err)
 size_t inst_pgbr_backups(const json_t *info)
 {
 	return json_array_size(json_object_get(info, "backup"));
+}
+
+/* The timeline of a WAL file name (its first 8 hex digits); 0 when it is none. */
+static long wal_timeline(const char *wal)
+{
+	char hex[9];
+
+	if (!wal || strlen(wal) < 24 || strspn(wal, "0123456789ABCDEF") < 24)
+		return 0;
+	memcpy(hex, wal, 8);
+	hex[8] = '\0';
+	return strtol(hex, NULL, 16);
+}
+
+int inst_pgbr_pick_backup(const json_t *info, double target, struct inst_pgbr_backup *out,
+			  struct pgb_err *err)
+{
+	const json_t *bk;
+	json_int_t first = 0;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	json_array_foreach(json_object_get(info, "backup"), i, bk) {
+		json_int_t stop = json_integer_value(json_object_get(json_object_get(bk,
+								"timestamp"), "stop"));
+		const char *label = json_string_value(json_object_get(bk, "label"));
+
+		if (!first || stop < first)
+			first = stop;
+		if (!label || json_is_true(json_object_get(bk, "error")) ||
+		    (double)stop > target || stop < out->stop)
+			continue;
+		out->label = label;
+		out->stop = stop;
+		out->timeline = wal_timeline(json_string_value(json_object_get(
+						json_object_get(bk, "archive"), "start")));
+		out->size = json_integer_value(json_object_get(json_object_get(bk, "info"),
+							       "size"));
+	}
+	if (out->label)
+		return 0;
+	if (!first)
+		return pgb_fail(err, "the repository holds no backup: nothing to restore from");
+	return pgb_fail(err, "no backup ended before the target (the first one ended at epoch "
+			"%lld): a point in time can only be restored after a backup",
+			(long long)first);
 }
 
 /* The stanza's status code in info: 0 ok, 1 missing stanza path, 2 no valid

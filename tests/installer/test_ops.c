@@ -446,6 +446,49 @@ static int test_tiny_is_chosen_for_small_hosts_unless_stated(void)
 	return 0;
 }
 
+/* pitr's backup: the newest without error that ended before the target, its
+ * timeline from the WAL it began with; none before the target is an error
+ * naming when the first one ended.  (After a failover with a repository of
+ * each node's own, the new leader's backup is the one that reaches a time
+ * after the promotion: an older one would start on a timeline whose WAL
+ * this repository lacks.) */
+static int test_pitr_picks_the_newest_backup_before_the_target(void)
+{
+	static const char js[] =
+		"{\"name\": \"pg-meta\", \"backup\": ["
+		"{\"label\": \"20261205-040340F\", \"timestamp\": {\"start\": 1764907420, \"stop\": 1764907425},"
+		" \"archive\": {\"start\": \"000000010000000000000006\", \"stop\": \"000000010000000000000006\"},"
+		" \"info\": {\"size\": 31000000}, \"error\": false},"
+		"{\"label\": \"20261205-041000F\", \"timestamp\": {\"start\": 1764907800, \"stop\": 1764907810},"
+		" \"archive\": {\"start\": \"000000030000000000000009\", \"stop\": \"000000030000000000000009\"},"
+		" \"info\": {\"size\": 32000000}, \"error\": false},"
+		"{\"label\": \"20261205-042000F\", \"timestamp\": {\"start\": 1764908400, \"stop\": 1764908410},"
+		" \"archive\": {\"start\": \"00000003000000000000000C\", \"stop\": \"00000003000000000000000C\"},"
+		" \"info\": {\"size\": 33000000}, \"error\": true}]}";
+	json_error_t je;
+	json_t *info = json_loads(js, 0, &je);
+	struct inst_pgbr_backup bk;
+	struct pgb_err err;
+
+	CHECK(info);
+	CHECK(inst_pgbr_pick_backup(info, 1764907900.5, &bk, &err) == 0);
+	CHECKF(strcmp(bk.label, "20261205-041000F") == 0, "%s", bk.label);
+	CHECK(bk.timeline == 3 && bk.stop == 1764907810 && bk.size == 32000000);
+	/* the one with an error is never chosen */
+	CHECK(inst_pgbr_pick_backup(info, 1764909000, &bk, &err) == 0);
+	CHECKF(strcmp(bk.label, "20261205-041000F") == 0, "%s", bk.label);
+	CHECK(inst_pgbr_pick_backup(info, 1764907500, &bk, &err) == 0);
+	CHECK(strcmp(bk.label, "20261205-040340F") == 0 && bk.timeline == 1);
+	CHECK(inst_pgbr_pick_backup(info, 1764907000, &bk, &err) == -1);
+	CHECKF(strstr(err.msg, "first one ended at epoch 1764907425"), "%s", err.msg);
+	json_decref(info);
+	info = json_loads("{\"backup\": []}", 0, &je);
+	CHECK(inst_pgbr_pick_backup(info, 1764907000, &bk, &err) == -1);
+	CHECKF(strstr(err.msg, "no backup"), "%s", err.msg);
+	json_decref(info);
+	return 0;
+}
+
 int main(void)
 {
 	struct t_sum s = { 0, 0 };
@@ -454,6 +497,7 @@ int main(void)
 	T_RUN(&s, test_pgbackrest_conf_local_encrypted_by_default);
 	T_RUN(&s, test_pgbackrest_conf_s3_repository_from_pigsty_keys);
 	T_RUN(&s, test_backup_units_skip_replicas_and_follow_the_schedule);
+	T_RUN(&s, test_pitr_picks_the_newest_backup_before_the_target);
 	T_RUN(&s, test_monitor_user_and_exporter_files);
 	T_RUN(&s, test_monitor_files_on_el);
 	T_RUN(&s, test_prometheus_scrapes_every_exporter_of_the_inventory);

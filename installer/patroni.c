@@ -1221,6 +1221,23 @@ static int patroni_status(struct inst_ctx *ctx, const struct inst_config *cfg, j
 
 /* --- uninstall --purge: leave the cluster --- */
 
+/* This member is no longer listed (its key in the DCS expired or was
+ * removed), or the DCS cannot be asked (nothing to wait for then). */
+static int member_gone(void *arg, struct sbuf *why, struct pgb_err *err)
+{
+	const struct inst_config *cfg = arg;
+	struct pgb_err ignored;
+	json_t *list = inst_patroni_members(cfg, &ignored);
+	int gone = !list || !member_of(list, inst_pg_self(cfg)->name);
+
+	(void)err;
+	if (!gone)
+		sbuf_addf(why, "waiting for %s to leave Patroni's list of %s (its key expires "
+			  "after ttl)", inst_pg_self(cfg)->name, cfg->pg_cluster);
+	json_decref(list);
+	return gone;
+}
+
 static int patroni_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg,
 			     struct pgb_err *err)
 {
@@ -1249,6 +1266,15 @@ static int patroni_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 	}
 	if (rc == 0 && !ctx->dry_run)
 		inst_pg_systemctl("disable", UNIT, err);
+	/* Patroni may leave its member key to expire: the purge returns once
+	 * the others no longer list this member (patronictl still has its
+	 * config here), so a node purged is out of the cluster. */
+	if (rc == 0 && !ctx->dry_run && cfg->n_pg_members >= 2 && util_exists(files[0])) {
+		struct pgb_err e;
+
+		if (inst_wait(ctx, 3 * inst_rto(cfg)->ttl, 2000, member_gone, (void *)cfg, &e) < 0)
+			inst_log_warn(ctx->log, "%s: purging it all the same", e.msg);
+	}
 	for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++)
 		if (util_exists(files[i])) {
 			inst_pg_change(ctx, "remove %s", files[i]);

@@ -140,12 +140,9 @@ static int check_backup(struct pitr *p, struct pgb_err *err)
 	if (!info)
 		return -1;
 	rc = inst_pgbr_pick_backup(info, p->target_epoch, &bk, err);
-	if (rc < 0) {
-		char *why = xstrdup(err->msg);
-
-		pgb_fail(err, "%s of %s for %s", why, p->cfg.pg_cluster, p->target_utc);
-		free(why);
-	} else {
+	if (rc < 0)
+		pgb_err_prefix(err, "restoring %s to %s", p->cfg.pg_cluster, p->target_utc);
+	else {
 		p->set = xstrdup(bk.label);
 		p->set_size = bk.size;
 		inst_log_info(p->ctx.log, "from the backup %s (timeline %ld, %lld MB)", bk.label,

@@ -14,11 +14,18 @@
 # sends through its own 5433, the VIP follows it, and the old leader, booted
 # again, rejoins as a replica.  Then a planned switchover under writes (no
 # acknowledged commit missing, the VIP follows) and the promoted leader's
-# WAL archived at once (its stanza from Patroni's callback).
+# WAL archived at once (its stanza from Patroni's callback) and a full
+# backup taken there.  Then pitr on the three nodes at once: to a time of
+# the failover's leader, which the new leader's repository cannot reach,
+# it fails and leaves the cluster as it was; to a time after the new
+# leader's backup, it brings dropped rows back (test 69 on Debian).  Then a
+# replica purged with `uninstall --purge` leaves both clusters (Patroni's
+# and etcd's) and keeps nothing of pgbundle, and installed again it joins
+# by itself (tests 65 and 66 on Debian).
 # Figures: seconds from starting the three installs to the first write
 # acknowledged through 5433 (time to a ready cluster), and the failover's
 # RTO (from the SIGKILL to the first write acknowledged after it) and RPO,
-# the switchover's pause.
+# the switchover's pause, the cluster pitr's seconds.
 #
 # The hosts are test 49's (fixture_el.sh el_host_root: an air-gapped
 # bookworm that says it is Rocky Linux 9, with Debian's rpm and dnf) on test
@@ -167,9 +174,12 @@ fi
 if ha_wait_healthy 180 && leader=$(ha_leader); then
 	ln=$(ha_node_of "$leader") cand=""
 	for i in 1 2 3; do [ "$i" != "$ln" ] && [ -z "$cand" ] && cand=$i; done
+	# A time while the failover's leader led: in its repository only.
+	T_OTHER=$(ha_psql "$ln" 5433 dbuser_meta meta "select now()")
 	ha_load_start "$ln" 1000000
 	sleep 5
 	t0=$(date +%s.%N)
+	T_SWITCH=$(date +%s)
 	ha_in "$ln" patronictl -c "$HA_PATRONI_CONF" switchover pg-meta --leader "$leader" \
 		--candidate "pg-meta-$cand" --force >"$T_TMP/switch.log" 2>&1 ||
 	ha_in "$ln" patronictl -c "$HA_PATRONI_CONF" switchover pg-meta --master "$leader" \
@@ -197,4 +207,120 @@ if ha_wait_healthy 180 && leader=$(ha_leader); then
 	fi
 else
 	not_ok "a healthy cluster with a leader before the switchover"
+fi
+
+# ---- pitr on the cluster: the three nodes at once (test 69 on Debian) ----
+# Each node has a repository of its own (/pg/backup): after the switchover
+# the new leader's repository lacks the WAL and timeline history of the
+# time the failover's leader led, so the promotion's callback takes a full
+# backup there (pgbrlead.c).  First a time of that other leader's: the
+# restore cannot reach it, and the cluster must come back as it was.  Then
+# a time after the new leader's backup: the dropped rows come back.
+pitr_all() {
+	for i in 1 2 3; do
+		ha_run "$i" pitr --time "$1" >"$T_TMP/pitr$i.log" 2>&1 &
+	done
+	wait
+}
+if ha_wait_healthy 180 && leader=$(ha_leader); then
+	ln=$(ha_node_of "$leader")
+	end=$(($(date +%s) + 300)) newest=0
+	while [ "$newest" -le "${T_SWITCH:-0}" ] && [ "$(date +%s)" -lt "$end" ]; do
+		sleep 3
+		newest=$(ha_in "$ln" runuser -u postgres -- pgbackrest --stanza=pg-meta --output=json info 2>/dev/null |
+			jq '[.[0].backup[] | select(.error | not) | .timestamp.stop] | max // 0' 2>/dev/null)
+		newest=${newest:-0}
+	done
+	if [ "$newest" -gt "${T_SWITCH:-0}" ]; then
+		ok "the promoted leader $leader took a full backup of its own after the switchover ($((newest - T_SWITCH)) s after it)"
+	else
+		not_ok "a backup on the promoted leader" "$(ha_in "$ln" runuser -u postgres -- pgbackrest --stanza=pg-meta info 2>&1 | tail -n 8)"
+	fi
+	before=$(ha_psql "$ln" 5433 dbuser_meta meta "select count(*) from app.trio" 2>&1)
+	pitr_all "$T_OTHER"
+	healthy=0
+	ha_wait_healthy 300 && healthy=1
+	after=$(ha_psql "$ln" 5433 dbuser_meta meta "select count(*) from app.trio" 2>&1)
+	if grep -q 'stopped before its recovery reached' "$T_TMP/pitr$ln.log" &&
+	   grep -q 'The data as it was is back' "$T_TMP/pitr$ln.log" &&
+	   [ "$healthy" = 1 ] && [ "$(ha_leader)" = "$leader" ] && [ "$after" = "$before" ]; then
+		ok "pitr to a time of the failover's leader ($T_OTHER) is refused without loss: $leader put its data back, the cluster serves as before ($after rows)"
+	else
+		for i in 1 2 3; do echo "# node $i:"; grep -v '^    |' "$T_TMP/pitr$i.log" | tail -n 6 | sed 's/^/#   /'; done
+		not_ok "a pitr the repository cannot reach leaves the cluster as it was" "healthy: $healthy; leader: $(ha_leader); rows $before -> $after"
+	fi
+	ha_psql "$ln" 5433 dbuser_meta meta "create table app.pitr_probe as select generate_series(1, 1000) as i" >/dev/null
+	T=$(ha_psql "$ln" 5433 dbuser_meta meta "select now()")
+	sleep 2
+	ha_psql "$ln" 5433 dbuser_meta meta "drop table app.pitr_probe" >/dev/null
+	t0=$(date +%s)
+	pitr_all "$T"
+	t1=$(date +%s)
+	failed=""
+	for i in 1 2 3; do grep -q '^Done: ' "$T_TMP/pitr$i.log" || failed="$failed $i"; done
+	if [ -z "$failed" ]; then
+		ok "pitr --time '$T' on the three EL nodes at once"
+		echo "# figure: pitr of three EL nodes at once: $((t1 - t0)) s"
+	else
+		for i in $failed; do echo "# node $i:"; grep -v '^    |' "$T_TMP/pitr$i.log" | tail -n 12 | sed 's/^/#   /'; done
+		not_ok "pitr on every EL node" "failed on node(s):$failed"
+	fi
+	healthy=0
+	ha_wait_healthy 300 && healthy=1
+	rows=$(ha_psql "$ln" 5433 dbuser_meta meta "select count(*) from app.pitr_probe" 2>&1)
+	if [ "$healthy" = 1 ] && [ "$rows" = 1000 ]; then
+		ok "the 1000 dropped rows are back, the cluster has a leader and two streaming replicas again ($(($(date +%s) - t0)) s after the start)"
+	else
+		not_ok "rows back and the cluster healthy" "rows: $rows; $(ha_in 1 patronictl -c "$HA_PATRONI_CONF" list 2>&1 | tail -n 6)"
+	fi
+else
+	not_ok "a healthy cluster with a leader before pitr"
+fi
+
+# ---- purge one replica, then install it again: it joins by itself ----
+# (tests 65 and 66 on Debian.)  The purged node loses its Patroni member,
+# its etcd member (removed from the etcd cluster), the stack's packages and
+# its data; installed again, etcd adds the member back and Patroni clones
+# a replica into /var/lib/pgsql/15/data.
+if leader=$(ha_leader); then
+	ln=$(ha_node_of "$leader")
+	victim=3
+	[ "$victim" = "$ln" ] && victim=2
+	other=$((6 - ln - victim))
+	if ha_run "$victim" uninstall --purge >"$T_TMP/purge.log" 2>&1; then
+		ok "uninstall --purge on the replica pg-meta-$victim ($(grep -c '^    + ' "$T_TMP/purge.log") changes)"
+		left=$(ha_in "$victim" sh -c 'ls -d /var/lib/pgsql/15/data /etc/patroni/patroni.yml /etc/pgbundle /data/etcd \
+			/etc/haproxy/pgbundle.cfg /etc/yum.repos.d/pgbundle.repo /pg/backup 2>/dev/null
+			systemctl is-active patroni etcd haproxy pgbouncer 2>/dev/null | grep -x active
+			rpm -qa "postgresql15*" patroni etcd haproxy pgbouncer pgbackrest')
+		[ -z "$left" ] && ok "nothing of pgbundle is left on pg-meta-$victim: no data, config, package or running service" ||
+			not_ok "nothing left on the purged EL node" "$(echo "$left" | tr '\n' ' ')"
+		members=$(ha_in "$ln" patronictl -c "$HA_PATRONI_CONF" list -f json | jq -r '.[].Member' | sort | tr '\n' ' ')
+		etcd=$(ha_in "$ln" env ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt \
+			--cert=/etc/etcd/pki/node.crt --key=/etc/etcd/pki/node.key member list 2>&1 | grep -c ', started, ')
+		w=$(ha_psql "$other" 5433 dbuser_meta meta "select 1" 2>&1)
+		expect=$(printf 'pg-meta-%s\npg-meta-%s\n' "$ln" "$other" | sort | tr '\n' ' ')
+		if [ "$members" = "$expect" ] && [ "$etcd" = 2 ] && [ "$w" = 1 ]; then
+			ok "two Patroni members and two etcd members remain, writes through pg-meta-$other's 5433 go on"
+		else
+			not_ok "the purged member left both clusters" "Patroni: $members; etcd started: $etcd; write: $w"
+		fi
+		if ha_install "$victim"; then
+			grep -q "add etcd-$victim to etcd cluster etcd" "$T_TMP/install$victim.log" &&
+				ok "installed again, pg-meta-$victim's etcd member was added back by itself" ||
+				not_ok "etcd member added back" "$(grep -i etcd "$T_TMP/install$victim.log" | head -n 5)"
+			dd=$(pgq "$victim" "SHOW data_directory")
+			if ha_wait_healthy 300 && [ "$dd" = /var/lib/pgsql/15/data ]; then
+				ok "three members again, one leader; pg-meta-$victim streams from $dd"
+			else
+				not_ok "the cluster heals with the rejoined EL node" "data_directory: $dd; $(ha_in "$ln" patronictl -c "$HA_PATRONI_CONF" list 2>&1 | tail -n 6)"
+			fi
+		else
+			not_ok "install pg-meta-$victim again" "$(tail -n 8 "$T_TMP/install$victim.log")"
+		fi
+	else
+		not_ok "uninstall --purge on pg-meta-$victim" "$(tail -n 6 "$T_TMP/purge.log")"
+	fi
+else
+	not_ok "a leader before the purge"
 fi

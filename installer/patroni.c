@@ -1258,7 +1258,8 @@ static int patroni_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 	inst_log_step(ctx->log, "Patroni: %s leaves cluster %s", inst_pg_self(cfg)->name,
 		      cfg->pg_cluster);
 	/* A clean stop releases the leader key (another member takes over at
-	 * once) and removes this member's key. */
+	 * once); this member's key stays, listed as stopped, until its ttl
+	 * runs out (patroni/patroni#2190), which member_gone() waits for. */
 	if (inst_pg_unit_active(UNIT)) {
 		inst_pg_change(ctx, "stop Patroni and its PostgreSQL");
 		if (!ctx->dry_run)
@@ -1266,9 +1267,9 @@ static int patroni_uninstall(struct inst_ctx *ctx, const struct inst_config *cfg
 	}
 	if (rc == 0 && !ctx->dry_run)
 		inst_pg_systemctl("disable", UNIT, err);
-	/* Patroni may leave its member key to expire: the purge returns once
-	 * the others no longer list this member (patronictl still has its
-	 * config here), so a node purged is out of the cluster. */
+	/* The purge returns once the others no longer list this member
+	 * (patronictl still has its config here): a node purged is out of the
+	 * cluster. */
 	if (rc == 0 && !ctx->dry_run && cfg->n_pg_members >= 2 && util_exists(files[0])) {
 		struct pgb_err e;
 

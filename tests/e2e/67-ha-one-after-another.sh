@@ -24,31 +24,7 @@ ha_init 3 || { not_ok "build the d12 .run and the cluster's bridge"; exit 1; }
 ha_pki || { not_ok "pki init" "$(tail -n 3 "$T_TMP/pki.log")"; exit 1; }
 for i in 1 2 3; do ha_boot "$i" || { not_ok "boot node $i"; exit 1; }; done
 
-# waitlog I PATTERN TIMEOUT: the install log of node I shows PATTERN
-waitlog() {
-	end=$(($(date +%s) + $3))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		grep -q "$2" "$T_TMP/install$1.log" 2>/dev/null && return 0
-		sleep 2
-	done
-	return 1
-}
-
-(ha_install 1; echo $? >"$T_TMP/installed1") &
-if waitlog 1 'waiting for etcd quorum: 1 of 3 members up, 2 needed; not up yet: etcd-2 (10.10.10.11), etcd-3 (10.10.10.12)' 900; then
-	ok "node 1 alone says it waits for etcd's quorum and names the missing members"
-else
-	not_ok "node 1 says what it waits for" "$(tail -n 4 "$T_TMP/install1.log")"
-fi
-(ha_install 2; echo $? >"$T_TMP/installed2") &
-end=$(($(date +%s) + 900))
-while { [ ! -f "$T_TMP/installed1" ] || [ ! -f "$T_TMP/installed2" ]; } && [ "$(date +%s)" -lt "$end" ]; do sleep 5; done
-if [ "$(cat "$T_TMP/installed1" 2>/dev/null)" = 0 ] && [ "$(cat "$T_TMP/installed2" 2>/dev/null)" = 0 ]; then
-	ok "once node 2 is there, nodes 1 and 2 go on and their installs return"
-else
-	not_ok "nodes 1 and 2 finish" "$(tail -n 4 "$T_TMP/install1.log" "$T_TMP/install2.log")"
-	exit 1
-fi
+ha_first_two || exit 1
 if grep -q 'remove etcd-3 (10.10.10.12) from etcd cluster etcd: never started' \
 	"$T_TMP/install1.log" "$T_TMP/install2.log"; then
 	ok "nodes 1 and 2 waited for etcd-3, then removed it from the member list"

@@ -493,3 +493,86 @@ ha_config() {
 	sed -e "s/^    pg_rto: norm .*/    pg_rto: $1/" manifests/config/trio.yml >"$HA_CONFIG"
 	printf '    pg_rpo: 0\n' >>"$HA_CONFIG"
 }
+
+# ha_waitlog I PATTERN TIMEOUT: the install log of node I shows PATTERN
+# within TIMEOUT seconds.
+ha_waitlog() {
+	hw_end=$(($(date +%s) + $3))
+	while [ "$(date +%s)" -lt "$hw_end" ]; do
+		grep -q "$2" "$T_TMP/install$1.log" 2>/dev/null && return 0
+		sleep 2
+	done
+	return 1
+}
+
+# ha_first_two: nodes 1 and 2 of a three-node config installed one after
+# the other (tests 67 and 73): node 1 alone says it waits for etcd's quorum
+# and names the missing members; once node 2 is installed too, both
+# installs return.  ok or not ok for each; 1 when they did not finish.
+ha_first_two() {
+	(ha_install 1; echo $? >"$T_TMP/installed1") &
+	if ha_waitlog 1 'waiting for etcd quorum: 1 of 3 members up, 2 needed; not up yet: etcd-2 (10.10.10.11), etcd-3 (10.10.10.12)' 900; then
+		ok "node 1 alone says it waits for etcd's quorum and names the missing members"
+	else
+		not_ok "node 1 says what it waits for" "$(tail -n 4 "$T_TMP/install1.log")"
+	fi
+	(ha_install 2; echo $? >"$T_TMP/installed2") &
+	hf_end=$(($(date +%s) + 900))
+	while { [ ! -f "$T_TMP/installed1" ] || [ ! -f "$T_TMP/installed2" ]; } &&
+	      [ "$(date +%s)" -lt "$hf_end" ]; do
+		sleep 5
+	done
+	if [ "$(cat "$T_TMP/installed1" 2>/dev/null)" = 0 ] && [ "$(cat "$T_TMP/installed2" 2>/dev/null)" = 0 ]; then
+		ok "once node 2 is there, nodes 1 and 2 go on and their installs return"
+		return 0
+	fi
+	not_ok "nodes 1 and 2 finish" "$(tail -n 4 "$T_TMP/install1.log" "$T_TMP/install2.log")"
+	return 1
+}
+
+# ha_join_fourth: HA_CONFIG grown by a fourth host (pg-meta-4, 10.10.10.13,
+# a replica; no etcd member, so etcd keeps an odd count) into
+# $T_TMP/cluster4.yml, which becomes HA_CONFIG; `pki init` again makes its
+# certificate only; the fourth host booted and installed (HA_JOIN_SECS: the
+# seconds until its install returned).  ok or not ok for each; 1 when the
+# fourth host is not serving.
+ha_join_fourth() {
+	sed -e 's/^\(        10\.10\.10\.12: { pg_seq: 3, .*\)$/\1\n        10.10.10.13: { pg_seq: 4, pg_role: replica }/' \
+		"$HA_CONFIG" >"$T_TMP/cluster4.yml"
+	grep -q '10.10.10.13' "$T_TMP/cluster4.yml" || { not_ok "add 10.10.10.13 to the config"; return 1; }
+	HA_CONFIG=$T_TMP/cluster4.yml
+	cp "$T_TMP/pki/credentials" "$T_TMP/credentials.before"
+	if ha_pki && grep -q '1 certificate made, 3 kept, 0 secrets made' "$T_TMP/pki.log" &&
+	   cmp -s "$T_TMP/pki/credentials" "$T_TMP/credentials.before"; then
+		ok "pki init again: one certificate made (10.10.10.13), three kept, no secret changed"
+	else
+		not_ok "pki init on the grown config" "$(cat "$T_TMP/pki.log")"
+	fi
+	HA_N=4
+	ha_boot 4 || { not_ok "boot the fourth host"; return 1; }
+	hj_t0=$(date +%s.%N)
+	if ! ha_install 4; then
+		not_ok "install the fourth host" "$(tail -n 8 "$T_TMP/install4.log")"
+		return 1
+	fi
+	HA_JOIN_SECS=$(awk -v a="$hj_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	echo "# figure: the fourth node joined (install until it serves) in $HA_JOIN_SECS s"
+	ok "the fourth host's install returns once it serves ($HA_JOIN_SECS s)"
+}
+
+# ha_rerun_grown: nodes 1-3 run install again with the grown config (and
+# the pki's credentials and secrets); each must take pg-meta-4 into its
+# HAProxy services; what else a node changed is in HA_CHANGES_I (sorted,
+# ';'-separated).  1 when one did not.
+ha_rerun_grown() {
+	hr_good=0
+	for i in 1 2 3; do
+		cp "$HA_CONFIG" "$(ha_root "$i")/root/trio.yml"
+		cp "$T_TMP/pki/credentials" "$T_TMP/pki/secrets" "$(ha_root "$i")/root/pki/"
+		ha_install "$i" || { hr_good=1; echo "# node $i: $(tail -n 3 "$T_TMP/install$i.log")"; }
+		eval "HA_CHANGES_$i=\$(grep -E '^ +\+ ' \"\$T_TMP/install$i.log\" | sed 's/^ *+ //' | sort | tr '\n' ';')"
+		n=$(ha_in "$i" grep -c 'server pg-meta-4 ' /etc/haproxy/pgbundle.cfg)
+		[ "$n" -ge 3 ] || { hr_good=1; echo "# node $i: pg-meta-4 in $n HAProxy services"; }
+	done
+	return $hr_good
+}

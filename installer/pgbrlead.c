@@ -36,6 +36,7 @@
 
 #define PGBRLEAD_CONF "/etc/pgbundle/pgbackrest-stanza"
 #define PGBACKREST "/usr/bin/pgbackrest"
+#define STANZA_TRIES 30	/* one second apart */
 
 int inst_pgbrlead_enabled(const struct inst_config *cfg)
 {
@@ -109,7 +110,13 @@ void inst_pgbrlead_callback_run(const char *action, const char *role)
 	free(text);
 	opt = xasprintf("--stanza=%s", stanza);
 	argv[1] = opt;
-	st = inst_run(argv, &out, &err);
+	/* The archiver runs archive-push (async) over and over while the stanza
+	 * is missing, and each run holds the stanza's archive lock that
+	 * stanza-create needs too ("unable to acquire lock"): try again. */
+	for (int tries = 0; (st = inst_run(argv, &out, &err)) > 0 && tries < STANZA_TRIES; tries++) {
+		sbuf_free(&out);
+		sleep(1);
+	}
 	if (st == 0)
 		fprintf(stderr, "pgbundle: pgBackRest stanza %s ready in this host's repository "
 			"(WAL archiving resumes)\n", stanza);

@@ -66,6 +66,7 @@ struct pitr {
 	long long set_size;	/* its database's size, bytes */
 	char *aside;		/* where the data waits while it is restored, or NULL */
 	int leader_gone;	/* a member saw no leader since it stopped */
+	int abandoned;		/* ... and then the leader back on its old timeline */
 };
 
 /* --- Patroni --- */
@@ -217,7 +218,9 @@ static int restored_leader(void *arg, struct sbuf *why, struct pgb_err *err)
 	if (list && !l)
 		p->leader_gone = 1;
 	done = l && strcmp(l, p->leader) == 0 && tl > p->timeline;
-	if (!done && l && p->leader_gone && strcmp(l, p->leader) == 0 && tl == p->timeline)
+	p->abandoned = !done && l && p->leader_gone && strcmp(l, p->leader) == 0 &&
+		       tl == p->timeline;
+	if (p->abandoned)
 		done = pgb_fail(err, "%s leads again on timeline %ld: its restore to %s did not "
 				"complete and it put its data back (its `pitr` says why)", l, tl,
 				p->target_utc);
@@ -566,14 +569,22 @@ static int member_rejoins(struct pitr *p, struct pgb_err *err)
 	rc = systemctl(p, "stop", "patroni", err);
 	if (rc == 0)
 		rc = inst_wait(&p->ctx, p->ctx.wait_s, 2000, restored_leader, p, err);
-	if (rc < 0 && p->leader_gone) {
-		/* The data here is untouched: back to streaming from the old leader. */
+	/* The data here is untouched.  Back to the old leader when it put its
+	 * data back, or never went down (it failed before it stopped); not
+	 * while it may still be restoring: this member's Patroni could take
+	 * over the old cluster meanwhile. */
+	if (rc < 0 && (p->abandoned || !p->leader_gone)) {
 		struct pgb_err e;
 
 		if (systemctl(p, "start", "patroni", &e) < 0)
 			inst_log_info(p->ctx.log, "%s", e.msg);
 		return -1;
 	}
+	if (rc < 0)
+		return pgb_err_prefix(err, "%s went down and did not lead a restored cluster in "
+				      "time; Patroni stays stopped here so that this member does "
+				      "not take the old cluster over: run pitr here again once it "
+				      "leads, or start patroni if it gave up", p->leader);
 	if (rc == 0)
 		rc = empty_data(p, err);
 	if (rc == 0)

@@ -307,11 +307,13 @@ static int server_runs(const struct pitr *p)
 static char *log_fatal(const struct pitr *p)
 {
 	char *path = xasprintf("%s/" PG_CTL_LOG, p->l.log_dir), *text = NULL, *line, *found = NULL;
+	char *save = NULL;
 	struct pgb_err ignored;
 	size_t len;
 
+	/* pg_ctl appends to the log: the last such line is this start's. */
 	if (util_read_file(path, &text, &len, &ignored) == 0) {
-		for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 			if (strstr(line, "FATAL:") || strstr(line, "PANIC:")) {
 				free(found);
 				found = xstrdup(strstr(line, "FATAL:") ? strstr(line, "FATAL:") :
